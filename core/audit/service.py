@@ -1,0 +1,132 @@
+"""Writing and reading the audit log.
+
+``record_audit`` is called inside the caller's transaction, so an action and its audit record
+commit or roll back together (ARCHITECTURE rule 1). ``record_audit_many`` is the set-based form
+used by bulk actions: one audit row per case, one INSERT statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from core.audit.models import AuditLog
+from core.auth.permissions import Actor, Permission, require
+from core.db import utcnow
+
+
+def _actor_fields(actor: Actor | None) -> tuple[int | None, str]:
+    if actor is None:
+        return None, "system"
+    return actor.id, actor.username
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, dict):
+            out[key] = _jsonable(value)
+        elif isinstance(value, (str, int, bool)) or value is None:
+            out[key] = value
+        elif isinstance(value, (list, tuple)):
+            out[key] = [v if isinstance(v, (str, int, bool)) or v is None else str(v) for v in value]
+        else:
+            out[key] = str(value)
+    return out
+
+
+def record_audit(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    user_id, name = _actor_fields(actor)
+    session.add(
+        AuditLog(
+            at=utcnow(),
+            user_id=user_id,
+            actor_name=name,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            details=_jsonable(details or {}),
+        )
+    )
+
+
+def record_audit_many(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    rows: Iterable[tuple[object, dict[str, Any]]],
+) -> int:
+    user_id, name = _actor_fields(actor)
+    now = utcnow()
+    payload = [
+        {
+            "at": now,
+            "user_id": user_id,
+            "actor_name": name,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "details": _jsonable(details),
+        }
+        for entity_id, details in rows
+    ]
+    if payload:
+        session.execute(insert(AuditLog), payload)
+    return len(payload)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user_id: int | None = None
+    action: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def _filtered(f: AuditFilter) -> Any:
+    stmt = select(AuditLog)
+    if f.user_id is not None:
+        stmt = stmt.where(AuditLog.user_id == f.user_id)
+    if f.action:
+        stmt = stmt.where(AuditLog.action.like(f"{f.action}%"))
+    if f.entity:
+        stmt = stmt.where(AuditLog.entity == f.entity)
+    if f.entity_id:
+        stmt = stmt.where(AuditLog.entity_id == f.entity_id)
+    if f.since:
+        stmt = stmt.where(AuditLog.at >= f.since)
+    if f.until:
+        stmt = stmt.where(AuditLog.at < f.until)
+    return stmt
+
+
+def search_audit(
+    session: Session, actor: Actor, f: AuditFilter, limit: int = 100, before_id: int | None = None
+) -> tuple[Sequence[AuditLog], int]:
+    """Newest first, keyset-paged by id; returns (rows, total matching)."""
+    require(actor, Permission.AUDIT_VIEW)
+    stmt = _filtered(f)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if before_id is not None:
+        stmt = stmt.where(AuditLog.id < before_id)
+    rows = session.scalars(stmt.order_by(AuditLog.id.desc()).limit(limit)).all()
+    return rows, total
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))

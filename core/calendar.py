@@ -1,0 +1,52 @@
+"""Business days on the Russian production calendar.
+
+Weekends and public holidays (Labour Code art. 112, with the government's transfer decrees) come
+from the ``holidays`` package's ``RU`` calendar, which carries the transferred days off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from core.config import get_settings
+
+
+@lru_cache(maxsize=64)
+def _ru_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("RU", years=[year])
+
+
+def is_business_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _ru_holidays(day.year)
+
+
+def next_business_day(day: dt.date) -> dt.date:
+    """The first business day strictly after ``day``."""
+    candidate = day + dt.timedelta(days=1)
+    while not is_business_day(candidate):
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def add_business_days(day: dt.date, count: int) -> dt.date:
+    result = day
+    for _ in range(count):
+        result = next_business_day(result)
+    return result
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar date of a UTC moment in the department's time zone."""
+    return moment.astimezone(local_tz()).date()
+
+
+def to_local(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(local_tz()) if moment else None

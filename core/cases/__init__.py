@@ -1,0 +1,1 @@
+"""Debtors, contracts, creditors, assignment agreements, cases and their timeline."""

@@ -1,0 +1,60 @@
+"""Settings read from the environment (prefix ``CESSIO_``) and an optional ``.env`` file.
+
+One place for every knob, so the jobs process, the app, the CLI and the tests agree.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CESSIO_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'cessio.db'}")
+    file_store_dir: Path = VAR_DIR / "files"
+    timezone: str = "Europe/Moscow"
+    secret_key: SecretStr = SecretStr("dev-only-change-me")
+    session_idle_minutes: int = 30
+
+    # OCR
+    ocr_languages: list[str] = ["en", "ru"]
+    ocr_model_dir: Path | None = None
+
+    # Postal (Russian Post tracking API)
+    postal_batch_url: str = "http://127.0.0.1:8701/batch"
+    postal_single_url: str = "http://127.0.0.1:8701/single"
+    postal_login: str = "demo"
+    postal_password: SecretStr = SecretStr("demo")
+    postal_ticket_wait_seconds: int = 15 * 60
+    postal_poll_time: str = "06:00"
+
+    # Credit bureau gateway
+    bureau_url: str = "http://127.0.0.1:8702"
+    bureau_login: str = "demo"
+    bureau_password: SecretStr = SecretStr("demo")
+    bureau_submit_time: str = "09:00"
+    bureau_statutory_days: int = 5
+
+    # Jobs
+    jobs_tick_seconds: float = 5.0
+    jobs_lease_seconds: int = 600
+    sla_job_time: str = "01:00"
+    accrual_job_time: str = "02:00"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,154 @@
+"""Engine, sessions and the declarative base.
+
+The caller owns the transaction (ARCHITECTURE: one user action = one transaction):
+services receive a ``Session`` and never commit; ``session_scope`` commits or rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from core.config import get_settings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on both SQLite and PostgreSQL.
+
+    SQLite stores no offset; values are normalised to UTC on the way in and marked UTC on
+    the way out, so code never sees a naive datetime (ARCHITECTURE rule 4).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """NUMERIC(14,2) that always comes back as ``Decimal`` quantized to kopecks (SQLite too)."""
+
+    impl = Numeric(14, 2, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be Decimal, not float")
+        value = Decimal(value).quantize(Decimal("0.01"))
+        if dialect.name == "sqlite":
+            return str(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = url or get_settings().database_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+_engine: Engine | None = None
+_factory: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    global _engine, _factory
+    if _engine is None:
+        _engine = make_engine()
+        _factory = sessionmaker(bind=_engine, expire_on_commit=False)
+    return _engine
+
+
+def set_engine(engine: Engine) -> None:
+    """Use this engine for ``session_scope`` (tests, benchmarks, the app's cached engine)."""
+    global _engine, _factory
+    _engine = engine
+    _factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def session_factory() -> sessionmaker[Session]:
+    get_engine()
+    assert _factory is not None
+    return _factory
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any exception."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False) if engine else session_factory()
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def is_postgres(session_or_engine: Session | Engine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bind.dialect.name == "postgresql"

@@ -1,0 +1,1 @@
+"""Court mail: tracking numbers, the Russian Post tracking API, shipments and their polling."""

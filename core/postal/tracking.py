@@ -1,0 +1,64 @@
+"""Validation of Russian Post tracking numbers.
+
+Two formats exist: the UPU S10 international identifier (UPU standard S10, e.g. RA123456785RU)
+and the 14-digit domestic identifier (Russian Post: office index, month code, serial, check
+digit). ``tracking_problem`` returns the rule that failed, so the clerk knows what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+_S10 = re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")
+
+
+def normalize_tracking(value: str) -> str:
+    return re.sub(r"[\s\-]", "", value or "").upper()
+
+
+def s10_check_digit(serial: str) -> int:
+    """UPU S10: 11 - (sum of digits x weights mod 11); 10 -> 0, 11 -> 5."""
+    total = sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    if check == 10:
+        return 0
+    if check == 11:
+        return 5
+    return check
+
+
+def domestic_check_digit(first13: str) -> int:
+    """Russian 14-digit identifier: (10 - ((3 x sum of odd positions 1..13) + sum of even 2..12) mod 10) mod 10."""
+    odd = sum(int(first13[i]) for i in range(0, 13, 2))
+    even = sum(int(first13[i]) for i in range(1, 12, 2))
+    return (10 - (3 * odd + even) % 10) % 10
+
+
+def tracking_problem(value: str) -> str | None:
+    """None when valid; otherwise which rule failed, in words a clerk understands."""
+    s = normalize_tracking(value)
+    if not s:
+        return "the tracking number is empty"
+    if s.isdigit():
+        if len(s) != 14:
+            return f"a domestic tracking number has 14 digits, this one has {len(s)}"
+        expected = domestic_check_digit(s[:13])
+        if int(s[13]) != expected:
+            return f"the check digit of the 14-digit number is wrong: {s[13]} where {expected} is expected"
+        return None
+    if len(s) != 13:
+        return (
+            "an international tracking number has 13 characters (2 letters, 9 digits, 2 letters), "
+            f"this one has {len(s)}"
+        )
+    if not _S10.match(s):
+        return "an international tracking number is 2 letters, 9 digits and a 2-letter country code"
+    expected = s10_check_digit(s[2:10])
+    if int(s[10]) != expected:
+        return f"the S10 check digit is wrong: {s[10]} where {expected} is expected"
+    return None
+
+
+def is_valid_tracking(value: str) -> bool:
+    return tracking_problem(value) is None

@@ -1,0 +1,20 @@
+"""Text normalisation shared by search, the importer and OCR matching."""
+
+from __future__ import annotations
+
+import re
+
+
+def name_search_key(name: str) -> str:
+    """Lower case, ``ё`` as ``е``, single spaces: how names are stored and searched.
+
+    SQLite's LIKE folds only ASCII case, so Cyrillic names are matched on this key on both
+    databases (PostgreSQL indexes it with pg_trgm for partial matches).
+    """
+    return re.sub(r"\s+", " ", name.casefold().replace("ё", "е")).strip()
+
+
+def normalize_person_name(name: str) -> str:
+    """``  иВАНОВ  иван ивановИЧ`` -> ``Иванов Иван Иванович`` (hyphenated parts too)."""
+    parts = re.sub(r"\s+", " ", name).strip().split(" ")
+    return " ".join("-".join(p[:1].upper() + p[1:].lower() for p in part.split("-")) for part in parts if part)

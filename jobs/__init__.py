@@ -1,0 +1,1 @@
+"""The background jobs process (``python -m jobs``): a ``schedule`` loop over leased jobs."""
