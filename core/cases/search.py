@@ -1,0 +1,503 @@
+"""Case search: filters -> SQL, any sortable column, keyset pagination, total count, export.
+
+Keyset pagination (``WHERE (sort, id) > (last sort, last id)``) keeps page N as fast as page 1
+on a million cases and stable while others edit: a row never appears twice or is skipped
+because rows before it moved.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from core.audit.service import record_audit
+from core.auth.models import User
+from core.auth.permissions import Actor, Permission, require
+from core.cases.models import AssignmentAgreement, Case, CaseFlag, Contract, Creditor, Debtor
+from core.cases.workflow import STAGE_BY_CODE, STAGES
+from core.db import utcnow
+from core.text import name_search_key
+
+EXPORT_CAP = 500_000
+
+
+@dataclass
+class CaseFilter:
+    number: str | None = None
+    contract_number: str | None = None
+    creditor_ids: list[int] = field(default_factory=list)
+    agreement_ids: list[int] = field(default_factory=list)
+    debtor_name: str | None = None
+    birth_date: dt.date | None = None
+    court_case_number: str | None = None
+    stages: list[str] = field(default_factory=list)
+    responsible_ids: list[int] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    claim_min: Decimal | None = None
+    claim_max: Decimal | None = None
+    min_days_in_stage: int | None = None
+    over_sla: bool = False
+    flags: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return all(not getattr(self, f.name) for f in fields(self))
+
+    def to_query_params(self) -> dict[str, str]:
+        """The filter as URL parameters (lists comma-separated, dates ISO, flags 1)."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, "", [], False):
+                continue
+            if isinstance(value, list):
+                out[f.name] = ",".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                out[f.name] = "1"
+            elif isinstance(value, dt.date):
+                out[f.name] = value.isoformat()
+            else:
+                out[f.name] = str(value)
+        return out
+
+    @classmethod
+    def from_query_params(cls, params: dict[str, str]) -> CaseFilter:
+        """Inverse of ``to_query_params``; unreadable values are ignored, not fatal."""
+        f = cls()
+        int_lists = {"creditor_ids", "agreement_ids", "responsible_ids"}
+        str_lists = {"stages", "regions", "flags"}
+        for key, raw in params.items():
+            if not raw or not hasattr(f, key):
+                continue
+            try:
+                if key in int_lists:
+                    setattr(f, key, [int(x) for x in raw.split(",") if x.strip()])
+                elif key in str_lists:
+                    setattr(f, key, [x.strip() for x in raw.split(",") if x.strip()])
+                elif key in {"birth_date", "opened_from", "opened_to"}:
+                    setattr(f, key, dt.date.fromisoformat(raw))
+                elif key in {"claim_min", "claim_max"}:
+                    setattr(f, key, Decimal(raw))
+                elif key == "min_days_in_stage":
+                    setattr(f, key, int(raw))
+                elif key == "over_sla":
+                    setattr(f, key, raw.lower() in {"1", "true", "yes"})
+                else:
+                    setattr(f, key, raw)
+            except (ValueError, ArithmeticError):
+                continue
+        return f
+
+
+Responsible = aliased(User)
+
+SORTABLE: dict[str, str] = {
+    "opened_at": "Opened",
+    "number": "Case",
+    "debtor": "Debtor",
+    "birth_date": "Birth date",
+    "contract": "Contract",
+    "creditor": "Creditor",
+    "stage": "Stage",
+    "days_in_stage": "Days in stage",
+    "responsible": "Responsible",
+    "region": "Region",
+    "claim_amount": "Claim amount",
+    "court_case_number": "Court case no.",
+}
+
+
+def _sort_expr(sort: str) -> ColumnElement[Any]:
+    exprs: dict[str, ColumnElement[Any]] = {
+        "opened_at": Case.opened_at,
+        "number": Case.id,
+        "debtor": Debtor.name_search,
+        "birth_date": func.coalesce(Debtor.birth_date, dt.date(1900, 1, 1)),
+        "contract": Contract.number,
+        "creditor": Creditor.short_name,
+        "stage": Case.stage,
+        # more days in stage = entered earlier; sorting "descending by days" is ascending by date
+        "days_in_stage": Case.entered_stage_at,
+        "responsible": func.coalesce(Responsible.full_name, ""),
+        "region": func.coalesce(Debtor.region, ""),
+        "claim_amount": Case.claim_amount,
+        "court_case_number": func.coalesce(Case.court_case_number, ""),
+    }
+    if sort not in exprs:
+        raise ValueError(f"cannot sort by '{sort}'; choose one of {', '.join(SORTABLE)}")
+    return exprs[sort]
+
+
+def over_sla_condition(now: dt.datetime) -> ColumnElement[bool]:
+    """Cases that sat in their stage longer than the stage's SLA (workflow data)."""
+    parts = [
+        and_(Case.stage == s.code, Case.entered_stage_at < now - dt.timedelta(days=s.sla_days))
+        for s in STAGES
+        if s.sla_days is not None
+    ]
+    return or_(*parts) if parts else false()
+
+
+def _conditions(f: CaseFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+    c: list[ColumnElement[bool]] = []
+    if f.number:
+        text = f.number.strip().upper()
+        digits = text.removeprefix("C").lstrip("-")
+        c.append(Case.id == int(digits) if digits.isdigit() else Case.number == text)
+    if f.contract_number:
+        c.append(Contract.number.ilike(f"%{f.contract_number.strip()}%"))
+    if f.creditor_ids:
+        c.append(Case.creditor_id.in_(f.creditor_ids))
+    if f.agreement_ids:
+        c.append(Case.agreement_id.in_(f.agreement_ids))
+    if f.debtor_name and f.debtor_name.strip():
+        c.append(Debtor.name_search.like(f"%{name_search_key(f.debtor_name)}%"))
+    if f.birth_date:
+        c.append(Debtor.birth_date == f.birth_date)
+    if f.court_case_number:
+        c.append(Case.court_case_number.ilike(f"%{f.court_case_number.strip()}%"))
+    if f.stages:
+        c.append(Case.stage.in_(f.stages))
+    if f.responsible_ids:
+        c.append(Case.responsible_id.in_(f.responsible_ids))
+    if f.regions:
+        c.append(Debtor.region.in_(f.regions))
+    if f.opened_from:
+        c.append(Case.opened_at >= _local_midnight(f.opened_from))
+    if f.opened_to:
+        c.append(Case.opened_at < _local_midnight(f.opened_to + dt.timedelta(days=1)))
+    if f.claim_min is not None:
+        c.append(Case.claim_amount >= f.claim_min)
+    if f.claim_max is not None:
+        c.append(Case.claim_amount <= f.claim_max)
+    if f.min_days_in_stage:
+        c.append(Case.entered_stage_at <= now - dt.timedelta(days=f.min_days_in_stage))
+    if f.over_sla:
+        c.append(over_sla_condition(now))
+    if f.flags:
+        c.append(
+            exists().where(CaseFlag.case_id == Case.id, CaseFlag.kind.in_(f.flags), CaseFlag.resolved_at.is_(None))
+        )
+    return c
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    from core.calendar import local_tz
+
+    return dt.datetime.combine(day, dt.time(), tzinfo=local_tz()).astimezone(dt.UTC)
+
+
+def _base(f: CaseFilter, now: dt.datetime, columns: Sequence[Any]) -> Any:
+    stmt = (
+        select(*columns)
+        .select_from(Case)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .join(Contract, Contract.id == Case.contract_id)
+        .join(Creditor, Creditor.id == Case.creditor_id)
+        .outerjoin(Responsible, Responsible.id == Case.responsible_id)
+        .outerjoin(AssignmentAgreement, AssignmentAgreement.id == Case.agreement_id)
+    )
+    for cond in _conditions(f, now):
+        stmt = stmt.where(cond)
+    return stmt
+
+
+def _count_stmt(f: CaseFilter, now: dt.datetime) -> Any:
+    """Count joining only what the filters need (the joins are 1:1, so they never change the count)."""
+    stmt = select(func.count()).select_from(Case)
+    if f.debtor_name or f.birth_date or f.regions:
+        stmt = stmt.join(Debtor, Debtor.id == Case.debtor_id)
+    if f.contract_number:
+        stmt = stmt.join(Contract, Contract.id == Case.contract_id)
+    for cond in _conditions(f, now):
+        stmt = stmt.where(cond)
+    return stmt
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    number: str
+    debtor_name: str
+    birth_date: dt.date | None
+    region: str | None
+    contract_number: str
+    creditor: str
+    agreement: str | None
+    stage: str
+    stage_label: str
+    responsible: str | None
+    days_in_stage: int
+    over_sla: bool
+    claim_amount: Decimal
+    opened_at: dt.datetime
+    court_case_number: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Cursor:
+    value: Any
+    id: int
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[CaseRow]
+    total: int | None
+    next_cursor: Cursor | None
+
+
+_ROW_COLUMNS = (
+    Case.id,
+    Case.number,
+    Debtor.full_name,
+    Debtor.birth_date,
+    Debtor.region,
+    Contract.number.label("contract_number"),
+    Creditor.short_name.label("creditor"),
+    AssignmentAgreement.number.label("agreement"),
+    Case.stage,
+    Responsible.full_name.label("responsible"),
+    Case.entered_stage_at,
+    Case.claim_amount,
+    Case.opened_at,
+    Case.court_case_number,
+    Case.version,
+)
+
+
+def _to_row(r: Any, now: dt.datetime) -> CaseRow:
+    st = STAGE_BY_CODE[r.stage]
+    days = (now - r.entered_stage_at).days
+    return CaseRow(
+        id=r.id,
+        number=r.number,
+        debtor_name=r.full_name,
+        birth_date=r.birth_date,
+        region=r.region,
+        contract_number=r.contract_number,
+        creditor=r.creditor,
+        agreement=r.agreement,
+        stage=r.stage,
+        stage_label=st.label,
+        responsible=r.responsible,
+        days_in_stage=days,
+        over_sla=st.sla_days is not None and days > st.sla_days,
+        claim_amount=r.claim_amount,
+        opened_at=r.opened_at,
+        court_case_number=r.court_case_number,
+        version=r.version,
+    )
+
+
+def search_cases(
+    session: Session,
+    actor: Actor,
+    f: CaseFilter,
+    sort: str = "opened_at",
+    descending: bool = True,
+    limit: int = 50,
+    after: Cursor | None = None,
+    with_total: bool = True,
+    now: dt.datetime | None = None,
+) -> SearchPage:
+    """One page of matching cases after ``after`` (None = first page), and the total count."""
+    require(actor, Permission.CASE_VIEW)
+    now = now or utcnow()
+    key = _sort_expr(sort)
+    stmt = _base(f, now, (*_ROW_COLUMNS, key.label("sort_key")))
+    if after is not None:
+        pair = tuple_(key, Case.id)
+        bound = tuple_(literal(after.value, key.type), literal(after.id))
+        stmt = stmt.where(pair < bound if descending else pair > bound)
+    order = (key.desc(), Case.id.desc()) if descending else (key.asc(), Case.id.asc())
+    fetched = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    has_more = len(fetched) > limit
+    fetched = fetched[:limit]
+    rows = [_to_row(r, now) for r in fetched]
+    next_cursor = Cursor(fetched[-1].sort_key, fetched[-1].id) if has_more and fetched else None
+    total = int(session.scalar(_count_stmt(f, now)) or 0) if with_total else None
+    return SearchPage(rows, total, next_cursor)
+
+
+def count_cases(session: Session, actor: Actor, f: CaseFilter, now: dt.datetime | None = None) -> int:
+    require(actor, Permission.CASE_VIEW)
+    return int(session.scalar(_count_stmt(f, now or utcnow())) or 0)
+
+
+def matching_ids(session: Session, actor: Actor, f: CaseFilter, cap: int = 100_000) -> list[int]:
+    """Ids of every matching case (for "select all matching" bulk actions), at most ``cap``."""
+    require(actor, Permission.CASE_VIEW)
+    stmt = _base(f, utcnow(), (Case.id,)).order_by(Case.id).limit(cap)
+    return [int(i) for i in session.scalars(stmt)]
+
+
+# ---------------------------------------------------------------- export
+
+EXPORT_HEADERS = (
+    "Case",
+    "Debtor",
+    "Birth date",
+    "Region",
+    "Contract",
+    "Creditor",
+    "Assignment agreement",
+    "Stage",
+    "Responsible",
+    "Days in stage",
+    "Over SLA",
+    "Claim amount",
+    "Opened",
+    "Court case no.",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection (OWASP CSV injection): a text cell starting
+    with = + - @ (or tab/CR) is prefixed with an apostrophe so Excel shows it as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _export_values(row: CaseRow) -> list[Any]:
+    return [
+        row.number,
+        row.debtor_name,
+        row.birth_date.strftime("%d.%m.%Y") if row.birth_date else "",
+        row.region or "",
+        row.contract_number,
+        row.creditor,
+        row.agreement or "",
+        row.stage_label,
+        row.responsible or "",
+        row.days_in_stage,
+        "yes" if row.over_sla else "",
+        row.claim_amount,
+        row.opened_at.date().strftime("%d.%m.%Y"),
+        row.court_case_number or "",
+    ]
+
+
+def export_cases(
+    session: Session, actor: Actor, f: CaseFilter, fmt: str = "csv", sort: str = "opened_at", descending: bool = True
+) -> bytes:
+    """The whole filtered result as CSV (UTF-8 with BOM, ``;``) or XLSX; the export is audited."""
+    require(actor, Permission.CASE_EXPORT)
+    if fmt not in {"csv", "xlsx"}:
+        raise ValueError("export format must be csv or xlsx")
+    now = utcnow()
+    key = _sort_expr(sort)
+    order = (key.desc(), Case.id.desc()) if descending else (key.asc(), Case.id.asc())
+    stmt = _base(f, now, _ROW_COLUMNS).order_by(*order).limit(EXPORT_CAP)
+    result = session.execute(stmt.execution_options(yield_per=5000))
+    count = 0
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=";")
+        writer.writerow(EXPORT_HEADERS)
+        for r in result:
+            values = _export_values(_to_row(r, now))
+            values[11] = str(values[11]).replace(".", ",")
+            writer.writerow([escape_cell(v) for v in values])
+            count += 1
+        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Cases")
+        ws.append(list(EXPORT_HEADERS))
+        for r in result:
+            ws.append([escape_cell(v) for v in _export_values(_to_row(r, now))])
+            count += 1
+        out = io.BytesIO()
+        wb.save(out)
+        data = out.getvalue()
+    record_audit(session, actor, "case.export", "case", None, {"format": fmt, "rows": count, **f.to_query_params()})
+    return data
+
+
+# ---------------------------------------------------------------- filter options and the board
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    creditors: list[tuple[int, str]]
+    agreements: list[tuple[int, str]]
+    regions: list[str]
+    users: list[tuple[int, str]]
+
+
+def filter_options(session: Session) -> FilterOptions:
+    return FilterOptions(
+        creditors=[
+            (r.id, r.short_name)
+            for r in session.execute(select(Creditor.id, Creditor.short_name).order_by(Creditor.short_name))
+        ],
+        agreements=[
+            (r.id, r.number)
+            for r in session.execute(
+                select(AssignmentAgreement.id, AssignmentAgreement.number).order_by(AssignmentAgreement.number)
+            )
+        ],
+        regions=[
+            r
+            for r in session.scalars(
+                select(Debtor.region).where(Debtor.region.is_not(None)).distinct().order_by(Debtor.region)
+            )
+        ],
+        users=[(r.id, r.full_name) for r in session.execute(select(User.id, User.full_name).order_by(User.full_name))],
+    )
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    stage: str
+    label: str
+    color: str
+    count: int
+    oldest_entered_at: dt.datetime | None
+    over_sla: int
+    sla_days: int | None
+
+
+def stage_board(session: Session, actor: Actor, now: dt.datetime | None = None) -> list[StageSummary]:
+    """Per stage: how many cases, the oldest one's entry date, how many are over the SLA."""
+    require(actor, Permission.CASE_VIEW)
+    now = now or utcnow()
+    over = case((over_sla_condition(now), 1), else_=0)
+    rows = {
+        r.stage: r
+        for r in session.execute(
+            select(
+                Case.stage,
+                func.count().label("n"),
+                func.min(Case.entered_stage_at).label("oldest"),
+                func.sum(over).label("over"),
+            ).group_by(Case.stage)
+        )
+    }
+    out = []
+    for s in STAGES:
+        r = rows.get(s.code)
+        oldest = r.oldest if r else None
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        out.append(
+            StageSummary(
+                s.code, s.label, s.color, int(r.n) if r else 0, oldest, int(r.over or 0) if r else 0, s.sla_days
+            )
+        )
+    return out
