@@ -9,7 +9,7 @@ from itertools import count
 from sqlalchemy.orm import Session
 
 from core.auth.models import User
-from core.auth.service import create_user
+from core.auth.service import hash_password
 from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract, Creditor, Debtor
 from core.cases.service import format_case_number
 from core.db import utcnow
@@ -19,10 +19,22 @@ _seq = count(1)
 PASSWORD = "correct-horse-1"
 
 
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
 def make_user(session: Session, role: str = "clerk", username: str | None = None, full_name: str | None = None) -> User:
+    """A user with ``PASSWORD``; the argon2 hash is computed once (tests of login use create_user)."""
     n = next(_seq)
-    username = username or f"{role}{n}"
-    user = create_user(session, None, username, full_name or f"{role.title()} Number{n}", role, PASSWORD)
+    user = User(
+        username=username or f"{role}{n}",
+        full_name=full_name or f"{role.title()} Number{n}",
+        role=role,
+        password_hash=_PASSWORD_HASH,
+        is_active=True,
+        failed_logins=0,
+        mfa_enrolled=False,
+    )
+    session.add(user)
     session.flush()
     return user
 

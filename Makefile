@@ -1,0 +1,46 @@
+# Cessio: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PORT ?= 8501
+DEMO_CASES ?= 2000
+
+export CESSIO_POSTAL_TICKET_WAIT_SECONDS ?= 5
+
+.PHONY: install run test lint chromium postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[ocr,dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@mkdir -p var
+	$(BIN)/cessio db upgrade
+	$(BIN)/cessio demo --cases $(DEMO_CASES) --if-empty
+	@bash scripts/run-all.sh $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -p no:cacheprovider --timeout=900
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

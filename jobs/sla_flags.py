@@ -1,0 +1,16 @@
+"""Nightly: mark cases over their stage's SLA (core.cases.sla)."""
+
+from __future__ import annotations
+
+from core.cases.sla import refresh_sla_breaches
+from core.db import session_scope
+from jobs.spec import JobSpec
+
+
+def run() -> str:
+    with session_scope() as session:
+        marked, cleared = refresh_sla_breaches(session)
+    return f"{marked} case(s) newly over SLA, {cleared} mark(s) cleared"
+
+
+JOB = JobSpec(name="sla_flags", title="Over-SLA marks", run=run, daily_at="sla_job_time")
