@@ -140,7 +140,7 @@ def test_export_needs_permission(session) -> None:
 
     nobody = SystemActor("x")
     nobody.role = "nobody"
-    with pytest.raises(PermissionDenied, match="case.export"):
+    with pytest.raises(PermissionDenied, match=r"case\.export"):
         export_cases(session, nobody, CaseFilter())
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.cases.models import Case, CaseEvent
-from core.cases.service import transition_case, transition_cases
+from core.cases.service import transition_case
 from core.cases.workflow import STAGE_BY_CODE, STAGES, TRANSITIONS, Transition, transitions_from
 from core.errors import PermissionDenied, ValidationFailed
 from tests.factories import make_case, make_user
