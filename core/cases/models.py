@@ -134,6 +134,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_stage_entered", "stage", "entered_stage_at"),
         Index("ix_cases_opened_id", "opened_at", "id"),
+        Index("ix_cases_entered_stage_at", "entered_stage_at"),
+        Index("ix_cases_responsible_entered", "responsible_id", "entered_stage_at"),
     )
 
 

@@ -232,6 +232,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_debtor_id"), ["debtor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_opened_at"), ["opened_at"], unique=False)
         batch_op.create_index("ix_cases_opened_id", ["opened_at", "id"], unique=False)
+        batch_op.create_index("ix_cases_entered_stage_at", ["entered_stage_at"], unique=False)
+        batch_op.create_index("ix_cases_responsible_entered", ["responsible_id", "entered_stage_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_responsible_id"), ["responsible_id"], unique=False)
         batch_op.create_index("ix_cases_stage_entered", ["stage", "entered_stage_at"], unique=False)
 
@@ -314,6 +316,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_stage_entered")
         batch_op.drop_index(batch_op.f("ix_cases_responsible_id"))
         batch_op.drop_index("ix_cases_opened_id")
+        batch_op.drop_index("ix_cases_entered_stage_at")
+        batch_op.drop_index("ix_cases_responsible_entered")
         batch_op.drop_index(batch_op.f("ix_cases_opened_at"))
         batch_op.drop_index(batch_op.f("ix_cases_debtor_id"))
         batch_op.drop_index(batch_op.f("ix_cases_creditor_id"))
