@@ -62,17 +62,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
             if len(dash.group(2)) == 2
             else f"{dash.group(1)}.{dash.group(2)}"
         )
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):
-            s = s.replace(".", "").replace(",", ".")
-        else:
-            s = s.replace(",", "")
-    elif "," in s:
-        head, _, tail = s.rpartition(",")
-        s = f"{head.replace(',', '')}.{tail}" if len(tail) <= 2 else s.replace(",", "")
-    elif s.count(".") > 1:
-        head, _, tail = s.rpartition(".")
-        s = f"{head.replace('.', '')}.{tail}" if len(tail) <= 2 else s.replace(".", "")
+    s = _normalise_separators(s, raw)
     if not re.fullmatch(r"\d+(\.\d+)?", s):
         raise MoneyParseError(f"'{raw}' is not an amount (expected e.g. 45 300,50)")
     try:
@@ -82,6 +72,33 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise MoneyParseError(f"'{raw}' has more than two digits after the decimal separator")
     return to_kopecks(-value if negative else value)
+
+
+def _grouped(int_part: str, sep: str) -> bool:
+    return sep not in int_part or re.fullmatch(rf"\d{{1,3}}({re.escape(sep)}\d{{3}})+", int_part) is not None
+
+
+def _normalise_separators(s: str, raw: str) -> str:
+    """Decide which of ``,`` and ``.`` is the decimal separator; thousands groups must be 3 digits."""
+    if "," in s and "." in s:
+        dec, thou = (",", ".") if s.rfind(",") > s.rfind(".") else (".", ",")
+        head, _, tail = s.rpartition(dec)
+        if not _grouped(head, thou):
+            raise MoneyParseError(f"'{raw}' mixes separators in a way that is not an amount")
+        return f"{head.replace(thou, '')}.{tail}"
+    for sep in (",", "."):
+        if sep in s:
+            head, _, tail = s.rpartition(sep)
+            if len(tail) <= 2 and s.count(sep) == 1:
+                return f"{head.replace(sep, '')}.{tail}"
+            if len(tail) == 3 and _grouped(s, sep):
+                if sep == "." and s.count(".") == 1:
+                    raise MoneyParseError(
+                        f"'{raw}' is ambiguous: write 12345,00 or 12,35 (a dot followed by three digits)"
+                    )
+                return s.replace(sep, "")
+            raise MoneyParseError(f"'{raw}' is not an amount (expected e.g. 45 300,50)")
+    return s
 
 
 def format_amount(value: Decimal, currency: bool = True) -> str:

@@ -593,3 +593,95 @@ def list_staff(session: Session, role: str | None = None, active_only: bool = Tr
     if active_only:
         stmt = stmt.where(User.is_active.is_(True))
     return list(session.scalars(stmt))
+
+
+DEBTOR_EDITABLE = (
+    "full_name",
+    "birth_date",
+    "birth_place",
+    "passport",
+    "inn",
+    "snils",
+    "address",
+    "phone",
+    "email",
+    "region",
+)
+CASE_EDITABLE = ("court_name", "court_address", "court_case_number")
+
+
+def update_debtor(session: Session, actor: Actor, debtor_id: int, changes: dict[str, Any]) -> list[str]:
+    """Change a debtor's data; returns the fields that changed.
+
+    A change of the subject's data must reach the credit bureau (event 1.9), so
+    ``debtor.changed`` is published in the same transaction.
+    """
+    require(actor, Permission.CASE_EDIT)
+    debtor = session.get(Debtor, debtor_id)
+    if debtor is None:
+        raise NotFound(f"Debtor #{debtor_id} does not exist.")
+    unknown = set(changes) - set(DEBTOR_EDITABLE)
+    if unknown:
+        raise ValidationFailed(f"These debtor fields cannot be edited: {', '.join(sorted(unknown))}.")
+    changed: dict[str, tuple[Any, Any]] = {}
+    for name, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        if name == "full_name":
+            if not value:
+                raise ValidationFailed("The debtor's full name cannot be empty.", {"full_name": "required"})
+            from core.text import name_search_key, normalize_person_name
+
+            value = normalize_person_name(value)
+            parts = value.split(" ")
+            debtor.last_name, debtor.first_name = parts[0], parts[1] if len(parts) > 1 else ""
+            debtor.middle_name = " ".join(parts[2:]) or None
+            debtor.name_search = name_search_key(value)
+        old = getattr(debtor, name)
+        if old != value:
+            changed[name] = (old, value)
+            setattr(debtor, name, value)
+    if not changed:
+        return []
+    case_ids = list(session.scalars(select(Case.id).where(Case.debtor_id == debtor_id)))
+    for case_id in case_ids:
+        add_case_event(
+            session, case_id, "note", "manual", actor, comment="Debtor data changed: " + ", ".join(changed), data={}
+        )
+    record_audit(
+        session, actor, "debtor.update", "debtor", debtor_id, {k: [str(a), str(b)] for k, (a, b) in changed.items()}
+    )
+    from core.events import publish
+
+    publish(session, actor, "debtor.changed", [{"debtor_id": debtor_id, "case_ids": case_ids, "fields": list(changed)}])
+    session.flush()
+    return list(changed)
+
+
+def update_case_details(
+    session: Session, actor: Actor, case_id: int, expected_version: int, changes: dict[str, Any]
+) -> Case:
+    """Edit the court details of a case, with the optimistic lock."""
+    require(actor, Permission.CASE_EDIT)
+    unknown = set(changes) - set(CASE_EDITABLE)
+    if unknown:
+        raise ValidationFailed(f"These case fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    case = session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+    if case.version != expected_version:
+        who, when = _changed_by(session, case_id)
+        raise ConcurrentChange(f"Case {case.number}", who, when)
+    diff = {}
+    for name, value in changes.items():
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(case, name) != (value or None):
+            diff[name] = [getattr(case, name), value or None]
+            setattr(case, name, value or None)
+    if diff:
+        case.updated_at = utcnow()
+        case.updated_by_id = actor.id
+        add_case_event(session, case_id, "note", "manual", actor, comment="Court details changed", data=diff)
+        record_audit(session, actor, "case.update", "case", case_id, diff)
+        session.flush()
+    return case
