@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit.models import AuditLog
 from core.auth.permissions import Actor, Permission, require
-from core.db import utcnow
+from core.db import bulk_insert, utcnow
 
 
 def _actor_fields(actor: Actor | None) -> tuple[int | None, str]:
@@ -83,8 +83,7 @@ def record_audit_many(
         }
         for entity_id, details in rows
     ]
-    if payload:
-        session.execute(insert(AuditLog), payload)
+    bulk_insert(session, AuditLog, payload)
     return len(payload)
 
 
