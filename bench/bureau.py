@@ -1,0 +1,165 @@
+"""Benchmark: the bureau outbox and one daily submission of N events against the sandbox over HTTP.
+
+Builds N cases (one debtor each), publishes N payments the way the ledger does (one batch, so
+the outbox insert is set-based), then runs the daily pass: claim, validate, write the RUTDF
+files (5,000 records each), upload, acknowledge. Prints JSON: seconds per phase, files, bytes.
+
+    .venv/bin/python -m bench.bureau --events 20000 [--database-url postgresql+psycopg://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from core import db as core_db
+from core.bureau.client import BureauClient
+from core.bureau.models import ACCEPTED, BureauEvent, BureauSubmission
+from core.bureau.sandbox import BureauSandbox
+from core.bureau.service import run_submissions
+from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Debtor
+from core.config import reset_settings_cache
+from core.events import publish
+from core.migrate import upgrade
+
+BATCH = 5000
+
+
+def build(n: int) -> list[int]:
+    now = core_db.utcnow()
+    with core_db.session_scope() as s:
+        cred = Creditor(name="МФК Бенчмарк", short_name="МФК Бенчмарк", inn="7701234567", is_own=False)
+        own = Creditor(name="ООО ПКО Цессио Бенчмарк", short_name="Цессио", inn="7707654321", is_own=True)
+        s.add_all([cred, own])
+        s.flush()
+        agr = AssignmentAgreement(number="Б-1", date=dt.date(2024, 1, 15), cedent_id=cred.id, assignee_id=own.id)
+        s.add(agr)
+        s.flush()
+        for start in range(0, n, BATCH):
+            rows = range(start, min(n, start + BATCH))
+            s.execute(
+                insert(Debtor),
+                [
+                    {
+                        "id": i + 1,
+                        "last_name": "Иванов",
+                        "first_name": "Иван",
+                        "middle_name": "Иванович",
+                        "full_name": "Иванов Иван Иванович",
+                        "name_search": "иванов иван иванович",
+                        "birth_date": dt.date(1980, 1, 1) + dt.timedelta(days=i % 5000),
+                        "passport": f"45{i % 100:02d} {i:06d}",
+                    }
+                    for i in rows
+                ],
+            )
+            s.execute(
+                insert(Contract),
+                [
+                    {
+                        "id": i + 1,
+                        "number": f"ДЗ-{i:07d}",
+                        "date": dt.date(2023, 9, 1),
+                        "original_creditor_id": cred.id,
+                        "debtor_id": i + 1,
+                        "principal": Decimal("30000.00"),
+                        "interest_rate_daily": Decimal("0.8"),
+                        "penalty_rate_annual": Decimal("20"),
+                        "term_days": 30,
+                        "is_microloan": True,
+                    }
+                    for i in rows
+                ],
+            )
+            s.execute(
+                insert(Case),
+                [
+                    {
+                        "id": i + 1,
+                        "number": f"C-{i + 1:06d}",
+                        "debtor_id": i + 1,
+                        "contract_id": i + 1,
+                        "creditor_id": cred.id,
+                        "agreement_id": agr.id,
+                        "stage": "enforcement",
+                        "entered_stage_at": now,
+                        "claim_amount": Decimal("30000.00"),
+                        "opened_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                    for i in rows
+                ],
+            )
+    return list(range(1, n + 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="cessio-bench-bureau-")
+    url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    os.environ["CESSIO_DATABASE_URL"] = url
+    reset_settings_cache()
+    engine = core_db.make_engine(url)
+    upgrade(engine)
+    core_db.set_engine(engine)
+
+    t0 = time.perf_counter()
+    case_ids = build(args.events)
+    t1 = time.perf_counter()
+    recorded = core_db.utcnow() - dt.timedelta(days=3)
+    with core_db.session_scope() as s:
+        publish(
+            s,
+            None,
+            "payment.posted",
+            [
+                {
+                    "case_id": c,
+                    "entry_id": c,
+                    "amount": Decimal("1500.00"),
+                    "effective_date": recorded.date(),
+                    "recorded_at": recorded,
+                }
+                for c in case_ids
+            ],
+        )
+    t2 = time.perf_counter()
+    with BureauSandbox() as gateway:
+        client = BureauClient(gateway.url, "demo", "demo", timeout=120, attempts=2, backoff=0.5)
+        summary = run_submissions(client, engine=engine)
+    t3 = time.perf_counter()
+    with core_db.session_scope() as s:
+        accepted = s.scalar(select(func.count()).where(BureauEvent.status == ACCEPTED))
+        size = s.scalar(select(func.sum(func.length(BureauSubmission.content))))
+    print(
+        json.dumps(
+            {
+                "database": engine.dialect.name,
+                "events": args.events,
+                "build_cases_seconds": round(t1 - t0, 2),
+                "outbox_insert_seconds": round(t2 - t1, 2),
+                "daily_submission_seconds": round(t3 - t2, 2),
+                "events_per_second_submitted": round(args.events / (t3 - t2), 1),
+                "files": summary.files,
+                "accepted": accepted,
+                "file_bytes_total": int(size or 0),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

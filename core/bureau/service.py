@@ -1,0 +1,988 @@
+"""Sending the outbox to the bureau: files per due day, receipts, acknowledgements, exactly once.
+
+The order of work makes a crash harmless (ARCHITECTURE rule 7):
+
+1. *Prepare* (one transaction): claim the due events (``pending``/``held`` -> ``sending``, by an
+   UPDATE that re-checks the status, with ``SKIP LOCKED`` on PostgreSQL, so two jobs processes
+   never take the same event), validate each record (a failing one goes back to ``held`` with
+   the reason), write the file and record the submission with a fresh idempotency key. Commit.
+2. *Deliver*: ask the gateway for the receipt of that key; only if it has none, upload with the
+   key (the gateway keeps the first upload of a key). Record the receipt. A crash after the
+   upload and before the receipt is resumed at step 2 and finds the receipt: nothing is sent
+   twice.
+3. *Acknowledge*: poll the acknowledgement; accepted records become ``accepted`` (final: the
+   claim in step 1 never selects them again), rejected ones go to the correction queue.
+
+Missed days are caught up oldest first, one file per due day, so the bureau receives the
+changes of an obligation in the order they happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from core.audit.service import record_audit, record_audit_many
+from core.auth.permissions import Actor, Permission, SystemActor, require
+from core.bureau import rutdf
+from core.bureau.client import BureauClient, BureauRefused, BureauUnavailable
+from core.bureau.events import COURT_EVENT_LABELS, KIND_LABELS, REPAID, WRITTEN_OFF
+from core.bureau.models import (
+    ACCEPTED,
+    ACKNOWLEDGED,
+    FAILED,
+    HELD,
+    PENDING,
+    PREPARED,
+    REJECTED,
+    SENDABLE,
+    SENDING,
+    UPLOADED,
+    BureauEvent,
+    BureauSubmission,
+    BureauSubmissionRecord,
+)
+from core.bureau.validation import validate_record
+from core.calendar import local_date
+from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Debtor
+from core.cases.service import add_case_events, raise_flag, resolve_flags
+from core.db import is_postgres, session_scope, utcnow
+from core.errors import NotFound, ValidationFailed
+
+BATCH = 5000
+JOB_ACTOR = SystemActor("bureau job")
+UID_NAMESPACE = uuid.UUID("6f0c1a52-3b7e-4d0b-9a43-5a1c2e7d9b10")
+TERMINATION_CODES = {REPAID: "1", WRITTEN_OFF: "5"}
+REJECT_FLAG = "bureau_rejected"
+STATUS_LABELS = {
+    PENDING: "waiting",
+    HELD: "held (fix the data)",
+    SENDING: "sent, awaiting answer",
+    ACCEPTED: "accepted",
+    REJECTED: "rejected",
+}
+
+
+# ---------------------------------------------------------------- building records
+
+
+def obligation_uid(original_creditor_inn: str | None, contract_number: str, contract_date: dt.date) -> str:
+    """A stable unique identifier of the obligation (the same for every event of the contract)."""
+    return str(uuid.uuid5(UID_NAMESPACE, f"{original_creditor_inn or ''}|{contract_number}|{contract_date}"))
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = " ".join(text.split())
+    return value or None
+
+
+def _split_passport(passport: str | None) -> tuple[str | None, str | None]:
+    if not passport:
+        return None, None
+    digits = re.sub(r"\D", "", passport)
+    if len(digits) == 10:
+        return digits[:4], digits[4:]
+    parts = passport.split()
+    return (parts[0] if parts else None), ("".join(parts[1:]) or None)
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date from a date, ``yyyy-mm-dd`` (stored payloads) or ``dd.mm.yyyy`` (typed by a person)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
+        return dt.datetime.strptime(text, "%d.%m.%Y").date()
+    return dt.date.fromisoformat(text[:10])
+
+
+def _amount(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class _Context:
+    event: BureauEvent
+    debtor: Debtor
+    contract: Contract
+    original_inn: str | None
+
+
+def build_record(ctx: _Context) -> rutdf.Record:
+    """The RUTDF record of an event: the subject as it is now, the event as it was recorded."""
+    e, d, c = ctx.event, ctx.debtor, ctx.contract
+    p = e.payload or {}
+    series, number = _split_passport(d.passport)
+    subject = rutdf.Subject(
+        last_name=_clean(d.last_name) or "",
+        first_name=_clean(d.first_name) or "",
+        middle_name=_clean(d.middle_name),
+        birth_date=d.birth_date,
+        birth_place=_clean(d.birth_place),
+        passport_series=series,
+        passport_number=number,
+        inn=_clean(d.inn),
+        snils=re.sub(r"\D", "", d.snils) if d.snils else None,
+    )
+    obligation = rutdf.Obligation(
+        uid=obligation_uid(ctx.original_inn, c.number, c.date),
+        contract_number=_clean(c.number) or "",
+        contract_date=c.date,
+        principal=c.principal,
+    )
+    payment = termination = court = assignment = None
+    changed: tuple[str, ...] = ()
+    if e.event_code == "2.3":
+        payment = rutdf.Payment(_date(p.get("payment_date")) or e.occurred_on, _amount(p.get("amount")) or Decimal("0"))
+    elif e.event_code == "2.5":
+        termination = rutdf.Termination(
+            _date(p.get("end_date")) or e.occurred_on, TERMINATION_CODES.get(e.kind, "1"), _amount(p.get("amount"))
+        )
+    elif e.event_code == "2.6":
+        court = rutdf.CourtAct(
+            court_event=str(p.get("court_event")),
+            dispute=bool(p.get("dispute", True)),
+            court_name=_clean(p.get("court_name")),
+            act_date=_date(p.get("act_date")),
+            act_number=_clean(p.get("act_number")),
+            in_force=bool(p.get("in_force")),
+            in_force_date=_date(p.get("in_force_date")),
+            awarded_amount=_amount(p.get("awarded_amount")),
+        )
+    elif e.event_code == "2.11":
+        assignment = rutdf.Assignment(
+            _clean(p.get("agreement_number")),
+            _date(p.get("agreement_date")),
+            _clean(p.get("cedent_name")),
+            _clean(p.get("cedent_inn")),
+            _clean(p.get("assignee_name")),
+            _clean(p.get("assignee_inn")),
+        )
+    elif e.event_code == "1.9":
+        changed = tuple(str(f) for f in p.get("fields") or ())
+    return rutdf.Record(
+        uid=e.record_uid,
+        event_code=e.event_code,
+        event_date=e.occurred_on,
+        subject=subject,
+        obligation=obligation,
+        payment=payment,
+        termination=termination,
+        court=court,
+        assignment=assignment,
+        changed_fields=changed,
+    )
+
+
+def _contexts(session: Session, events: Sequence[BureauEvent]) -> list[_Context]:
+    case_ids = {e.case_id for e in events}
+    rows = session.execute(
+        select(Case.id, Debtor, Contract, Creditor.inn)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .join(Contract, Contract.id == Case.contract_id)
+        .join(Creditor, Creditor.id == Contract.original_creditor_id)
+        .where(Case.id.in_(case_ids))
+    ).all()
+    by_case = {int(r[0]): r for r in rows}
+    debtors = {int(r[1].id): r[1] for r in rows}
+    missing = {e.debtor_id for e in events} - set(debtors)
+    if missing:
+        debtors.update({int(x.id): x for x in session.scalars(select(Debtor).where(Debtor.id.in_(missing)))})
+    out = []
+    for e in events:
+        row = by_case[e.case_id]
+        out.append(_Context(e, debtors[e.debtor_id], row[2], row[3]))
+    return out
+
+
+def record_problems(session: Session, event_ids: Sequence[int], report_date: dt.date) -> dict[int, list[str]]:
+    """Validation of the events as they would be sent now: event id -> problems (empty: fine)."""
+    events = list(session.scalars(select(BureauEvent).where(BureauEvent.id.in_(list(event_ids)))))
+    return {ctx.event.id: validate_record(build_record(ctx), report_date) for ctx in _contexts(session, events)}
+
+
+# ---------------------------------------------------------------- the source (our company)
+
+
+def _source_expr() -> Any:
+    agreement = aliased(AssignmentAgreement)
+    return agreement, func.coalesce(agreement.assignee_id, Case.creditor_id)
+
+
+def _header(session: Session, source_id: int, report_date: dt.date, reference: str) -> rutdf.Header:
+    creditor = session.get(Creditor, source_id)
+    return rutdf.Header(
+        source_inn=(creditor.inn if creditor else None) or "",
+        source_ogrn=(creditor.ogrn if creditor else None) or "",
+        source_name=_clean(creditor.name if creditor else None) or "",
+        report_date=report_date,
+        reference=reference,
+    )
+
+
+# ---------------------------------------------------------------- prepare, deliver, acknowledge
+
+
+@dataclass
+class RunSummary:
+    files: int = 0
+    records: int = 0
+    held: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    resumed: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        parts = [
+            f"{self.files} file(s), {self.records} record(s) sent",
+            f"{self.held} held for correction",
+            f"{self.accepted} accepted, {self.rejected} rejected",
+        ]
+        if self.resumed:
+            parts.append(f"{self.resumed} interrupted submission(s) resumed")
+        if self.waiting:
+            parts.append(f"{self.waiting} awaiting acknowledgement")
+        if self.errors:
+            parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
+        return "; ".join(parts)
+
+
+def _due_groups(session: Session, today: dt.date) -> list[tuple[dt.date, int]]:
+    agreement, source = _source_expr()
+    rows = session.execute(
+        select(BureauEvent.due_date, source)
+        .join(Case, Case.id == BureauEvent.case_id)
+        .outerjoin(agreement, agreement.id == Case.agreement_id)
+        .where(BureauEvent.status.in_(SENDABLE), BureauEvent.due_date <= today)
+        .distinct()
+    ).all()
+    return sorted((r[0], int(r[1])) for r in rows)
+
+
+def prepare_submission(
+    session: Session, report_date: dt.date, source_id: int, after_id: int, today: dt.date
+) -> tuple[int | None, int, int, int]:
+    """Claim up to ``BATCH`` due events of one day and source, validate, write the file.
+
+    Returns (submission id or None, records in the file, events held, last event id looked at).
+    """
+    agreement, source = _source_expr()
+    stmt = (
+        select(BureauEvent.id)
+        .join(Case, Case.id == BureauEvent.case_id)
+        .outerjoin(agreement, agreement.id == Case.agreement_id)
+        .where(
+            BureauEvent.status.in_(SENDABLE),
+            BureauEvent.due_date == report_date,
+            source == source_id,
+            BureauEvent.id > after_id,
+        )
+        .order_by(BureauEvent.id)
+        .limit(BATCH)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(of=BureauEvent, skip_locked=True)
+    ids = list(session.scalars(stmt))
+    if not ids:
+        return None, 0, 0, after_id
+    last_id = ids[-1]
+    submission = BureauSubmission(
+        idempotency_key=uuid.uuid4().hex,
+        report_date=report_date,
+        file_name="",
+        file_sha256="",
+        content=b"",
+        record_count=0,
+        status=PREPARED,
+        created_at=utcnow(),
+        attempts=0,
+        accepted_count=0,
+        rejected_count=0,
+    )
+    session.add(submission)
+    session.flush()
+    session.execute(
+        update(BureauEvent)
+        .where(BureauEvent.id.in_(ids), BureauEvent.status.in_(SENDABLE))
+        .values(status=SENDING, submission_id=submission.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = list(
+        session.scalars(
+            select(BureauEvent)
+            .where(BureauEvent.submission_id == submission.id, BureauEvent.status == SENDING)
+            .order_by(BureauEvent.occurred_on, BureauEvent.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    records: list[rutdf.Record] = []
+    sent: list[BureauEvent] = []
+    held: list[tuple[int, str]] = []
+    for ctx in _contexts(session, claimed):
+        record = build_record(ctx)
+        problems = validate_record(record, max(today, report_date))
+        if problems:
+            held.append((ctx.event.id, "; ".join(problems)))
+        else:
+            records.append(record)
+            sent.append(ctx.event)
+    if held:
+        session.execute(
+            update(BureauEvent.__table__)
+            .where(BureauEvent.__table__.c.id == bindparam("b_id"))
+            .values(status=HELD, submission_id=None, hold_reason=bindparam("b_reason")),
+            [{"b_id": i, "b_reason": r} for i, r in held],
+        )
+    if not records:
+        session.delete(submission)
+        session.flush()
+        return None, 0, len(held), last_id
+    header = _header(session, source_id, report_date, f"CESSIO-{submission.id:08d}")
+    content = rutdf.write(rutdf.ReportFile(header, tuple(records)))
+    submission.content = content
+    submission.file_sha256 = hashlib.sha256(content).hexdigest()
+    submission.file_name = f"RUTDF_{header.source_inn or 'SOURCE'}_{report_date:%Y%m%d}_{submission.id:06d}.txt"
+    submission.record_count = len(records)
+    session.execute(
+        BureauSubmissionRecord.__table__.insert(),
+        [{"submission_id": submission.id, "event_id": e.id} for e in sent],
+    )
+    session.execute(
+        update(BureauEvent)
+        .where(BureauEvent.id.in_([e.id for e in sent]))
+        .values(send_count=BureauEvent.send_count + 1, hold_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    record_audit(
+        session,
+        JOB_ACTOR,
+        "bureau.submission_prepared",
+        "bureau_submission",
+        submission.id,
+        {"file": submission.file_name, "records": len(records), "held": len(held), "report_date": report_date},
+    )
+    return submission.id, len(records), len(held), last_id
+
+
+def deliver(client: BureauClient, submission_id: int, engine: Engine | None = None) -> bool:
+    """Get a receipt for a prepared submission; True when it has one. Never uploads a key twice
+    if the gateway already has it."""
+    with session_scope(engine) as session:
+        sub = session.get(BureauSubmission, submission_id)
+        if sub is None or sub.status != PREPARED:
+            return sub is not None
+        key, content, name = sub.idempotency_key, sub.content, sub.file_name
+    try:
+        receipt = client.find_receipt(key)
+        if receipt is None:
+            receipt = client.upload(content, key, name)
+    except (BureauUnavailable, BureauRefused) as exc:
+        with session_scope(engine) as session:
+            sub = session.get(BureauSubmission, submission_id)
+            assert sub is not None
+            sub.attempts += 1
+            sub.last_error = str(exc)
+            if isinstance(exc, BureauRefused) and exc.status_code in (400, 413, 422):
+                _give_up(session, sub, str(exc))
+        return False
+    with session_scope(engine) as session:
+        sub = session.get(BureauSubmission, submission_id)
+        assert sub is not None
+        if sub.status == PREPARED:
+            sub.attempts += 1
+            sub.status = UPLOADED
+            sub.receipt_id = receipt.receipt_id
+            sub.received_at = receipt.received_at
+            sub.last_error = None
+            record_audit(
+                session,
+                JOB_ACTOR,
+                "bureau.submission_uploaded",
+                "bureau_submission",
+                sub.id,
+                {"receipt": receipt.receipt_id, "records": receipt.records},
+            )
+    return True
+
+
+def _give_up(session: Session, sub: BureauSubmission, reason: str) -> None:
+    """The gateway refuses the file itself: sending it again cannot help, so its events go to the
+    correction queue (held, with the gateway's words) and a new file is built once they are fixed."""
+    sub.status = FAILED
+    session.execute(
+        update(BureauEvent)
+        .where(BureauEvent.submission_id == sub.id, BureauEvent.status == SENDING)
+        .values(status=HELD, submission_id=None, hold_reason=f"The gateway refused the whole file: {reason}")
+        .execution_options(synchronize_session=False)
+    )
+    record_audit(session, JOB_ACTOR, "bureau.submission_refused", "bureau_submission", sub.id, {"reason": reason})
+
+
+def apply_acknowledgement(
+    session: Session,
+    submission_id: int,
+    status: str,
+    processed_at: dt.datetime,
+    results: dict[str, tuple[str, str | None, str | None]],
+) -> tuple[int, int]:
+    """Record the bureau's answer: accepted events become final, rejected ones wait for correction.
+
+    Only events still ``sending`` in this submission change, so an accepted event is never
+    touched again. Returns (accepted, rejected).
+    """
+    sub = session.get(BureauSubmission, submission_id)
+    if sub is None or sub.status != UPLOADED:
+        return 0, 0
+    events = list(
+        session.execute(
+            select(BureauEvent.id, BureauEvent.record_uid, BureauEvent.case_id, BureauEvent.kind).where(
+                BureauEvent.submission_id == submission_id, BureauEvent.status == SENDING
+            )
+        )
+    )
+    accepted_ids: list[int] = []
+    rejected: list[dict[str, Any]] = []
+    for e in events:
+        outcome, code, message = results.get(
+            e.record_uid, ("rejected", "NO_ANSWER", "The acknowledgement did not mention this record; send it again")
+        )
+        if outcome == "accepted":
+            accepted_ids.append(e.id)
+        else:
+            rejected.append(
+                {
+                    "b_id": e.id,
+                    "b_code": code or "REJECTED",
+                    "b_text": message or "Rejected",
+                    "case_id": e.case_id,
+                    "kind": e.kind,
+                }
+            )
+    if accepted_ids:
+        session.execute(
+            update(BureauEvent)
+            .where(BureauEvent.id.in_(accepted_ids), BureauEvent.status == SENDING)
+            .values(
+                status=ACCEPTED,
+                accepted_at=processed_at,
+                accepted_on=local_date(processed_at),
+                accepted_submission_id=submission_id,
+                reject_code=None,
+                reject_text=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(BureauSubmissionRecord)
+            .where(
+                BureauSubmissionRecord.submission_id == submission_id,
+                BureauSubmissionRecord.event_id.in_(accepted_ids),
+            )
+            .values(outcome=ACCEPTED)
+            .execution_options(synchronize_session=False)
+        )
+    if rejected:
+        t = BureauEvent.__table__
+        session.execute(
+            update(t)
+            .where(t.c.id == bindparam("b_id"), t.c.status == SENDING)
+            .values(status=REJECTED, reject_code=bindparam("b_code"), reject_text=bindparam("b_text")),
+            [{k: r[k] for k in ("b_id", "b_code", "b_text")} for r in rejected],
+        )
+        rt = BureauSubmissionRecord.__table__
+        session.execute(
+            update(rt)
+            .where(rt.c.submission_id == submission_id, rt.c.event_id == bindparam("b_id"))
+            .values(outcome=REJECTED, error_code=bindparam("b_code"), error_text=bindparam("b_text")),
+            [{k: r[k] for k in ("b_id", "b_code", "b_text")} for r in rejected],
+        )
+        add_case_events(
+            session,
+            [
+                {
+                    "case_id": r["case_id"],
+                    "at": utcnow(),
+                    "kind": "bureau",
+                    "source": "bureau_job",
+                    "user_id": None,
+                    "comment": f"Credit bureau rejected '{KIND_LABELS.get(r['kind'], r['kind'])}': "
+                    f"{r['b_code']} {r['b_text']}",
+                    "data": {"event_id": r["b_id"], "code": r["b_code"], "submission_id": submission_id},
+                }
+                for r in rejected
+            ],
+        )
+        for case_id in sorted({r["case_id"] for r in rejected}):
+            raise_flag(session, case_id, REJECT_FLAG, "The credit bureau rejected a report: see the Bureau section")
+    sub.status = ACKNOWLEDGED
+    sub.ack_status = status
+    sub.acknowledged_at = processed_at
+    sub.accepted_count = len(accepted_ids)
+    sub.rejected_count = len(rejected)
+    record_audit(
+        session,
+        JOB_ACTOR,
+        "bureau.acknowledged",
+        "bureau_submission",
+        submission_id,
+        {"status": status, "accepted": len(accepted_ids), "rejected": len(rejected)},
+    )
+    return len(accepted_ids), len(rejected)
+
+
+def poll_acknowledgements(
+    client: BureauClient, summary: RunSummary | None = None, engine: Engine | None = None
+) -> RunSummary:
+    """Ask for the acknowledgement of every uploaded submission; record the ones that came."""
+    summary = summary or RunSummary()
+    with session_scope(engine) as session:
+        pending = list(
+            session.execute(
+                select(BureauSubmission.id, BureauSubmission.receipt_id)
+                .where(BureauSubmission.status == UPLOADED)
+                .order_by(BureauSubmission.id)
+            )
+        )
+    summary.waiting = 0
+    for sub_id, receipt_id in pending:
+        try:
+            ack = client.acknowledgement(str(receipt_id))
+        except (BureauUnavailable, BureauRefused) as exc:
+            summary.errors.append(str(exc))
+            summary.waiting += 1
+            continue
+        if ack is None:
+            summary.waiting += 1
+            continue
+        results = {r.uid: (r.status, r.code, r.message) for r in ack.records}
+        with session_scope(engine) as session:
+            accepted, rejected = apply_acknowledgement(session, sub_id, ack.status, ack.processed_at, results)
+        summary.accepted += accepted
+        summary.rejected += rejected
+    return summary
+
+
+def run_submissions(
+    client: BureauClient,
+    *,
+    today: dt.date | None = None,
+    engine: Engine | None = None,
+    ack_wait_seconds: float = 0.0,
+    ack_poll_interval: float = 2.0,
+) -> RunSummary:
+    """One pass of the daily job: answers of earlier days, interrupted uploads, then every due
+    day oldest first; finally waits up to ``ack_wait_seconds`` for today's acknowledgements."""
+    today = today or local_date(utcnow())
+    summary = RunSummary()
+    poll_acknowledgements(client, summary, engine)
+    with session_scope(engine) as session:
+        interrupted = list(
+            session.scalars(
+                select(BureauSubmission.id).where(BureauSubmission.status == PREPARED).order_by(BureauSubmission.id)
+            )
+        )
+    for sub_id in interrupted:
+        if deliver(client, sub_id, engine):
+            summary.resumed += 1
+        else:
+            summary.errors.append(_last_error(sub_id, engine))
+    with session_scope(engine) as session:
+        groups = _due_groups(session, today)
+    for report_date, source_id in groups:
+        after_id = 0
+        while True:
+            with session_scope(engine) as session:
+                sub_id, records, held, last_id = prepare_submission(session, report_date, source_id, after_id, today)
+            summary.held += held
+            if last_id == after_id:
+                break
+            after_id = last_id
+            if sub_id is None:
+                continue
+            summary.files += 1
+            summary.records += records
+            if not deliver(client, sub_id, engine):
+                summary.errors.append(_last_error(sub_id, engine))
+    deadline = time.monotonic() + ack_wait_seconds
+    poll_acknowledgements(client, summary, engine)
+    while summary.waiting and time.monotonic() < deadline:
+        time.sleep(ack_poll_interval)
+        poll_acknowledgements(client, summary, engine)
+    return summary
+
+
+def _last_error(submission_id: int, engine: Engine | None) -> str:
+    with session_scope(engine) as session:
+        sub = session.get(BureauSubmission, submission_id)
+        return (sub.last_error if sub else None) or "unknown error"
+
+
+def send_now(actor: Actor, client: BureauClient, engine: Engine | None = None) -> RunSummary:
+    """The page's "send due events now": the daily job's pass, started by a head of department."""
+    require(actor, Permission.BUREAU_MANAGE)
+    with session_scope(engine) as session:
+        record_audit(session, actor, "bureau.send_now", "bureau_submission", None, {})
+    return run_submissions(client, engine=engine)
+
+
+def check_acknowledgements(actor: Actor, client: BureauClient, engine: Engine | None = None) -> RunSummary:
+    require(actor, Permission.BUREAU_MANAGE)
+    return poll_acknowledgements(client, None, engine)
+
+
+# ---------------------------------------------------------------- the correction queue
+
+
+@dataclass(frozen=True)
+class ResendOutcome:
+    event_id: int
+    queued: bool
+    reason: str = ""
+
+
+def send_again(
+    session: Session, actor: Actor, event_ids: Sequence[int], today: dt.date | None = None
+) -> list[ResendOutcome]:
+    """Put corrected events back in the queue. An accepted event is never sent again; one whose
+    data still fails validation stays where it is, with the problems listed."""
+    require(actor, Permission.BUREAU_MANAGE)
+    today = today or local_date(utcnow())
+    ids = list(dict.fromkeys(int(i) for i in event_ids))
+    events = {e.id: e for e in session.scalars(select(BureauEvent).where(BureauEvent.id.in_(ids)))}
+    problems = record_problems(session, [i for i in ids if i in events], today)
+    outcomes: list[ResendOutcome] = []
+    queued: list[BureauEvent] = []
+    for event_id in ids:
+        event = events.get(event_id)
+        if event is None:
+            outcomes.append(ResendOutcome(event_id, False, "no such bureau event"))
+        elif event.status == ACCEPTED:
+            outcomes.append(ResendOutcome(event_id, False, "already accepted by the bureau; it is never sent twice"))
+        elif event.status == SENDING:
+            outcomes.append(ResendOutcome(event_id, False, "is in a submission awaiting the bureau's answer"))
+        elif event.status == PENDING:
+            outcomes.append(ResendOutcome(event_id, False, "is already waiting to be sent"))
+        elif problems.get(event_id):
+            outcomes.append(ResendOutcome(event_id, False, "; ".join(problems[event_id])))
+        else:
+            queued.append(event)
+            outcomes.append(ResendOutcome(event_id, True))
+    if queued:
+        session.execute(
+            update(BureauEvent)
+            .where(BureauEvent.id.in_([e.id for e in queued]), BureauEvent.status.in_((HELD, REJECTED)))
+            .values(status=PENDING, hold_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+        record_audit_many(
+            session,
+            actor,
+            "bureau.send_again",
+            "bureau_event",
+            [(e.id, {"case_id": e.case_id, "was": e.status, "code": e.reject_code}) for e in queued],
+        )
+        for case_id in {e.case_id for e in queued}:
+            still = session.scalar(
+                select(func.count()).where(BureauEvent.case_id == case_id, BureauEvent.status == REJECTED)
+            )
+            if not still:
+                resolve_flags(session, actor, case_id, REJECT_FLAG)
+        session.expire_all()
+    return outcomes
+
+
+EDITABLE_FIELDS: dict[str, dict[str, str]] = {
+    "2.3": {"amount": "amount", "payment_date": "date"},
+    "2.5": {"end_date": "date", "amount": "amount"},
+    "2.6": {
+        "act_number": "text",
+        "act_date": "date",
+        "in_force_date": "date",
+        "awarded_amount": "amount",
+        "court_name": "text",
+    },
+    "2.11": {"agreement_number": "text", "agreement_date": "date", "assignee_name": "text", "assignee_inn": "text"},
+}
+
+
+def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[str, Any]) -> ResendOutcome:
+    """Fix the event's own data (act number, dates, amounts) and queue it again."""
+    require(actor, Permission.BUREAU_MANAGE)
+    event = session.get(BureauEvent, event_id)
+    if event is None:
+        raise NotFound(f"Bureau event {event_id} does not exist.")
+    if event.status not in (HELD, REJECTED):
+        raise ValidationFailed(
+            f"Only held or rejected events can be corrected; this one is '{STATUS_LABELS[event.status]}'."
+        )
+    allowed = EDITABLE_FIELDS.get(event.event_code, {})
+    payload = dict(event.payload or {})
+    problems: dict[str, str] = {}
+    for name, value in changes.items():
+        kind = allowed.get(name)
+        if kind is None:
+            problems[name] = "this field cannot be corrected for this event (fix the case or debtor instead)"
+            continue
+        try:
+            if kind == "date":
+                parsed = _date(value)
+                payload[name] = parsed.isoformat() if parsed else None
+            elif kind == "amount":
+                amount = _amount(value)
+                payload[name] = str(amount) if amount is not None else None
+            else:
+                payload[name] = _clean(str(value)) if value is not None else None
+        except (ValueError, ArithmeticError):
+            problems[name] = f"'{value}' is not a valid {kind}"
+    if problems:
+        raise ValidationFailed("Some corrections cannot be accepted.", problems)
+    before = dict(event.payload or {})
+    event.payload = payload
+    record_audit(session, actor, "bureau.correct", "bureau_event", event.id, {"before": before, "after": payload})
+    session.flush()
+    return send_again(session, actor, [event.id])[0]
+
+
+# ---------------------------------------------------------------- what the page and the card show
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    case_id: int
+    case_number: str
+    debtor: str
+    kind: str
+    what: str
+    event_code: str
+    occurred_on: dt.date
+    due_date: dt.date
+    statutory_date: dt.date
+    status: str
+    status_label: str
+    problem: str | None
+    accepted_on: dt.date | None
+    overdue: bool
+    past_statutory: bool
+
+
+VIEWS = ("due_today", "overdue", "corrections", "waiting", "all")
+
+
+def _what(kind: str, payload: dict[str, Any]) -> str:
+    label = KIND_LABELS.get(kind, kind)
+    if payload.get("court_event"):
+        return COURT_EVENT_LABELS.get(payload["court_event"], label)
+    if payload.get("amount") and kind in ("payment", "written_off"):
+        return f"{label}: {payload['amount']}"
+    return label
+
+
+def list_events(
+    session: Session,
+    actor: Actor,
+    view: str = "all",
+    today: dt.date | None = None,
+    *,
+    case_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> tuple[list[EventRow], int]:
+    """A page of bureau events for a view; returns (rows, total in the view)."""
+    require(actor, Permission.BUREAU_VIEW)
+    today = today or local_date(utcnow())
+    stmt = (
+        select(BureauEvent, Case.number, Debtor.full_name)
+        .join(Case, Case.id == BureauEvent.case_id)
+        .join(Debtor, Debtor.id == BureauEvent.debtor_id)
+    )
+    open_ = BureauEvent.status != ACCEPTED
+    conditions = {
+        "due_today": and_(open_, BureauEvent.due_date == today),
+        "overdue": and_(open_, BureauEvent.due_date < today),
+        "corrections": BureauEvent.status.in_((HELD, REJECTED)),
+        "waiting": BureauEvent.status.in_((PENDING, SENDING)),
+    }
+    if view not in VIEWS:
+        raise ValidationFailed(f"Unknown view '{view}'; choose one of: {', '.join(VIEWS)}.")
+    if view in conditions:
+        stmt = stmt.where(conditions[view])
+    if case_id is not None:
+        debtor_id = session.scalar(select(Case.debtor_id).where(Case.id == case_id))
+        stmt = stmt.where(
+            or_(
+                BureauEvent.case_id == case_id,
+                and_(BureauEvent.debtor_id == debtor_id, BureauEvent.event_code == "1.9"),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(BureauEvent.due_date.desc() if view == "all" else BureauEvent.due_date, BureauEvent.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    out = []
+    for e, number, name in rows:
+        problem = (
+            e.hold_reason
+            if e.status == HELD
+            else (f"{e.reject_code}: {e.reject_text}" if e.status == REJECTED else None)
+        )
+        done_on = e.accepted_on
+        overdue = (done_on is None and e.due_date < today) or (done_on is not None and done_on > e.due_date)
+        past_stat = (done_on is None and e.statutory_date < today) or (
+            done_on is not None and done_on > e.statutory_date
+        )
+        out.append(
+            EventRow(
+                id=e.id,
+                case_id=e.case_id,
+                case_number=number,
+                debtor=name,
+                kind=e.kind,
+                what=_what(e.kind, e.payload or {}),
+                event_code=e.event_code,
+                occurred_on=e.occurred_on,
+                due_date=e.due_date,
+                statutory_date=e.statutory_date,
+                status=e.status,
+                status_label=STATUS_LABELS[e.status],
+                problem=problem,
+                accepted_on=done_on,
+                overdue=overdue,
+                past_statutory=past_stat,
+            )
+        )
+    return out, int(total)
+
+
+def case_bureau_events(session: Session, actor: Actor, case_id: int, today: dt.date | None = None) -> list[EventRow]:
+    """The case card's section: every event of the case and its debtor's subject changes."""
+    rows, _ = list_events(session, actor, "all", today, case_id=case_id, limit=500)
+    return rows
+
+
+@dataclass(frozen=True)
+class Compliance:
+    total: int
+    on_time: int
+    late: int
+    overdue: int
+    due_today: int
+    within_statutory: int
+    past_statutory_open: int
+
+    @property
+    def share_on_time(self) -> Decimal | None:
+        """Share of the events due so far that were acknowledged by their due date, in %."""
+        if not self.total:
+            return None
+        return (Decimal(self.on_time) * 100 / Decimal(self.total)).quantize(Decimal("0.1"))
+
+    @property
+    def share_statutory(self) -> Decimal | None:
+        if not self.total:
+            return None
+        return (Decimal(self.within_statutory) * 100 / Decimal(self.total)).quantize(Decimal("0.1"))
+
+
+def compliance(
+    session: Session, actor: Actor, today: dt.date | None = None, since: dt.date | None = None
+) -> Compliance:
+    """The compliance figure over the events due up to today (optionally since a day)."""
+    require(actor, Permission.BUREAU_VIEW)
+    today = today or local_date(utcnow())
+    e = BureauEvent
+    accepted = e.status == ACCEPTED
+
+    def count(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    stmt = select(
+        func.count(),
+        count(and_(accepted, e.accepted_on <= e.due_date)),
+        count(and_(accepted, e.accepted_on > e.due_date)),
+        count(and_(~accepted, e.due_date < today)),
+        count(and_(~accepted, e.due_date == today)),
+        count(and_(accepted, e.accepted_on <= e.statutory_date)),
+        count(and_(~accepted, e.statutory_date < today)),
+    ).where(e.due_date <= today)
+    if since:
+        stmt = stmt.where(e.due_date >= since)
+    row = session.execute(stmt).one()
+    return Compliance(*(int(v or 0) for v in row))
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    id: int
+    report_date: dt.date
+    file_name: str
+    records: int
+    status: str
+    receipt_id: str | None
+    received_at: dt.datetime | None
+    ack_status: str | None
+    acknowledged_at: dt.datetime | None
+    accepted: int
+    rejected: int
+    attempts: int
+    last_error: str | None
+
+
+def list_submissions(
+    session: Session, actor: Actor, limit: int = 100, offset: int = 0
+) -> tuple[list[SubmissionRow], int]:
+    require(actor, Permission.BUREAU_VIEW)
+    total = session.scalar(select(func.count()).select_from(BureauSubmission)) or 0
+    rows = session.scalars(
+        select(BureauSubmission).order_by(BureauSubmission.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return [
+        SubmissionRow(
+            s.id,
+            s.report_date,
+            s.file_name,
+            s.record_count,
+            s.status,
+            s.receipt_id,
+            s.received_at,
+            s.ack_status,
+            s.acknowledged_at,
+            s.accepted_count,
+            s.rejected_count,
+            s.attempts,
+            s.last_error,
+        )
+        for s in rows
+    ], int(total)
+
+
+def submission_file(session: Session, actor: Actor, submission_id: int) -> tuple[str, bytes]:
+    """The file as sent (for download); the download is audited like every export."""
+    require(actor, Permission.BUREAU_VIEW)
+    sub = session.get(BureauSubmission, submission_id)
+    if sub is None:
+        raise NotFound(f"Bureau submission {submission_id} does not exist.")
+    record_audit(session, actor, "bureau.file_download", "bureau_submission", sub.id, {"file": sub.file_name})
+    return sub.file_name, sub.content

@@ -1,0 +1,274 @@
+"""Credit bureau: what is due today, what is late, the correction queue, the submissions with
+their receipts, acknowledgements and files, and the compliance figure.
+
+The page only reads widgets and calls ``core.bureau.service``; the gateway is called by the
+service (the "send now" and "check acknowledgements" buttons), never from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core.auth.permissions import Permission, has_permission
+from core.bureau.client import BureauClient
+from core.bureau.service import (
+    EDITABLE_FIELDS,
+    EventRow,
+    check_acknowledgements,
+    compliance,
+    correct_event,
+    list_events,
+    list_submissions,
+    send_again,
+    send_now,
+    submission_file,
+)
+from core.calendar import local_date, to_local
+from core.db import utcnow
+from core.errors import CessioError, ValidationFailed
+from ui.context import SignedInUser, actor, db, engine
+
+KEY = "bureau"
+PAGE_SIZE = 200
+VIEW_LABELS = {
+    "due_today": "Due today",
+    "overdue": "Overdue",
+    "corrections": "Correction queue",
+    "waiting": "Waiting / sent",
+    "all": "All events",
+}
+
+
+def _when(value: dt.datetime | None) -> str:
+    local = to_local(value)
+    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
+
+
+def _day(value: dt.date | None) -> str:
+    return f"{value:%d.%m.%Y}" if value else "—"
+
+
+def _compliance(user: SignedInUser) -> None:
+    today = local_date(utcnow())
+    with db() as session:
+        figure = compliance(session, user, today)
+        recent = compliance(session, user, today, since=today - dt.timedelta(days=30))
+    cols = st.columns(5)
+    share = figure.share_on_time
+    cols[0].metric(
+        "Acknowledged by the due date",
+        f"{share} %" if share is not None else "—",
+        help="Share of the events due so far that the bureau accepted by their due date "
+        "(the next business day after the change).",
+    )
+    last30 = recent.share_on_time
+    cols[1].metric("Last 30 days", f"{last30} %" if last30 is not None else "—")
+    statutory = figure.share_statutory
+    cols[2].metric(
+        "Within the legal deadline",
+        f"{statutory} %" if statutory is not None else "—",
+        help="Accepted within the statutory number of business days (218-FZ art. 5 part 5).",
+    )
+    cols[3].metric("Due today", figure.due_today)
+    cols[4].metric("Overdue", figure.overdue)
+    if figure.overdue:
+        st.markdown(
+            f":red[**{figure.overdue} event(s) are overdue**"
+            + (f", {figure.past_statutory_open} past the legal deadline" if figure.past_statutory_open else "")
+            + ".] Check the correction queue and the submissions below."
+        )
+
+
+def _events_frame(rows: list[EventRow]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Case": f"case?case={r.case_number}",
+                "Debtor": r.debtor,
+                "Event": f"{r.event_code} {r.what}",
+                "Happened": _day(r.occurred_on),
+                "Due": _day(r.due_date),
+                "Legal deadline": _day(r.statutory_date),
+                "Status": r.status_label,
+                "Accepted": _day(r.accepted_on),
+                "Problem": r.problem or "",
+                "Late": r.overdue,
+            }
+            for r in rows
+        ]
+    )
+
+
+def _red_when_late(row: pd.Series) -> list[str]:
+    style = "color: #dc2626; font-weight: 600" if row["Late"] else ""
+    return [style] * len(row)
+
+
+def _events(user: SignedInUser) -> None:
+    view = (
+        st.segmented_control(
+            "Show", list(VIEW_LABELS), format_func=lambda v: VIEW_LABELS[v], default="overdue", key=f"{KEY}.view"
+        )
+        or "overdue"
+    )
+    with db() as session:
+        rows, total = list_events(session, user, view, limit=PAGE_SIZE)
+    if not rows:
+        st.success("Nothing here." if view != "overdue" else "Nothing is overdue.")
+        return
+    st.caption(f"{total} event(s)" + (f", the first {PAGE_SIZE} shown" if total > PAGE_SIZE else ""))
+    frame = _events_frame(rows)
+    selection = st.dataframe(
+        frame.style.apply(_red_when_late, axis=1),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=f"{KEY}.events.{view}",
+        column_config={
+            "Case": st.column_config.LinkColumn("Case", display_text=r"case=(C-\d+)", width="small"),
+            "Late": st.column_config.CheckboxColumn("Late", width="small"),
+        },
+    )
+    chosen = [rows[i] for i in selection.selection.rows] if selection else []
+    if not has_permission(user, Permission.BUREAU_MANAGE):
+        return
+    fixable = [r for r in chosen if r.status in ("held", "rejected")]
+    if st.button(
+        f"Send again ({len(fixable)})",
+        disabled=not fixable,
+        key=f"{KEY}.resend",
+        help="After the data is fixed: put the selected held or rejected events back in the queue.",
+    ):
+        try:
+            with db() as session:
+                outcomes = send_again(session, user, [r.id for r in fixable])
+        except CessioError as exc:
+            st.error(str(exc))
+        else:
+            queued = sum(1 for o in outcomes if o.queued)
+            st.success(f"{queued} event(s) will go with the next submission.")
+            for o in outcomes:
+                if not o.queued:
+                    st.warning(f"Event {o.event_id}: {o.reason}")
+    if len(fixable) == 1:
+        _correction_form(user, fixable[0])
+
+
+def _correction_form(user: SignedInUser, row: EventRow) -> None:
+    fields = EDITABLE_FIELDS.get(row.event_code, {})
+    if not fields:
+        st.caption("This event's data comes from the debtor and the case: fix it there, then send it again.")
+        return
+    with st.form(f"{KEY}.correct.{row.id}"):
+        st.markdown(f"**Correct event {row.event_code} of {row.case_number}** (leave a field empty to keep it)")
+        values = {
+            name: st.text_input(name.replace("_", " ").capitalize(), key=f"{KEY}.c.{row.id}.{name}") for name in fields
+        }
+        if st.form_submit_button("Save and send again"):
+            changes = {k: v for k, v in values.items() if v.strip()}
+            try:
+                with db() as session:
+                    outcome = correct_event(session, user, row.id, changes)
+            except ValidationFailed as exc:
+                st.error(str(exc))
+                for name, problem in exc.problems.items():
+                    st.caption(f"{name}: {problem}")
+            except CessioError as exc:
+                st.error(str(exc))
+            else:
+                if outcome.queued:
+                    st.success("Corrected; it goes with the next submission.")
+                else:
+                    st.warning(f"Saved, but it still cannot be sent: {outcome.reason}")
+
+
+def _submissions(user: SignedInUser) -> None:
+    with db() as session:
+        subs, total = list_submissions(session, user, limit=100)
+    if not subs:
+        st.info("No submissions yet. The bureau job sends the due events every day.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "Day": _day(s.report_date),
+                "File": s.file_name,
+                "Records": s.records,
+                "Status": s.status,
+                "Receipt": s.receipt_id or "—",
+                "Received": _when(s.received_at),
+                "Answer": s.ack_status or "—",
+                "Answered": _when(s.acknowledged_at),
+                "Accepted": s.accepted,
+                "Rejected": s.rejected,
+                "Error": s.last_error or "",
+            }
+            for s in subs
+        ]
+    )
+    st.caption(f"{total} submission(s)")
+    selection = st.dataframe(
+        frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"{KEY}.subs"
+    )
+    picked = selection.selection.rows if selection else []
+    if picked:
+        sub = subs[picked[0]]
+        if st.button(f"Prepare {sub.file_name} for download", key=f"{KEY}.prep.{sub.id}"):
+            try:
+                with db() as session:
+                    name, content = submission_file(session, user, sub.id)
+            except CessioError as exc:
+                st.error(str(exc))
+            else:
+                st.download_button(
+                    f"Download {name}",
+                    content,
+                    file_name=name,
+                    mime="text/tab-separated-values",
+                    key=f"{KEY}.dl.{sub.id}",
+                    on_click="ignore",
+                )
+
+
+def _actions(user: SignedInUser) -> None:
+    if not has_permission(user, Permission.BUREAU_MANAGE):
+        return
+    left, right, _ = st.columns([1, 1, 3])
+    if left.button("Send due events now", icon=":material/send:", key=f"{KEY}.send"):
+        with st.spinner("Sending to the bureau..."):
+            try:
+                summary = send_now(user, BureauClient.from_settings(attempts=2), engine())
+            except CessioError as exc:
+                st.error(str(exc))
+            else:
+                (st.warning if summary.errors else st.success)(summary.text())
+    if right.button("Check acknowledgements", icon=":material/fact_check:", key=f"{KEY}.acks"):
+        try:
+            summary = check_acknowledgements(user, BureauClient.from_settings(attempts=2), engine())
+        except CessioError as exc:
+            st.error(str(exc))
+        else:
+            (st.warning if summary.errors else st.success)(summary.text())
+
+
+def main() -> None:
+    user = actor()
+    st.title("Credit bureau")
+    st.caption(
+        "Every change of a debt is reported to the credit bureau by the next business day "
+        "(218-FZ art. 5 sets the legal deadline). Late items are red."
+    )
+    _compliance(user)
+    _actions(user)
+    events_tab, subs_tab = st.tabs(["Events", "Submissions"])
+    with events_tab:
+        _events(user)
+    with subs_tab:
+        _submissions(user)
+
+
+main()
