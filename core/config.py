@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     postal_password: SecretStr = SecretStr("demo")
     postal_ticket_wait_seconds: int = 15 * 60
     postal_poll_time: str = "06:00"
+    postal_timeout_seconds: float = 30.0
+    postal_retries: int = 3
+    postal_ticket_expiry_hours: int = 32
+    postal_stale_days: int = 7
+
+    # Uploaded files (core/files/checks.py): limits against oversized files and decompression bombs
+    upload_max_bytes: int = 25 * 1024 * 1024
+    upload_max_pages: int = 300
+    upload_max_pixels: int = 50_000_000
 
     # Credit bureau gateway
     bureau_url: str = "http://127.0.0.1:8702"
@@ -48,6 +57,9 @@ class Settings(BaseSettings):
     jobs_lease_seconds: int = 600
     sla_job_time: str = "01:00"
     accrual_job_time: str = "02:00"
+
+    # Ledger: accrue Civil Code art. 395 interest on the unpaid awarded amount after a court act
+    ledger_art395_after_court_act: bool = False
 
 
 @lru_cache(maxsize=1)

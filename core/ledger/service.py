@@ -1,0 +1,735 @@
+"""The ledger of a case: posting entries, balances as of any date, payment allocation.
+
+Public API other domains rely on: ``EntryKind``, ``post_entry``, ``balance``, ``balances``,
+``case_entries``, ``reverse_entry``, ``offset_overpayment``. Every call runs in the caller's
+transaction (ARCHITECTURE rule 1); a service never commits.
+
+A payment is split by Civil Code art. 319 (see ``allocation.py``) against what is owed on its
+date, and the split is stored. What exceeds the debt is kept as an overpayment, listed for a
+refund or an offset, never shown as a negative debt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from core.audit.service import record_audit
+from core.auth.models import User
+from core.auth.permissions import Actor, Permission, require
+from core.calendar import local_date
+from core.cases.models import Case, Creditor
+from core.cases.service import add_case_event, format_case_number, raise_flag, resolve_flags
+from core.cases.workflow import CLOSED_STAGES
+from core.db import Money, is_postgres, utcnow
+from core.errors import NotFound, ValidationFailed
+from core.events import publish
+from core.ledger.accrual import accrue
+from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS, OVERPAYMENT, ZERO, allocate, parse_order
+from core.ledger.models import LedgerAllocation, LedgerEntry
+from core.ledger.plans import check_plans
+from core.money import KOPECK, format_amount
+
+READY_FOR_REPAID_FLAG = "ready_for_repaid"
+
+
+class EntryKind(StrEnum):
+    PRINCIPAL = "principal"
+    INTEREST = "interest"
+    PENALTY = "penalty"
+    STATE_FEE = "state_fee"
+    POSTAGE = "postage"
+    COURT_COSTS = "court_costs"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    WRITE_OFF = "write_off"
+    ADJUSTMENT = "adjustment"
+
+
+CHARGE_KINDS = frozenset(
+    {
+        EntryKind.PRINCIPAL,
+        EntryKind.INTEREST,
+        EntryKind.PENALTY,
+        EntryKind.STATE_FEE,
+        EntryKind.POSTAGE,
+        EntryKind.COURT_COSTS,
+    }
+)
+# Costs of recovery a clerk books; the debt itself (principal, interest, penalty) is a lawyer's.
+_CLERK_CHARGES = frozenset({EntryKind.STATE_FEE, EntryKind.POSTAGE, EntryKind.COURT_COSTS})
+
+SOURCES = ("import", "manual", "postal", "court_order", "payment_file", "accrual", "system")
+_EVENT_SOURCE = {
+    "import": "import",
+    "manual": "manual",
+    "postal": "postal_job",
+    "court_order": "ocr_review",
+    "payment_file": "import",
+    "accrual": "accrual_job",
+}
+
+KIND_LABELS: dict[str, str] = {
+    "principal": "Principal",
+    "interest": "Interest",
+    "penalty": "Penalty",
+    "state_fee": "State fee",
+    "postage": "Postage",
+    "court_costs": "Court costs",
+    "payment": "Payment",
+    "refund": "Refund",
+    "write_off": "Write-off",
+    "adjustment": "Adjustment",
+}
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What a case owes, by component, on ``as_of`` (all amounts ``Decimal``, kopecks)."""
+
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    state_fee: Decimal
+    postage: Decimal
+    court_costs: Decimal
+    total: Decimal
+    overpayment: Decimal
+    as_of: dt.date | None
+
+    @property
+    def debt_claimed(self) -> Decimal:
+        """Principal, interest and penalty: the amount of a property claim (the state fee base;
+        costs of recovery are not part of it)."""
+        return self.principal + self.interest + self.penalty
+
+    def components(self) -> dict[str, Decimal]:
+        return {c: getattr(self, c) for c in COMPONENTS}
+
+    def describe(self) -> str:
+        """``12 000,00 руб. (principal 10 000,00, interest 2 000,00)`` for messages."""
+        parts = [
+            f"{COMPONENT_LABELS[c].lower()} {format_amount(v, currency=False)}"
+            for c, v in self.components().items()
+            if v != 0
+        ]
+        return format_amount(self.total) + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _make_balance(values: dict[str, Decimal], overpayment: Decimal, as_of: dt.date | None) -> Balance:
+    comps = {c: values.get(c, ZERO).quantize(KOPECK) for c in COMPONENTS}
+    return Balance(**comps, total=sum(comps.values(), ZERO), overpayment=overpayment.quantize(KOPECK), as_of=as_of)
+
+
+def today() -> dt.date:
+    """Today in the department's time zone."""
+    return local_date(utcnow())
+
+
+# ---------------------------------------------------------------- balances
+
+
+def balances(session: Session, case_ids: Iterable[int], as_of: dt.date | None = None) -> dict[int, Balance]:
+    """Balances of many cases in two grouped queries (guards and bulk write-offs use this)."""
+    ids = list(dict.fromkeys(int(i) for i in case_ids))
+    out: dict[int, Balance] = {}
+    for start in range(0, len(ids), 2000):
+        out.update(_balances_chunk(session, ids[start : start + 2000], as_of))
+    return out
+
+
+def _sums(
+    session: Session, ids: list[int], as_of: dt.date | None, split: dt.date | None = None
+) -> dict[tuple[int, bool], tuple[dict[str, Decimal], Decimal]]:
+    """Per (case, effective on or before ``split``): component amounts and the overpayment.
+
+    Charges raise their own component; adjustments the component they name; refunds spend the
+    overpayment. Payments, write-offs and offsets act through their stored allocations.
+    """
+    values: dict[tuple[int, bool], dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    over: dict[tuple[int, bool], Decimal] = defaultdict(lambda: ZERO)
+    target = sql_case(
+        (LedgerEntry.kind.in_([k.value for k in CHARGE_KINDS]), LedgerEntry.kind),
+        (LedgerEntry.kind == EntryKind.ADJUSTMENT.value, LedgerEntry.component),
+        (LedgerEntry.kind == EntryKind.REFUND.value, "refund"),
+        else_=None,
+    )
+    e_early = (LedgerEntry.effective_date <= split) if split is not None else literal(True)
+    a_early = (LedgerAllocation.effective_date <= split) if split is not None else literal(True)
+    stmt = (
+        select(
+            LedgerEntry.case_id,
+            target.label("target"),
+            e_early.label("early"),
+            func.sum(LedgerEntry.amount, type_=Money()),
+        )
+        .where(LedgerEntry.case_id.in_(ids), target.is_not(None))
+        .group_by(LedgerEntry.case_id, target, e_early)
+    )
+    if as_of is not None:
+        stmt = stmt.where(LedgerEntry.effective_date <= as_of)
+    for case_id, tgt, early, total in session.execute(stmt):
+        key = (case_id, bool(early))
+        amount = Decimal(total or 0)
+        if tgt == "refund":
+            over[key] -= amount
+        elif tgt == OVERPAYMENT:
+            over[key] += amount
+        else:
+            values[key][tgt] += amount
+    alloc = (
+        select(
+            LedgerAllocation.case_id,
+            LedgerAllocation.component,
+            a_early.label("early"),
+            func.sum(LedgerAllocation.amount, type_=Money()),
+        )
+        .where(LedgerAllocation.case_id.in_(ids))
+        .group_by(LedgerAllocation.case_id, LedgerAllocation.component, a_early)
+    )
+    if as_of is not None:
+        alloc = alloc.where(LedgerAllocation.effective_date <= as_of)
+    for case_id, component, early, total in session.execute(alloc):
+        key = (case_id, bool(early))
+        amount = Decimal(total or 0)
+        if component == OVERPAYMENT:
+            over[key] += amount
+        else:
+            values[key][component] -= amount
+    return {k: (dict(values.get(k, {})), over.get(k, ZERO)) for k in set(values) | set(over)}
+
+
+def _balances_chunk(session: Session, ids: list[int], as_of: dt.date | None) -> dict[int, Balance]:
+    if not ids:
+        return {}
+    sums = _sums(session, ids, as_of)
+    return {i: _make_balance(*sums.get((i, True), ({}, ZERO)), as_of) for i in ids}
+
+
+def balance_then_and_now(session: Session, case_id: int, on: dt.date) -> tuple[Balance, Balance]:
+    """The balance on ``on`` and the balance with every entry, in two queries."""
+    sums = _sums(session, [case_id], None, split=on)
+    early_values, early_over = sums.get((case_id, True), ({}, ZERO))
+    late_values, late_over = sums.get((case_id, False), ({}, ZERO))
+    merged = {c: early_values.get(c, ZERO) + late_values.get(c, ZERO) for c in COMPONENTS}
+    return (
+        _make_balance(early_values, early_over, on),
+        _make_balance(merged, early_over + late_over, None),
+    )
+
+
+def balance(session: Session, case_id: int, as_of: dt.date | None = None) -> Balance:
+    """What the case owes on ``as_of`` (entries effective on or before it); None = everything."""
+    return balances(session, [case_id], as_of)[case_id]
+
+
+# ---------------------------------------------------------------- posting
+
+
+def _clean_amount(amount: Any) -> Decimal:
+    if isinstance(amount, float) or isinstance(amount, bool):
+        raise ValidationFailed("The amount must be an exact decimal, not a float.", {"amount": "not a decimal"})
+    try:
+        value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    except InvalidOperation:
+        raise ValidationFailed(f"'{amount}' is not an amount.", {"amount": "not a number"}) from None
+    if not value.is_finite():
+        raise ValidationFailed("The amount must be a finite number.", {"amount": "not finite"})
+    if value != value.quantize(KOPECK):
+        raise ValidationFailed(
+            f"{value} has more than two digits after the decimal point; amounts are in kopecks.",
+            {"amount": "more than 2 decimals"},
+        )
+    return value.quantize(KOPECK)
+
+
+def _permission_for(kind: EntryKind) -> Permission:
+    if kind == EntryKind.PAYMENT or kind in _CLERK_CHARGES:
+        return Permission.LEDGER_PAYMENT
+    return Permission.LEDGER_ADJUST
+
+
+def _allocation_order(session: Session, case: Case) -> tuple[str, ...]:
+    text = session.scalar(select(Creditor.allocation_order).where(Creditor.id == case.creditor_id))
+    return parse_order(text)
+
+
+def _load_case(session: Session, case_id: int, lock: bool = False) -> Case:
+    """The case; with ``lock`` its row is locked on PostgreSQL (``FOR UPDATE``) so two payments,
+    or a payment and the nightly accrual, never split the same debt at the same time."""
+    if lock and is_postgres(session):
+        session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+    return case
+
+
+def _add_allocations(session: Session, entry: LedgerEntry, parts: dict[str, Decimal]) -> None:
+    for component, amount in parts.items():
+        if amount != 0:
+            session.add(
+                LedgerAllocation(
+                    entry_id=entry.id,
+                    case_id=entry.case_id,
+                    component=component,
+                    amount=amount,
+                    effective_date=entry.effective_date,
+                )
+            )
+
+
+def _outstanding_for(then: Balance, now: Balance) -> dict[str, Decimal]:
+    """What a payment dated ``then.as_of`` may pay off: owed on that date and still owed now.
+
+    The lower of the two keeps a back-dated payment from paying a component twice.
+    """
+    a, b = then.components(), now.components()
+    return {c: max(min(a[c], b[c]), ZERO) for c in COMPONENTS}
+
+
+def post_entry(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    kind: EntryKind | str,
+    amount: Decimal,
+    effective_date: dt.date,
+    source: str,
+    reference: str | None = None,
+    comment: str | None = None,
+    component: str | None = None,
+) -> LedgerEntry:
+    """Book one entry on a case (permission, validation, allocation, timeline, audit, events).
+
+    Payments need ``ledger.payment``; state fee, postage and court costs too (clerks book them);
+    principal, interest, penalty, refunds, adjustments and write-offs need ``ledger.adjust``.
+    """
+    try:
+        kind = EntryKind(kind)
+    except ValueError:
+        raise ValidationFailed(
+            f"'{kind}' is not a kind of ledger entry; use one of: {', '.join(k.value for k in EntryKind)}.",
+            {"kind": "unknown"},
+        ) from None
+    require(actor, _permission_for(kind))
+    return _post(session, actor, case_id, kind, amount, effective_date, source, reference, comment, component)
+
+
+def _post(
+    session: Session,
+    actor: Actor | None,
+    case_id: int,
+    kind: EntryKind,
+    amount: Any,
+    effective_date: dt.date,
+    source: str,
+    reference: str | None,
+    comment: str | None,
+    component: str | None,
+) -> LedgerEntry:
+    value = _clean_amount(amount)
+    if source not in SOURCES:
+        raise ValidationFailed(f"Unknown entry source '{source}'; use one of: {', '.join(SOURCES)}.")
+    if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
+        raise ValidationFailed("The effective date must be a date.", {"effective_date": "not a date"})
+    if value == 0:
+        raise ValidationFailed("The amount must not be zero.", {"amount": "zero"})
+    case = _load_case(session, case_id, lock=kind not in CHARGE_KINDS)
+    problems: dict[str, str] = {}
+    parts: dict[str, Decimal] = {}
+    if kind in CHARGE_KINDS:
+        if value < 0 and source not in ("accrual", "system"):
+            problems["amount"] = "a charge is positive; reduce a debt with an adjustment or a reversal"
+        component = None
+    elif kind == EntryKind.PAYMENT:
+        if value < 0:
+            problems["amount"] = "a payment is positive; to undo one, reverse it"
+        if effective_date > today():
+            problems["effective_date"] = "a payment cannot be dated in the future"
+        component = None
+    elif kind == EntryKind.REFUND:
+        over = balance(session, case_id).overpayment
+        if value < 0:
+            problems["amount"] = "a refund is positive"
+        elif value > over:
+            problems["amount"] = f"only the overpayment can be refunded: {format_amount(over)}"
+        component = None
+    elif kind == EntryKind.WRITE_OFF:
+        owed = balance(session, case_id).components()
+        if component is not None and component not in COMPONENTS:
+            problems["component"] = f"unknown component '{component}'"
+        elif value < 0:
+            problems["amount"] = "a write-off is positive"
+        else:
+            scope = {component: owed[component]} if component else owed
+            available = sum((max(v, ZERO) for v in scope.values()), ZERO)
+            if value > available:
+                problems["amount"] = f"more than is owed ({format_amount(available)})"
+            else:
+                order = (component,) if component else _allocation_order(session, case)
+                parts = allocate(value, {k: max(v, ZERO) for k, v in scope.items()}, order)
+    elif kind == EntryKind.ADJUSTMENT:
+        if component not in COMPONENTS:
+            problems["component"] = "an adjustment names the component it changes: " + ", ".join(COMPONENTS)
+        else:
+            owed = balance(session, case_id).components()[component]
+            if owed + value < 0:
+                problems["amount"] = (
+                    f"would make {COMPONENT_LABELS[component].lower()} negative (owed {format_amount(owed)})"
+                )
+    if problems:
+        detail = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise ValidationFailed(f"{KIND_LABELS[kind]} for case {case.number} not booked: {detail}.", problems)
+
+    if kind == EntryKind.PAYMENT:
+        # Interest and penalty run up to the payment's date must be on the books before the
+        # payment is split (art. 319 pays interest before principal), even when the payment is
+        # back-dated behind the nightly accrual (the later days are corrected right after).
+        accrue(session, effective_date, [case_id], actor)
+    before_total = ZERO
+    if kind == EntryKind.PAYMENT:
+        then, now = balance_then_and_now(session, case_id, effective_date)
+        before_total = now.total
+        parts = allocate(value, _outstanding_for(then, now), _allocation_order(session, case))
+
+    entry = LedgerEntry(
+        case_id=case_id,
+        kind=kind.value,
+        component=component,
+        amount=value,
+        effective_date=effective_date,
+        booked_at=utcnow(),
+        source=source,
+        reference=reference,
+        comment=comment,
+        author_id=actor.id if actor is not None else None,
+    )
+    session.add(entry)
+    session.flush()
+    _add_allocations(session, entry, parts)
+    session.flush()
+    details = {
+        "case": case.number,
+        "kind": kind.value,
+        "amount": value,
+        "effective_date": effective_date,
+        "source": source,
+        "reference": reference,
+        "component": component,
+        "allocation": {k: str(v) for k, v in parts.items()},
+    }
+    text = f"{KIND_LABELS[kind]} {format_amount(value)} on {effective_date:%d.%m.%Y}"
+    if comment:
+        text += f": {comment}"
+    add_case_event(
+        session,
+        case_id,
+        "payment",
+        _EVENT_SOURCE.get(source, "system"),
+        actor,
+        text,
+        {"entry_id": entry.id, "kind": kind.value, "amount": value, "allocation": details["allocation"]},
+    )
+    record_audit(session, actor, f"ledger.{kind.value}", "ledger_entry", entry.id, details)
+    if kind == EntryKind.PAYMENT:
+        publish(
+            session,
+            actor,
+            "payment.posted",
+            [{"case_id": case_id, "entry_id": entry.id, "amount": value, "effective_date": effective_date}],
+        )
+        latest = session.scalar(
+            select(func.max(LedgerEntry.effective_date)).where(
+                LedgerEntry.case_id == case_id, LedgerEntry.source == "accrual"
+            )
+        )
+        if latest is not None and latest > effective_date:
+            # A back-dated payment lowered the principal behind the last accrual: correct it now.
+            accrue(session, latest, [case_id], actor)
+        if before_total > 0 and (value >= before_total or (latest is not None and latest > effective_date)):
+            after = balance(session, case_id)
+            if after.total <= 0:
+                _debt_repaid(session, actor, case, effective_date, after)
+        check_plans(session, today(), [case_id], raise_new=False)
+    elif kind == EntryKind.WRITE_OFF:
+        publish(
+            session,
+            actor,
+            "debt.written_off",
+            [{"case_id": case_id, "amount": value, "effective_date": effective_date}],
+        )
+    return entry
+
+
+def _debt_repaid(session: Session, actor: Actor | None, case: Case, on: dt.date, after: Balance) -> None:
+    """The balance reached zero: tell whoever works on the case that it may be marked repaid."""
+    publish(session, actor, "debt.repaid", [{"case_id": case.id, "effective_date": on}])
+    if case.stage in CLOSED_STAGES:
+        return
+    extra = f"; overpayment {format_amount(after.overpayment)}" if after.overpayment > 0 else ""
+    reason = f"The debt was fully paid on {on:%d.%m.%Y}{extra}. Move the case to 'Repaid'."
+    raise_flag(session, case.id, READY_FOR_REPAID_FLAG, reason)
+    add_case_event(
+        session,
+        case.id,
+        "payment",
+        "system",
+        None,
+        reason,
+        {"ready_for_repaid": True, "notify_user_id": case.responsible_id},
+    )
+
+
+def reverse_entry(session: Session, actor: Actor, entry_id: int, reason: str) -> LedgerEntry:
+    """Undo an entry with a reversing one (entries are never edited or deleted)."""
+    require(actor, Permission.LEDGER_ADJUST)
+    if not reason or not reason.strip():
+        raise ValidationFailed("Say why the entry is reversed.", {"reason": "required"})
+    original = session.get(LedgerEntry, entry_id)
+    if original is None:
+        raise NotFound(f"Ledger entry {entry_id} does not exist.")
+    if original.reverses_id is not None:
+        raise ValidationFailed("This entry is itself a reversal; book a new entry instead.")
+    already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry_id))
+    if already is not None:
+        raise ValidationFailed(f"Entry {entry_id} was already reversed (by entry {already}).")
+    case = _load_case(session, original.case_id, lock=True)
+    parts = {
+        a.component: -a.amount
+        for a in session.scalars(select(LedgerAllocation).where(LedgerAllocation.entry_id == original.id))
+    }
+    current = balance(session, case.id)
+    if original.kind in CHARGE_KINDS and original.amount > 0 and current.components()[original.kind] < original.amount:
+        raise ValidationFailed(
+            f"{KIND_LABELS[original.kind]} {format_amount(original.amount)} is already partly paid; reverse the "
+            "payment first, or book an adjustment."
+        )
+    if -parts.get(OVERPAYMENT, ZERO) > current.overpayment:
+        raise ValidationFailed("Part of this payment's overpayment was refunded or offset; reverse that first.")
+    entry = LedgerEntry(
+        case_id=original.case_id,
+        kind=original.kind,
+        component=original.component,
+        amount=-original.amount,
+        effective_date=original.effective_date,
+        booked_at=utcnow(),
+        source="manual",
+        reference=original.reference,
+        comment=reason.strip(),
+        author_id=actor.id,
+        reverses_id=original.id,
+    )
+    session.add(entry)
+    session.flush()
+    _add_allocations(session, entry, parts)
+    session.flush()
+    label = KIND_LABELS.get(original.kind, original.kind)
+    add_case_event(
+        session,
+        case.id,
+        "payment",
+        "manual",
+        actor,
+        f"{label} {format_amount(original.amount)} of {original.effective_date:%d.%m.%Y} reversed: {reason.strip()}",
+        {"entry_id": entry.id, "reverses_id": original.id},
+    )
+    record_audit(
+        session,
+        actor,
+        "ledger.reverse",
+        "ledger_entry",
+        entry.id,
+        {"case": case.number, "reverses": original.id, "kind": original.kind, "amount": original.amount},
+    )
+    if balance(session, case.id).total > 0:
+        resolve_flags(session, actor, case.id, READY_FOR_REPAID_FLAG)
+    return entry
+
+
+def offset_overpayment(
+    session: Session, actor: Actor, case_id: int, effective_date: dt.date | None = None
+) -> LedgerEntry:
+    """Apply the case's overpayment to what it owes now (e.g. a state fee booked after it)."""
+    require(actor, Permission.LEDGER_PAYMENT)
+    case = _load_case(session, case_id, lock=True)
+    on = effective_date or today()
+    current = balance(session, case_id)
+    owed = {c: max(v, ZERO) for c, v in current.components().items()}
+    usable = min(current.overpayment, sum(owed.values(), ZERO))
+    if usable <= 0:
+        raise ValidationFailed(f"Case {case.number} has no overpayment to offset against a debt.")
+    parts = allocate(usable, owed, _allocation_order(session, case))
+    entry = LedgerEntry(
+        case_id=case_id,
+        kind=EntryKind.ADJUSTMENT.value,
+        component=OVERPAYMENT,
+        amount=-usable,
+        effective_date=on,
+        booked_at=utcnow(),
+        source="manual",
+        comment="Overpayment offset against the debt",
+        author_id=actor.id,
+    )
+    session.add(entry)
+    session.flush()
+    _add_allocations(session, entry, parts)
+    session.flush()
+    add_case_event(
+        session,
+        case_id,
+        "payment",
+        "manual",
+        actor,
+        f"Overpayment {format_amount(usable)} offset against the debt",
+        {"entry_id": entry.id, "allocation": {k: str(v) for k, v in parts.items()}},
+    )
+    record_audit(
+        session,
+        actor,
+        "ledger.offset",
+        "ledger_entry",
+        entry.id,
+        {"case": case.number, "amount": usable, "allocation": {k: str(v) for k, v in parts.items()}},
+    )
+    return entry
+
+
+def write_off_remaining(
+    session: Session, actor: Actor | None, case_ids: Sequence[int], on: dt.date, reason: str | None
+) -> int:
+    """Write off whatever the cases still owe (the "write_off" transition calls this)."""
+    owed = balances(session, case_ids)
+    count = 0
+    for case_id in case_ids:
+        bal = owed[case_id]
+        if bal.total > 0 and all(v >= 0 for v in bal.components().values()):
+            _post(
+                session,
+                actor,
+                case_id,
+                EntryKind.WRITE_OFF,
+                bal.total,
+                on,
+                "system",
+                "write_off transition",
+                reason,
+                None,
+            )
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    kind: str
+    kind_label: str
+    component: str | None
+    amount: Decimal
+    effective_date: dt.date
+    booked_at: dt.datetime
+    source: str
+    reference: str | None
+    comment: str | None
+    author: str
+    reverses_id: int | None
+    reversed_by_id: int | None
+    allocation: dict[str, Decimal] = field(default_factory=dict)
+
+
+def case_entries(session: Session, actor: Actor, case_id: int, as_of: dt.date | None = None) -> list[EntryView]:
+    """Every entry of the case, oldest first, each payment with its stored allocation."""
+    require(actor, Permission.LEDGER_VIEW)
+    _load_case(session, case_id)
+    stmt = (
+        select(LedgerEntry, User.full_name)
+        .outerjoin(User, User.id == LedgerEntry.author_id)
+        .where(LedgerEntry.case_id == case_id)
+        .order_by(LedgerEntry.effective_date, LedgerEntry.id)
+    )
+    if as_of is not None:
+        stmt = stmt.where(LedgerEntry.effective_date <= as_of)
+    rows = session.execute(stmt).all()
+    allocations: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for a in session.scalars(
+        select(LedgerAllocation).where(LedgerAllocation.case_id == case_id).order_by(LedgerAllocation.id)
+    ):
+        allocations[a.entry_id][a.component] = a.amount
+    reversed_by = {e.reverses_id: e.id for e, _ in rows if e.reverses_id is not None}
+    return [
+        EntryView(
+            id=e.id,
+            kind=e.kind,
+            kind_label=KIND_LABELS.get(e.kind, e.kind),
+            component=e.component,
+            amount=e.amount,
+            effective_date=e.effective_date,
+            booked_at=e.booked_at,
+            source=e.source,
+            reference=e.reference,
+            comment=e.comment,
+            author=name or ("accrual job" if e.source == "accrual" else "system"),
+            reverses_id=e.reverses_id,
+            reversed_by_id=reversed_by.get(e.id),
+            allocation=allocations.get(e.id, {}),
+        )
+        for e, name in rows
+    ]
+
+
+def payment_allocation(session: Session, actor: Actor, entry_id: int) -> dict[str, Decimal]:
+    """How one payment was split (component -> amount), as stored when it was booked."""
+    require(actor, Permission.LEDGER_VIEW)
+    return {
+        a.component: a.amount
+        for a in session.scalars(
+            select(LedgerAllocation).where(LedgerAllocation.entry_id == entry_id).order_by(LedgerAllocation.id)
+        )
+    }
+
+
+def case_balance(session: Session, actor: Actor, case_id: int, as_of: dt.date | None = None) -> Balance:
+    """``balance`` for the UI, with the permission check."""
+    require(actor, Permission.LEDGER_VIEW)
+    _load_case(session, case_id)
+    return balance(session, case_id, as_of)
+
+
+@dataclass(frozen=True)
+class RecentPayment:
+    entry_id: int
+    case_id: int
+    case_number: str
+    amount: Decimal
+    effective_date: dt.date
+    booked_at: dt.datetime
+    source: str
+    reference: str | None
+
+
+def recent_payments(session: Session, actor: Actor, limit: int = 100) -> list[RecentPayment]:
+    require(actor, Permission.LEDGER_VIEW)
+    rows = session.execute(
+        select(LedgerEntry, Case.number)
+        .join(Case, Case.id == LedgerEntry.case_id)
+        .where(LedgerEntry.kind == EntryKind.PAYMENT.value)
+        .order_by(LedgerEntry.booked_at.desc(), LedgerEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        RecentPayment(e.id, e.case_id, number, e.amount, e.effective_date, e.booked_at, e.source, e.reference)
+        for e, number in rows
+    ]

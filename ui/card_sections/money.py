@@ -1,0 +1,365 @@
+"""The case card's "Money" tab: balance by component as of a date, every entry with each
+payment's allocation, manual entries (by role), reversals, the state-fee calculator and the
+payment plan editor. All arithmetic is in ``core.ledger``; this module only shows and asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from core.auth.permissions import Permission, has_permission
+from core.calendar import to_local
+from core.errors import CessioError
+from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS
+from core.ledger.fees import FilingKind, state_fee
+from core.ledger.plans import Instalment, generate_schedule, plan_status, save_plan
+from core.ledger.service import (
+    KIND_LABELS,
+    Balance,
+    EntryKind,
+    EntryView,
+    case_balance,
+    case_entries,
+    offset_overpayment,
+    post_entry,
+    reverse_entry,
+    today,
+)
+from core.money import MoneyParseError, format_amount, parse_amount
+from ui.card_sections import CardSection
+from ui.context import SignedInUser, db
+
+KEY = "money"
+STATUS_LABELS = {
+    "paid_on_time": "✅ paid on time",
+    "paid_late": "🟡 paid late",
+    "missed": "🔴 missed",
+    "upcoming": "upcoming",
+}
+
+
+def _flash(case_id: int, message: str) -> None:
+    """Show ``message`` after a rerun that redraws the balance with the new entry."""
+    st.session_state[f"{KEY}.flash.{case_id}"] = message
+    st.rerun()
+
+
+def _money(value: Decimal) -> str:
+    return format_amount(value, currency=False)
+
+
+def _allocation_text(entry: EntryView) -> str:
+    return " · ".join(f"{COMPONENT_LABELS.get(c, c)} {_money(v)}" for c, v in entry.allocation.items())
+
+
+def _balance(bal: Balance) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Total owed", format_amount(bal.total))
+    cols[1].metric("Principal", _money(bal.principal))
+    cols[2].metric("Interest", _money(bal.interest))
+    cols[3].metric("Penalty", _money(bal.penalty))
+    cols = st.columns(4)
+    cols[0].metric("State fee", _money(bal.state_fee))
+    cols[1].metric("Postage", _money(bal.postage))
+    cols[2].metric("Court costs", _money(bal.court_costs))
+    cols[3].metric("Overpayment", _money(bal.overpayment))
+    if bal.overpayment > 0:
+        st.warning(
+            f"Overpayment of {format_amount(bal.overpayment)}: refund it to the debtor or offset it against a new "
+            "charge (never shown as a negative debt)."
+        )
+
+
+def _entries_table(entries: list[EntryView]) -> None:
+    if not entries:
+        st.caption("No entries yet.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "No.": e.id,
+                "Date": e.effective_date.strftime("%d.%m.%Y"),
+                "Entry": e.kind_label + (f" ({COMPONENT_LABELS.get(e.component, e.component)})" if e.component else ""),
+                "Amount": _money(e.amount),
+                "Paid off / applied to": _allocation_text(e),
+                "Source": e.source.replace("_", " "),
+                "Reference": e.reference or "",
+                "Comment": e.comment or "",
+                "By": e.author,
+                "Booked": (to_local(e.booked_at) or e.booked_at).strftime("%d.%m.%Y %H:%M"),
+                "Reversal": (
+                    f"reverses {e.reverses_id}"
+                    if e.reverses_id
+                    else (f"reversed by {e.reversed_by_id}" if e.reversed_by_id else "")
+                ),
+            }
+            for e in entries
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 460))
+
+
+def _entry_form(case_id: int, user: SignedInUser) -> None:
+    kinds = [EntryKind.PAYMENT, EntryKind.STATE_FEE, EntryKind.POSTAGE, EntryKind.COURT_COSTS]
+    if has_permission(user, Permission.LEDGER_ADJUST):
+        kinds += [
+            EntryKind.ADJUSTMENT,
+            EntryKind.WRITE_OFF,
+            EntryKind.REFUND,
+            EntryKind.PRINCIPAL,
+            EntryKind.INTEREST,
+            EntryKind.PENALTY,
+        ]
+    with st.form(f"{KEY}.entry.{case_id}", clear_on_submit=False):
+        st.markdown("**Book an entry**")
+        c1, c2, c3 = st.columns(3)
+        kind = c1.selectbox("Entry", kinds, format_func=lambda k: KIND_LABELS[k], key=f"{KEY}.kind.{case_id}")
+        amount_text = c2.text_input(
+            "Amount, руб.", placeholder="1 500,00", key=f"{KEY}.amount.{case_id}", help="Adjustments may be negative"
+        )
+        on = c3.date_input("Effective date", value=today(), format="DD.MM.YYYY", key=f"{KEY}.date.{case_id}")
+        c4, c5, c6 = st.columns(3)
+        component = c4.selectbox(
+            "Component (adjustment / write-off)",
+            ["", *COMPONENTS],
+            format_func=lambda c: COMPONENT_LABELS.get(c, "— whole debt —") if c else "— whole debt —",
+            key=f"{KEY}.component.{case_id}",
+        )
+        reference = c5.text_input("Reference (receipt, order no.)", key=f"{KEY}.ref.{case_id}")
+        comment = c6.text_input("Comment", key=f"{KEY}.comment.{case_id}")
+        submitted = st.form_submit_button("Book", type="primary")
+    if not submitted:
+        return
+    try:
+        amount = parse_amount(amount_text)
+    except MoneyParseError as exc:
+        st.error(f"Amount: {exc}")
+        return
+    try:
+        with db() as session:
+            entry = post_entry(
+                session,
+                user,
+                case_id,
+                kind,
+                amount,
+                on,
+                "manual",
+                reference or None,
+                comment or None,
+                component or None,
+            )
+            entry_id, booked = entry.id, entry.amount
+    except CessioError as exc:
+        st.error(str(exc))
+        return
+    _flash(case_id, f"Booked {KIND_LABELS[kind].lower()} {format_amount(booked)} (entry {entry_id}).")
+
+
+def _reverse_form(case_id: int, user: SignedInUser, entries: list[EntryView]) -> None:
+    candidates = [e for e in entries if e.reverses_id is None and e.reversed_by_id is None]
+    if not candidates:
+        return
+    with st.form(f"{KEY}.reverse.{case_id}"):
+        st.markdown("**Reverse an entry** (entries are never edited; a reversal undoes one)")
+        c1, c2 = st.columns([2, 3])
+        chosen = c1.selectbox(
+            "Entry",
+            [e.id for e in candidates],
+            format_func=lambda i: next(
+                f"{e.id}: {e.kind_label} {_money(e.amount)} of {e.effective_date:%d.%m.%Y}"
+                for e in candidates
+                if e.id == i
+            ),
+            key=f"{KEY}.rev.entry.{case_id}",
+        )
+        reason = c2.text_input("Why", key=f"{KEY}.rev.reason.{case_id}")
+        go = st.form_submit_button("Reverse")
+    if go:
+        try:
+            with db() as session:
+                reverse_entry(session, user, int(chosen), reason)
+        except CessioError as exc:
+            st.error(str(exc))
+            return
+        _flash(case_id, f"Entry {chosen} reversed.")
+
+
+def _offset(case_id: int, user: SignedInUser, bal: Balance) -> None:
+    if bal.overpayment > 0 and bal.total > 0 and has_permission(user, Permission.LEDGER_PAYMENT):
+        if st.button("Offset the overpayment against the debt", key=f"{KEY}.offset.{case_id}"):
+            try:
+                with db() as session:
+                    offset_overpayment(session, user, case_id)
+            except CessioError as exc:
+                st.error(str(exc))
+                return
+            _flash(case_id, "Overpayment offset.")
+
+
+def _fee_calculator(case_id: int, user: SignedInUser, bal: Balance) -> None:
+    with st.expander("State fee calculator (Tax Code art. 333.19)"):
+        c1, c2, c3 = st.columns(3)
+        claim_text = c1.text_input(
+            "Claim amount, руб.",
+            value=_money(bal.debt_claimed),
+            key=f"{KEY}.fee.claim.{case_id}",
+        )
+        filed = c2.date_input("Filing date", value=today(), format="DD.MM.YYYY", key=f"{KEY}.fee.date.{case_id}")
+        kind = c3.selectbox(
+            "Filing",
+            list(FilingKind),
+            format_func=lambda k: "Court order application" if k == FilingKind.COURT_ORDER else "Claim (lawsuit)",
+            key=f"{KEY}.fee.kind.{case_id}",
+        )
+        try:
+            fee = state_fee(parse_amount(claim_text), filed, kind)
+        except (MoneyParseError, CessioError) as exc:
+            st.error(str(exc))
+            return
+        st.markdown(f"State fee: **{format_amount(fee)}**")
+        if has_permission(user, Permission.LEDGER_PAYMENT) and st.button(
+            "Book this state fee on the case", key=f"{KEY}.fee.book.{case_id}"
+        ):
+            try:
+                with db() as session:
+                    post_entry(
+                        session,
+                        user,
+                        case_id,
+                        EntryKind.STATE_FEE,
+                        fee,
+                        filed,
+                        "manual",
+                        f"state fee, {kind.value}",
+                        f"claim {claim_text}",
+                    )
+            except CessioError as exc:
+                st.error(str(exc))
+                return
+            _flash(case_id, f"State fee {format_amount(fee)} booked.")
+
+
+def _plan(case_id: int, user: SignedInUser, bal: Balance, as_of: dt.date) -> None:
+    st.markdown("#### Payment plan")
+    with db() as session:
+        view = plan_status(session, user, case_id, as_of)
+    if view is None:
+        st.caption("No payment plan.")
+    else:
+        if view.broken:
+            first = view.missed[0]
+            st.error(f"Plan broken: instalment {first.seq} due {first.due_date:%d.%m.%Y} was missed.")
+        st.caption(
+            f"Plan of {format_amount(view.total)} from {view.starts_on:%d.%m.%Y}; paid since: {format_amount(view.paid)}"
+            + (f" · {view.comment}" if view.comment else "")
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "No.": i.seq,
+                        "Due": i.due_date.strftime("%d.%m.%Y"),
+                        "Amount": _money(i.amount),
+                        "Paid": _money(i.paid),
+                        "Paid in full on": i.paid_on.strftime("%d.%m.%Y") if i.paid_on else "",
+                        "Status": STATUS_LABELS[i.status],
+                    }
+                    for i in view.instalments
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if not has_permission(user, Permission.LEDGER_PAYMENT):
+        return
+    with st.expander("New payment plan" if view is None else "Replace the payment plan"):
+        draft_key = f"{KEY}.plan.draft.{case_id}"
+        c1, c2, c3 = st.columns(3)
+        total_text = c1.text_input("Total, руб.", value=_money(bal.total), key=f"{KEY}.plan.total.{case_id}")
+        count = c2.number_input(
+            "Instalments", min_value=1, max_value=120, value=6, step=1, key=f"{KEY}.plan.n.{case_id}"
+        )
+        first = c3.date_input(
+            "First due date",
+            value=today() + dt.timedelta(days=30),
+            format="DD.MM.YYYY",
+            key=f"{KEY}.plan.first.{case_id}",
+        )
+        if st.button("Generate the schedule", key=f"{KEY}.plan.gen.{case_id}"):
+            try:
+                schedule = generate_schedule(parse_amount(total_text), int(count), first)
+            except (MoneyParseError, CessioError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[draft_key] = pd.DataFrame(
+                    [{"due_date": i.due_date, "amount": _money(i.amount)} for i in schedule]
+                )
+        draft = st.session_state.get(draft_key)
+        if draft is None:
+            st.caption("Generate a schedule from a total and a count, then edit dates and amounts before saving.")
+            return
+        edited = st.data_editor(
+            draft,
+            key=f"{KEY}.plan.editor.{case_id}",
+            num_rows="dynamic",
+            hide_index=True,
+            column_config={
+                "due_date": st.column_config.DateColumn("Due date", format="DD.MM.YYYY", required=True),
+                "amount": st.column_config.TextColumn("Amount, руб.", required=True),
+            },
+        )
+        comment = st.text_input("Comment (agreed how, with whom)", key=f"{KEY}.plan.comment.{case_id}")
+        if st.button("Save the plan", type="primary", key=f"{KEY}.plan.save.{case_id}"):
+            rows: list[Instalment] = []
+            problems: list[str] = []
+            for n, rec in enumerate(edited.to_dict("records"), start=1):
+                due = rec.get("due_date")
+                if isinstance(due, pd.Timestamp):
+                    due = due.date()
+                try:
+                    amount = parse_amount(str(rec.get("amount") or ""))
+                except MoneyParseError as exc:
+                    problems.append(f"row {n}: {exc}")
+                    continue
+                if not isinstance(due, dt.date):
+                    problems.append(f"row {n}: the due date is missing")
+                    continue
+                rows.append(Instalment(due, amount))
+            if problems:
+                st.error("; ".join(problems))
+                return
+            try:
+                with db() as session:
+                    save_plan(session, user, case_id, rows, starts_on=today(), comment=comment or None)
+            except CessioError as exc:
+                st.error(str(exc))
+                return
+            st.session_state.pop(draft_key, None)
+            _flash(case_id, "Payment plan saved.")
+
+
+def render(case_id: int, user: SignedInUser) -> None:
+    flash = st.session_state.pop(f"{KEY}.flash.{case_id}", None)
+    if flash:
+        st.success(flash)
+    as_of = st.date_input("Balance as of", value=today(), format="DD.MM.YYYY", key=f"{KEY}.asof.{case_id}")
+    with db() as session:
+        bal = case_balance(session, user, case_id, as_of)
+        entries = case_entries(session, user, case_id, as_of)
+    _balance(bal)
+    _offset(case_id, user, bal)
+    st.markdown("#### Entries")
+    _entries_table(entries)
+    if has_permission(user, Permission.LEDGER_PAYMENT):
+        _entry_form(case_id, user)
+    if has_permission(user, Permission.LEDGER_ADJUST):
+        _reverse_form(case_id, user, entries)
+    _fee_calculator(case_id, user, bal)
+    _plan(case_id, user, bal, as_of)
+
+
+SECTION = CardSection(title="Money", order=20, permission=Permission.LEDGER_VIEW, render=render)

@@ -1,0 +1,18 @@
+"""The Payments page (bank files, the unmatched queue, recent payments)."""
+
+from __future__ import annotations
+
+from core.auth.permissions import Permission
+from ui.nav import PageSpec
+
+PAGES = [
+    PageSpec(
+        path="pages/payments.py",
+        title="Payments",
+        section="Work",
+        permission=Permission.LEDGER_VIEW,
+        url_path="payments",
+        icon=":material/payments:",
+        order=40,
+    )
+]
