@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     # OCR
     ocr_languages: list[str] = ["en", "ru"]
     ocr_model_dir: Path | None = None
+    ocr_threads: int = 1  # torch CPU threads of the OCR job (more threads thrash on a shared CPU)
 
     # Postal (Russian Post tracking API)
     postal_batch_url: str = "http://127.0.0.1:8701/batch"

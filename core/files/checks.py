@@ -1,0 +1,225 @@
+"""Checks an upload by its bytes, not by its name, before anything is stored.
+
+Only PDF, PNG, JPEG and TIFF are accepted (court mail arrives as scans). Limits on size, pages
+and pixels keep a decompression bomb (a small file that expands to gigabytes when decoded) from
+taking the server down: image dimensions are read from the header and checked before any pixel
+is decoded. Every refusal says what is wrong with the file and what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import warnings
+from dataclasses import dataclass
+
+from core.config import get_settings
+from core.errors import ValidationFailed
+
+# pdfium is not thread-safe and Streamlit runs each session in a thread: one lock for all calls.
+PDFIUM_LOCK = threading.RLock()
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+TIFF = "image/tiff"
+ACCEPTED = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG", TIFF: "TIFF"}
+
+# Content signatures of formats people try to upload, so the refusal can name what the file is.
+_OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive or an Office document (docx, xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document (doc, xls)"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"{\\rtf", "an RTF document"),
+    (b"<html", "an HTML page"),
+    (b"<!DOCTYPE", "an HTML page"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int
+    max_pages: int
+    max_pixels: int
+
+    @classmethod
+    def from_settings(cls) -> UploadLimits:
+        s = get_settings()
+        return cls(s.upload_max_bytes, s.upload_max_pages, s.upload_max_pixels)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    mime_type: str
+    pages: int
+    width: int | None  # pixels for images, points for a PDF's first page
+    height: int | None
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The MIME type from the magic number, or None when it is not one we accept."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return TIFF
+    # PDF readers accept the header anywhere in the first 1024 bytes (ISO 32000-1, annex H).
+    if b"%PDF-" in data[:1024]:
+        return PDF
+    return None
+
+
+def describe_other(data: bytes) -> str:
+    head = data[:16]
+    for signature, label in _OTHER_SIGNATURES:
+        if head.lower().startswith(signature.lower()):
+            return label
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "a WebP image"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"heif"):
+        return "a HEIC photo (iPhone)"
+    try:
+        data[:512].decode("utf-8")
+        return "a text file"
+    except UnicodeDecodeError:
+        return "an unknown format"
+
+
+def check_upload(data: bytes, original_name: str, limits: UploadLimits | None = None) -> FileFacts:
+    """Facts about an acceptable file; raises ``ValidationFailed`` naming the problem otherwise."""
+    limits = limits or UploadLimits.from_settings()
+    name = original_name or "the file"
+    if not data:
+        raise ValidationFailed(f"'{name}' is empty (0 bytes). Choose the file again or scan it again.")
+    if len(data) > limits.max_bytes:
+        raise ValidationFailed(
+            f"'{name}' is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}. "
+            "Scan at 300 dpi in black and white or grey, or split the file into parts."
+        )
+    mime = sniff_type(data)
+    if mime is None:
+        raise ValidationFailed(
+            f"'{name}' is {describe_other(data)}, not a PDF, PNG, JPEG or TIFF. "
+            "Save or scan the document as PDF (or as a PNG/JPEG/TIFF image) and upload that."
+        )
+    if mime == PDF:
+        return _check_pdf(data, name, limits)
+    return _check_image(data, name, mime, limits)
+
+
+def _check_pdf(data: bytes, name: str, limits: UploadLimits) -> FileFacts:
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            text = str(exc).lower()
+            if "password" in text:
+                raise ValidationFailed(
+                    f"'{name}' is a password-protected PDF. Remove the password (print it to a new PDF) and upload again."
+                ) from None
+            raise ValidationFailed(
+                f"'{name}' is a damaged PDF that cannot be opened ({exc}). Scan or export it again."
+            ) from None
+        try:
+            pages = len(doc)
+            if pages == 0:
+                raise ValidationFailed(f"'{name}' is a PDF without pages. Scan or export it again.")
+            if pages > limits.max_pages:
+                raise ValidationFailed(
+                    f"'{name}' has {pages} pages; the limit is {limits.max_pages}. Split it into smaller files."
+                )
+            try:
+                page = doc[0]
+                width, height = page.get_size()
+                page.close()
+            except pdfium.PdfiumError as exc:
+                raise ValidationFailed(
+                    f"The first page of '{name}' is damaged and cannot be read ({exc}). Scan or export it again."
+                ) from None
+        finally:
+            doc.close()
+    return FileFacts(PDF, pages, round(width), round(height))
+
+
+def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> FileFacts:
+    from PIL import Image, UnidentifiedImageError
+
+    label = ACCEPTED[mime]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as exc:
+            # Pillow refuses sizes far over its own limit while reading the header
+            raise ValidationFailed(_too_many_pixels(name, None, limits, _pixels_in(str(exc)))) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise ValidationFailed(
+                f"'{name}' looks like a {label} image but is damaged and cannot be read ({exc}). Scan it again."
+            ) from None
+        with image:
+            width, height = image.size
+            frames = 0
+            try:
+                while True:
+                    w, h = image.size
+                    if w * h > limits.max_pixels:
+                        raise ValidationFailed(_too_many_pixels(name, (w, h), limits))
+                    frames += 1
+                    if frames > limits.max_pages:
+                        raise ValidationFailed(
+                            f"'{name}' has more than {limits.max_pages} pages; split it into smaller files."
+                        )
+                    if mime != TIFF:
+                        break
+                    image.seek(frames)
+            except EOFError:
+                pass
+            except ValidationFailed:
+                raise
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise ValidationFailed(
+                    f"Page {frames + 1} of '{name}' is damaged and cannot be read ({exc}). Scan it again."
+                ) from None
+            try:
+                image.seek(0)
+                image.load()  # decode the first page: a truncated or broken file fails here
+            except Image.DecompressionBombError:
+                raise ValidationFailed(_too_many_pixels(name, (width, height), limits)) from None
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise ValidationFailed(
+                    f"'{name}' is a damaged {label} image ({exc}). Scan it again or save it anew."
+                ) from None
+    return FileFacts(mime, frames, width, height)
+
+
+def _pixels_in(message: str) -> int | None:
+    found = re.search(r"\((\d+) pixels\)", message)
+    return int(found.group(1)) if found else None
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None, limits: UploadLimits, pixels: int | None = None) -> str:
+    limit_mp = limits.max_pixels / 1_000_000
+    if size is None:
+        amount = f"{pixels / 1_000_000:.0f} megapixels" if pixels else f"over {limit_mp:.0f} megapixels"
+        return (
+            f"'{name}' is an image of {amount}; the limit is {limit_mp:.0f} megapixels. "
+            "Scan the page at 300 dpi and upload that."
+        )
+    w, h = size
+    return (
+        f"'{name}' is {w}×{h} pixels ({w * h / 1_000_000:.0f} megapixels); the limit is {limit_mp:.0f} megapixels. "
+        "Scan the page at 300 dpi and upload that."
+    )

@@ -1,0 +1,298 @@
+"""Print packages: pick cases at one stage, build one PDF to print (with a progress bar),
+download it again later, and mark its envelopes mailed with their tracking numbers.
+
+Other pages hand a selection over by putting case ids into
+``st.session_state["documents.preselected"]`` and switching to this page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core.calendar import to_local
+from core.cases.search import CaseFilter, filter_options, matching_ids, search_cases
+from core.cases.workflow import STAGE_BY_CODE, STAGES
+from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
+from core.documents.packages import (
+    DEFAULT_PACKAGE_DOCS,
+    DEFAULT_POSTAGE,
+    build_package,
+    list_packages,
+    mark_mailed,
+    package_items,
+    package_registers,
+)
+from core.errors import CessioError
+from core.files.service import download
+from core.money import MoneyParseError, format_amount, parse_amount
+from ui.context import SignedInUser, actor, db
+
+KEY = "documents"
+SHOWN = 500
+MAX_CASES = 3000
+
+
+def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
+    """Bytes fetched (and the download audited) only when the button is clicked."""
+
+    def fetch() -> bytes:
+        with db() as session:
+            return download(session, user, file_id)[2]
+
+    return fetch
+
+
+def _when(value: dt.datetime | None) -> str:
+    local = to_local(value)
+    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
+
+
+def _new_package(user: SignedInUser) -> None:
+    preselected: list[int] = st.session_state.get(f"{KEY}.preselected") or []
+    codes = [s.code for s in STAGES if not s.closed]
+    stage = st.selectbox(
+        "Stage",
+        codes,
+        index=codes.index("claim_prepared"),
+        format_func=lambda c: STAGE_BY_CODE[c].label,
+        key=f"{KEY}.stage",
+    )
+    with db() as session:
+        regions = filter_options(session).regions
+    chosen_regions = st.multiselect("Region (optional)", regions, key=f"{KEY}.regions")
+    f = CaseFilter(stages=[stage], regions=chosen_regions)
+    with db() as session:
+        page = search_cases(session, user, f, sort="opened_at", descending=False, limit=SHOWN)
+    total = page.total or 0
+    if preselected:
+        st.info(f"{len(preselected)} cases were handed over from another page.")
+    if not total and not preselected:
+        st.info("No cases at this stage.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "Case": r.number,
+                "Debtor": r.debtor_name,
+                "Region": r.region or "",
+                "Claim, ₽": format_amount(r.claim_amount, currency=False),
+                "Days in stage": r.days_in_stage,
+            }
+            for r in page.rows
+        ],
+        columns=["Case", "Debtor", "Region", "Claim, ₽", "Days in stage"],
+    )
+    options = ["all", "selected"] + (["handed"] if preselected else [])
+    labels = {
+        "all": f"All {total:,} matching cases",
+        "selected": "Only the rows I select below",
+        "handed": f"The {len(preselected)} cases handed over",
+    }
+    which = st.radio("Which cases", options, format_func=labels.__getitem__, horizontal=True, key=f"{KEY}.which")
+    event = st.dataframe(
+        frame, hide_index=True, on_select="rerun", selection_mode="multi-row", key=f"{KEY}.table", width="stretch"
+    )
+    if total > SHOWN:
+        st.caption(f"Showing the first {SHOWN} of {total:,} (oldest first).")
+    c1, c2 = st.columns([3, 1])
+    doc_types = c1.multiselect(
+        "Documents for each envelope",
+        list(CASE_DOC_TYPES),
+        default=list(DEFAULT_PACKAGE_DOCS),
+        format_func=lambda c: DOC_TYPE_BY_CODE[c].label,
+        key=f"{KEY}.docs",
+    )
+    postage_text = c2.text_input("Postage per envelope, ₽", value=format_amount(DEFAULT_POSTAGE, currency=False))
+    if not st.button("Build the package", type="primary", key=f"{KEY}.build"):
+        return
+    try:
+        postage = parse_amount(postage_text)
+    except MoneyParseError as exc:
+        st.error(f"Postage: {exc}")
+        return
+    if which == "selected":
+        rows = event.selection.rows if event and event.selection else []
+        ids = [page.rows[i].id for i in rows]
+    elif which == "handed":
+        ids = list(preselected)
+    else:
+        with db() as session:
+            ids = matching_ids(session, user, f, cap=MAX_CASES + 1)
+    if not ids:
+        st.warning("Select at least one case.")
+        return
+    if len(ids) > MAX_CASES:
+        st.error(f"A package holds at most {MAX_CASES:,} cases; narrow the selection (e.g. by region).")
+        return
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        with db() as session:
+            report = build_package(
+                session,
+                user,
+                ids,
+                doc_types=doc_types,
+                postage=postage,
+                progress=lambda label, share: bar.progress(min(share, 1.0), text=label),
+            )
+    except CessioError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return
+    st.session_state.pop(f"{KEY}.preselected", None)
+    st.session_state[f"{KEY}.package"] = report.package_id
+    st.success(f"Package № {report.package_id}: {report.case_count} envelopes, {report.page_count} pages.")
+    st.download_button(
+        "Download the package (PDF)",
+        data=_downloader(user, report.file_id),
+        file_name=f"package_{report.package_id}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        type="primary",
+        key=f"{KEY}.dl_new",
+    )
+    if report.failures:
+        st.warning(f"{len(report.failures)} cases were left out:")
+        st.dataframe(pd.DataFrame([{"Case id": k, "Reason": v} for k, v in report.failures.items()]), hide_index=True)
+
+
+def _packages(user: SignedInUser) -> None:
+    with db() as session:
+        packages = list_packages(session, user)
+    if not packages:
+        st.info("No packages yet.")
+        return
+    labels = {
+        p.id: f"№ {p.id} · {_when(p.created_at)} · {STAGE_BY_CODE[p.stage].label} · {p.case_count} envelopes · "
+        f"{p.status.replace('_', ' ')}"
+        for p in packages
+    }
+    ids = list(labels)
+    wanted = st.session_state.get(f"{KEY}.package")
+    package_id = st.selectbox(
+        "Package", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.__getitem__
+    )
+    chosen = next(p for p in packages if p.id == package_id)
+    with db() as session:
+        items = package_items(session, user, package_id)
+        registers = package_registers(session, user, package_id)
+    c1, c2 = st.columns(2)
+    if chosen.file_id:
+        c1.download_button(
+            f"Package PDF ({chosen.page_count} pages)",
+            data=_downloader(user, chosen.file_id),
+            file_name=f"package_{package_id}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key=f"{KEY}.dl_{package_id}",
+        )
+    if registers:
+        _, file_id, at = registers[0]
+        c2.download_button(
+            f"Mailing register, form 103 ({_when(at)})",
+            data=_downloader(user, file_id),
+            file_name=f"package_{package_id}_form103.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key=f"{KEY}.reg_{package_id}",
+        )
+    st.subheader("Mark as mailed")
+    _show_mail_report()
+    st.caption(
+        "Type or scan the tracking number of each envelope you hand to the post office. "
+        "Envelopes without a number stay open for later."
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "№": i.position,
+                "Case": i.number,
+                "Debtor": i.debtor,
+                "Pages": f"{i.first_page}–{i.first_page + i.page_count - 1}",
+                "Tracking number": i.tracking_number or "",
+                "Status": "mailed " + _when(i.mailed_at) if i.mailed_at else (i.problem or "not mailed"),
+            }
+            for i in items
+        ]
+    )
+    nonce = int(st.session_state.get(f"{KEY}.nonce", 0))
+    editor_key = f"{KEY}.tracking_{package_id}_{nonce}"
+    st.data_editor(
+        frame,
+        hide_index=True,
+        disabled=["№", "Case", "Debtor", "Pages", "Status"],
+        key=editor_key,
+        width="stretch",
+    )
+    scanned = st.text_area(
+        "Or scan the barcodes in envelope order (one number per line; fills the envelopes not yet mailed)",
+        key=f"{KEY}.scanned_{package_id}_{nonce}",
+        height=100,
+    )
+    mailed_on = st.date_input("Mailed on", value=dt.date.today(), format="DD.MM.YYYY", key=f"{KEY}.mailed_on")
+    if st.button("Record as mailed", type="primary", key=f"{KEY}.mail"):
+        edited = (st.session_state.get(editor_key) or {}).get("edited_rows", {})
+        tracking = {
+            items[int(row)].case_id: str(change.get("Tracking number") or "").strip()
+            for row, change in edited.items()
+            if items[int(row)].mailed_at is None and str(change.get("Tracking number") or "").strip()
+        }
+        open_items = [i for i in items if i.mailed_at is None and i.case_id not in tracking]
+        numbers = [line.strip() for line in scanned.splitlines() if line.strip()]
+        if len(numbers) > len(open_items):
+            st.error(f"{len(numbers)} numbers scanned but only {len(open_items)} envelopes are open; check the list.")
+            return
+        tracking.update({item.case_id: number for item, number in zip(open_items, numbers, strict=False)})
+        if not tracking:
+            st.warning("Enter at least one tracking number.")
+            return
+        try:
+            with db() as session:
+                result = mark_mailed(session, user, package_id, tracking, mailed_on)
+        except CessioError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[f"{KEY}.nonce"] = nonce + 1  # a fresh editor with the new statuses
+        st.session_state[f"{KEY}.mail_report"] = (
+            len(result.mailed),
+            [(o.number, o.tracking_number, o.reason) for o in result.failed],
+        )
+        st.rerun()
+
+
+def _show_mail_report() -> None:
+    """The outcome of the last "Record as mailed" (kept across the rerun that refreshes the table)."""
+    report = st.session_state.pop(f"{KEY}.mail_report", None)
+    if report is None:
+        return
+    mailed, failed = report
+    if mailed:
+        st.success(f"{mailed} envelopes recorded as mailed; postage booked to each case.")
+    if failed:
+        st.warning(f"{len(failed)} envelopes were not recorded:")
+        st.dataframe(
+            pd.DataFrame([{"Case": n, "Tracking number": t, "Problem": r} for n, t, r in failed]), hide_index=True
+        )
+
+
+def main() -> None:
+    user = actor()
+    st.header("Print packages")
+    new, existing = st.tabs(["New package", "Packages"])
+    with new:
+        try:
+            _new_package(user)
+        except CessioError as exc:
+            st.error(str(exc))
+    with existing:
+        try:
+            _packages(user)
+        except CessioError as exc:
+            st.error(str(exc))
+
+
+main()
