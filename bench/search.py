@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         load_seconds = round(time.perf_counter() - started, 1)
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("VACUUM ANALYZE")
     actor = SystemActor("bench")
     with session_scope(engine) as s:
         total_cases = s.scalar(select(func.count()).select_from(Case)) or 0

@@ -122,7 +122,7 @@ class Case(Base):
     court_act_date: Mapped[dt.date | None] = mapped_column(Date)
     awarded_amount: Mapped[Decimal | None] = mapped_column(Money())
     tracking_number: Mapped[str | None] = mapped_column(String(20))
-    claim_amount: Mapped[Decimal] = mapped_column(Money(), index=True)
+    claim_amount: Mapped[Decimal] = mapped_column(Money())
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sla_breached_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -132,10 +132,11 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_cases_stage_entered", "stage", "entered_stage_at"),
+        Index("ix_cases_stage_entered", "stage", "entered_stage_at", "id"),
+        Index("ix_cases_claim_amount_id", "claim_amount", "id"),
         Index("ix_cases_opened_id", "opened_at", "id"),
-        Index("ix_cases_entered_stage_at", "entered_stage_at"),
-        Index("ix_cases_responsible_entered", "responsible_id", "entered_stage_at"),
+        Index("ix_cases_entered_stage_at", "entered_stage_at", "id"),
+        Index("ix_cases_responsible_entered", "responsible_id", "entered_stage_at", "id"),
     )
 
 

@@ -211,16 +211,25 @@ def _base(f: CaseFilter, now: dt.datetime, columns: Sequence[Any]) -> Any:
     return stmt
 
 
-def _count_stmt(f: CaseFilter, now: dt.datetime) -> Any:
-    """Count joining only what the filters need (the joins are 1:1, so they never change the count)."""
-    stmt = select(func.count()).select_from(Case)
-    if f.debtor_name or f.birth_date or f.regions:
+def _narrow(f: CaseFilter, now: dt.datetime, sort: str | None, columns: Sequence[Any]) -> Any:
+    """Cases joined only to what the filters or the sort need (the joins are 1:1, so they never
+    change which cases match)."""
+    stmt = select(*columns).select_from(Case)
+    if f.debtor_name or f.birth_date or f.regions or sort in {"debtor", "birth_date", "region"}:
         stmt = stmt.join(Debtor, Debtor.id == Case.debtor_id)
-    if f.contract_number:
+    if f.contract_number or sort == "contract":
         stmt = stmt.join(Contract, Contract.id == Case.contract_id)
+    if sort == "creditor":
+        stmt = stmt.join(Creditor, Creditor.id == Case.creditor_id)
+    if sort == "responsible":
+        stmt = stmt.outerjoin(Responsible, Responsible.id == Case.responsible_id)
     for cond in _conditions(f, now):
         stmt = stmt.where(cond)
     return stmt
+
+
+def _count_stmt(f: CaseFilter, now: dt.datetime) -> Any:
+    return _narrow(f, now, None, (func.count(),))
 
 
 @dataclass(frozen=True)
@@ -315,17 +324,23 @@ def search_cases(
     require(actor, Permission.CASE_VIEW)
     now = now or utcnow()
     key = _sort_expr(sort)
-    stmt = _base(f, now, (*_ROW_COLUMNS, key.label("sort_key")))
+    # Deferred join: find the page's ids on the narrow case rows (joining only what the filter or
+    # the sort needs), then fetch the page's details for those ids alone.
+    stmt = _narrow(f, now, sort, (Case.id, key.label("sort_key")))
     if after is not None:
         pair = tuple_(key, Case.id)
         bound = tuple_(literal(after.value, key.type), literal(after.id))
         stmt = stmt.where(pair < bound if descending else pair > bound)
     order = (key.desc(), Case.id.desc()) if descending else (key.asc(), Case.id.asc())
-    fetched = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
-    has_more = len(fetched) > limit
-    fetched = fetched[:limit]
-    rows = [_to_row(r, now) for r in fetched]
-    next_cursor = Cursor(fetched[-1].sort_key, fetched[-1].id) if has_more and fetched else None
+    keys = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    has_more = len(keys) > limit
+    keys = keys[:limit]
+    details = {
+        r.id: r
+        for r in session.execute(_base(CaseFilter(), now, _ROW_COLUMNS).where(Case.id.in_([k.id for k in keys])))
+    }
+    rows = [_to_row(details[k.id], now) for k in keys if k.id in details]
+    next_cursor = Cursor(keys[-1].sort_key, keys[-1].id) if has_more and keys else None
     total = int(session.scalar(_count_stmt(f, now)) or 0) if with_total else None
     return SearchPage(rows, total, next_cursor)
 

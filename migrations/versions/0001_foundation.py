@@ -225,17 +225,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_agreement_id"), ["agreement_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_claim_amount"), ["claim_amount"], unique=False)
+        batch_op.create_index("ix_cases_claim_amount_id", ["claim_amount", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_contract_id"), ["contract_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_court_case_number"), ["court_case_number"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_creditor_id"), ["creditor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_debtor_id"), ["debtor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_opened_at"), ["opened_at"], unique=False)
         batch_op.create_index("ix_cases_opened_id", ["opened_at", "id"], unique=False)
-        batch_op.create_index("ix_cases_entered_stage_at", ["entered_stage_at"], unique=False)
-        batch_op.create_index("ix_cases_responsible_entered", ["responsible_id", "entered_stage_at"], unique=False)
+        batch_op.create_index("ix_cases_entered_stage_at", ["entered_stage_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_cases_responsible_entered", ["responsible_id", "entered_stage_at", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_cases_responsible_id"), ["responsible_id"], unique=False)
-        batch_op.create_index("ix_cases_stage_entered", ["stage", "entered_stage_at"], unique=False)
+        batch_op.create_index("ix_cases_stage_entered", ["stage", "entered_stage_at", "id"], unique=False)
 
     op.create_table(
         "case_events",
@@ -323,7 +325,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_creditor_id"))
         batch_op.drop_index(batch_op.f("ix_cases_court_case_number"))
         batch_op.drop_index(batch_op.f("ix_cases_contract_id"))
-        batch_op.drop_index(batch_op.f("ix_cases_claim_amount"))
+        batch_op.drop_index("ix_cases_claim_amount_id")
         batch_op.drop_index(batch_op.f("ix_cases_agreement_id"))
 
     op.drop_table("cases")
