@@ -1,0 +1,51 @@
+"""The case card's "Mail" tab: the case's envelopes, their status and each one's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core.auth.permissions import Permission
+from core.calendar import to_local
+from core.postal.service import shipment_history, shipments_for_case
+from ui.card_sections import CardSection
+from ui.context import SignedInUser, db
+
+
+def _when(value: dt.datetime | None) -> str:
+    local = to_local(value)
+    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
+
+
+def render(case_id: int, user: SignedInUser) -> None:
+    with db() as session:
+        shipments = shipments_for_case(session, user, case_id)
+        histories = {s.id: shipment_history(session, user, s.id) for s in shipments}
+    if not shipments:
+        st.info("No court mail for this case yet. It appears here when the claim is marked mailed.")
+        return
+    for s in shipments:
+        title = f"{s.tracking_number} · {s.status_label}"
+        if s.delivered_on:
+            title += f" on {s.delivered_on:%d.%m.%Y}"
+        with st.expander(title, expanded=len(shipments) == 1):
+            st.caption(
+                f"To {s.addressee or '—'} · mailed {_when(s.mailed_at)} · last operation: "
+                f"{s.last_operation or '—'} ({_when(s.last_operation_at)})"
+            )
+            if s.last_error:
+                st.warning(f"The post says: {s.last_error}")
+            ops = histories[s.id]
+            if ops:
+                st.dataframe(
+                    pd.DataFrame(
+                        [{"When (local)": o.local_time, "Operation": o.name, "Office": o.office_index} for o in ops]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+
+
+SECTION = CardSection(title="Mail", order=30, permission=Permission.CASE_VIEW, render=render)

@@ -1,0 +1,18 @@
+"""The Mail page (court mail tracking)."""
+
+from __future__ import annotations
+
+from core.auth.permissions import Permission
+from ui.nav import PageSpec
+
+PAGES = [
+    PageSpec(
+        path="pages/mail.py",
+        title="Court mail",
+        section="Mail & bureau",
+        permission=Permission.MAIL_MANAGE,
+        url_path="mail",
+        icon=":material/local_post_office:",
+        order=10,
+    )
+]
