@@ -57,6 +57,21 @@ def actor() -> SignedInUser:
     """The signed-in user; stops the page when nobody is signed in."""
     user = current_user()
     if user is None:
+        _run_entry_script_instead()
         st.warning("Please sign in.")
         st.stop()
     return user
+
+
+def _run_entry_script_instead() -> None:
+    """Hand a page that ran without ``app.py`` over to ``app.py`` (sign-in and navigation).
+
+    Until the first run of ``app.py`` after a server start has called ``st.navigation``,
+    Streamlit treats the ``pages/`` folder the old way and runs a page file directly when that
+    first request is a deep link (e.g. ``/case?case=C-000123``). Switch to the entry script,
+    keeping the query, so the visitor gets the sign-in screen and then the page they asked for.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        st.switch_page("app.py", query_params=st.query_params.to_dict())

@@ -1,0 +1,90 @@
+"""Cessio's Streamlit entry point: the sign-in gate and the navigation built from the role.
+
+No business logic here. Every rerun: check the session (idle limit, account still usable),
+then offer exactly the pages the user's role may open (``ui.nav`` registry, sections Work, Mail &
+bureau, Analytics, Admin). A page left out of ``st.navigation`` cannot be reached; the services
+behind the pages check the permission again anyway (ARCHITECTURE rule 2).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.auth.permissions import has_permission
+from core.db import utcnow
+from ui import login
+from ui import session as ui_session
+from ui.context import SignedInUser
+from ui.nav import SECTIONS, all_pages
+from ui.nav.core_pages import CASE
+
+st.set_page_config(page_title="Cessio", page_icon=":material/gavel:", layout="wide")
+
+ROLE_NAMES = {"clerk": "Clerk", "lawyer": "Lawyer", "head": "Head of department", "admin": "Administrator"}
+
+
+@st.fragment(run_every=60)
+def _idle_watch() -> None:
+    """Ends an idle session even when nobody clicks (the screen must not stay open for hours)."""
+    left = ui_session.seconds_until_idle()
+    if left is not None and left <= 0:
+        st.rerun()
+
+
+def _signed_out() -> None:
+    # Every known address shows the sign-in screen, so a deep link (e.g. /case?case=C-000123)
+    # keeps its address and query while the user signs in, and opens once they have.
+    specs = sorted(all_pages(), key=lambda s: not s.default)
+    pages = [
+        st.Page(login.render, title="Sign in", url_path=spec.url_path, default=i == 0) for i, spec in enumerate(specs)
+    ]
+    page = st.navigation(pages, position="hidden")
+    ui_session.write_cookie()
+    page.run()
+
+
+def _signed_in(user: SignedInUser) -> None:
+    specs = [spec for spec in all_pages() if has_permission(user, spec.permission)]
+    if not specs:
+        st.error("Your role has no screens. Ask an administrator.")
+        st.stop()
+    # exactly one start page: the first that asks to be it, else the first page
+    start = next((spec for spec in specs if spec.default), specs[0])
+    pages_by_url: dict[str, st.Page] = {}
+    sections: dict[str, list[st.Page]] = {}
+    for spec in specs:
+        page = st.Page(
+            spec.path,
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec is start,
+        )
+        pages_by_url[spec.url_path] = page
+        sections.setdefault(spec.section, []).append(page)
+    ordered = {name: sections[name] for name in SECTIONS if name in sections}
+    current = st.navigation(ordered, position="sidebar", expanded=True)
+
+    with st.sidebar:
+        st.markdown(f"**{user.full_name}**  \n{ROLE_NAMES.get(user.role, user.role)} · `{user.username}`")
+        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            ui_session.sign_out("You signed out.")
+            st.rerun()
+        ui_session.write_cookie()
+    _idle_watch()
+
+    case_page = pages_by_url.get(CASE.url_path)
+    if "case" in st.query_params and case_page is not None and current.url_path != CASE.url_path:
+        st.switch_page(case_page, query_params={"case": st.query_params["case"]})
+    current.run()
+
+
+def main() -> None:
+    user = ui_session.current_user(utcnow())
+    if user is None:
+        _signed_out()
+    else:
+        _signed_in(user)
+
+
+main()

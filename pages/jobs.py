@@ -1,0 +1,67 @@
+"""Background jobs: each job's last run, its result or error, the next run and who runs it now.
+
+The jobs run in their own process (``python -m jobs``); this page only reads their state,
+refreshing itself every 30 seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core.calendar import to_local
+from core.errors import CessioError
+from core.jobstate.service import job_overview
+from ui.context import SignedInUser, actor, db
+
+STATUS = {"ok": "✅ ok", "error": "❌ error", "skipped": "⏭ skipped"}
+
+
+def _when(value: dt.datetime | None) -> str:
+    local = to_local(value)
+    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
+
+
+@st.fragment(run_every=30)
+def _overview(user: SignedInUser) -> None:
+    try:
+        with db() as session:
+            jobs = job_overview(session, user)
+    except CessioError as exc:
+        st.error(str(exc))
+        return
+    if not jobs:
+        st.info("No job has run yet. Start the jobs process with `python -m jobs` (or `cessio jobs`).")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "Job": j.name,
+                "Status": STATUS.get(j.last_status or "", j.last_status or "never ran"),
+                "Last started": _when(j.last_started_at),
+                "Last finished": _when(j.last_finished_at),
+                "Result": j.last_result or "",
+                "Next run": _when(j.next_run_at),
+                "Running on": j.running_on or "",
+                "Runs": j.run_count,
+            }
+            for j in jobs
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    for j in jobs:
+        if j.last_error:
+            with st.expander(f"Last error of {j.name}", icon=":material/error:"):
+                st.code(j.last_error, language=None)
+    st.caption(f"Updated {dt.datetime.now(tz=to_local(dt.datetime.now(dt.UTC)).tzinfo):%H:%M:%S}")
+
+
+def main() -> None:
+    user = actor()
+    st.header("Background jobs")
+    _overview(user)
+
+
+main()

@@ -1,0 +1,212 @@
+"""The case search page: filters, paging, selection, bulk moves with their report, reassignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from core.cases.models import Case, CaseEvent
+from core.cases.workflow import TRANSITIONS
+from tests.app.conftest import signed_in
+from tests.factories import make_case, make_user
+
+
+def _search(at: AppTest, **values: object) -> AppTest:
+    for name, value in values.items():
+        widget = at.text_input(key=f"sf.{name}") if isinstance(value, str) else at.multiselect(key=f"sf.{name}")
+        widget.set_value(value)
+    next(b for b in at.button if b.label == "Search").click()
+    return at.run()
+
+
+def _count_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if " match" in m.value)
+
+
+def _stages(session: Session) -> dict[str, str]:
+    session.expire_all()
+    return {c.number: c.stage for c in session.scalars(select(Case))}
+
+
+def _pick_transition(at: AppTest, key: str, name: str) -> None:
+    box = at.selectbox(key=key)
+    box.set_value(next(t for t in TRANSITIONS if t.name == name))
+
+
+def test_filters_narrow_the_results_and_show_the_total(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    make_case(app_db, last_name="Петров", first_name="Пётр")
+    make_case(app_db, last_name="Сидорова", first_name="Анна", stage="claim_mailed")
+    make_case(app_db, last_name="Сидоров", first_name="Олег")
+    app_db.commit()
+    at = signed_in(clerk).run()
+    assert _count_line(at).startswith("**3** cases match")
+    stage_column = at.dataframe[0].value["Stage"].tolist()
+    assert sorted(stage_column) == ["Claim mailed", "New", "New"]
+
+    at = _search(at, debtor_name="сидоров")
+    assert _count_line(at).startswith("**2** cases match")
+    assert sorted(at.dataframe[0].value["Debtor"]) == ["Сидоров Олег Иванович", "Сидорова Анна Иванович"]
+
+    at = _search(at, stages=["claim_mailed"])
+    assert _count_line(at).startswith("**1** case matches")
+    assert at.dataframe[0].value["Debtor"].tolist() == ["Сидорова Анна Иванович"]
+    assert at.query_params["debtor_name"] == "сидоров"  # the filter is in the address too
+
+    at = _search(at, debtor_name="Нет Такого")
+    assert [i.value for i in at.info] == ["No cases match these filters. Loosen a filter or press Clear."]
+
+
+def test_bad_amount_in_a_filter_is_explained_and_the_old_filter_kept(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    make_case(app_db)
+    app_db.commit()
+    at = signed_in(clerk).run()
+    at = _search(at, claim_min="abc")
+    assert any("Claim from" in e.value for e in at.error)
+    assert _count_line(at).startswith("**1** case matches")
+
+
+def test_paging_walks_through_all_results(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    for i in range(30):
+        make_case(app_db, opened_at=base + dt.timedelta(days=i), last_name=f"Должник{i:02d}")
+    app_db.commit()
+    at = signed_in(clerk).run()
+    at.selectbox(key="search.size").set_value(25)
+    at = at.run()
+    assert _count_line(at).startswith("**30** cases match · showing 1–25")
+    first_page = at.dataframe[0].value["Debtor"].tolist()
+    assert first_page[0].startswith("Должник29")  # newest first
+    at.button(key="search.next").click()
+    at = at.run()
+    assert _count_line(at).startswith("**30** cases match · showing 26–30")
+    assert [d[:9] for d in at.dataframe[0].value["Debtor"]] == [f"Должник{i:02d}" for i in range(4, -1, -1)]
+    at.button(key="search.prev").click()
+    at = at.run()
+    assert at.dataframe[0].value["Debtor"].tolist() == first_page
+
+
+def test_bulk_move_of_all_matching_asks_confirmation_then_reports(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    for _ in range(3):
+        make_case(app_db, stage="new")
+    mailed = make_case(app_db, stage="claim_mailed")
+    app_db.commit()
+    at = signed_in(clerk).run()
+    _pick_transition(at, "search.transition", "prepare_claim")
+    at = at.run()
+    assert at.button(key="search.move").label == "Move 4 cases…"
+    at.button(key="search.move").click()
+    at = at.run()
+    assert at.button(key="search.yes").label == "Yes, move 4 cases"
+    assert [w.value for w in at.warning] == [
+        "Move all 4 cases matching the filters to “Claim prepared” (Claim prepared)?"
+    ]
+    assert set(_stages(app_db).values()) == {"new", "claim_mailed"}  # nothing moved before the confirmation
+
+    at.button(key="search.yes").click()
+    at = at.run()
+    assert "Moved 3 cases to “Claim prepared”." in [s.value for s in at.success]
+    assert any("1 case not moved" in w.value for w in at.warning)
+    report = at.dataframe[0].value
+    refused = report[report["Result"] == "refused"]
+    assert refused["Case"].tolist() == [mailed.number]
+    assert "is at 'Claim mailed'" in refused["Reason"].iloc[0]
+    stages = _stages(app_db)
+    assert stages[mailed.number] == "claim_mailed"
+    assert sorted(stages.values()) == ["claim_mailed", "claim_prepared", "claim_prepared", "claim_prepared"]
+
+
+def test_bulk_move_of_selected_rows_with_a_tracking_number_per_case(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    cases = [
+        make_case(app_db, stage="claim_prepared", opened_at=dt.datetime(2025, 1, i + 1, tzinfo=dt.UTC))
+        for i in range(3)
+    ]
+    app_db.commit()
+    at = signed_in(clerk).run()
+    # rows 0 and 1 are the two newest cases
+    at.session_state["search.table.0.0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at = at.run()
+    assert at.radio(key="search.scope").value == "selected"
+    _pick_transition(at, "search.transition", "mail_claim")
+    at = at.run()
+    editor = at.dataframe[1]
+    assert editor.value["Case"].tolist() == [cases[2].number, cases[1].number]
+    at.session_state[editor.key if editor.key else ""] = {
+        "edited_rows": {0: {"Tracking number": "RA123456785RU"}, 1: {"Tracking number": "12345"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at = at.run()
+    at.button(key="search.move").click()
+    at = at.run()
+    assert [w.value for w in at.warning] == ["Move 2 selected cases to “Claim mailed” (Mail the claim)?"]
+    at.button(key="search.yes").click()
+    at = at.run()
+    assert "Moved 1 case to “Claim mailed”." in [s.value for s in at.success]
+    report = at.dataframe[0].value
+    refused = report[report["Result"] == "refused"]
+    assert refused["Case"].tolist() == [cases[1].number]
+    assert "14 digits" in refused["Reason"].iloc[0]
+    stages = _stages(app_db)
+    assert stages == {
+        cases[0].number: "claim_prepared",
+        cases[1].number: "claim_prepared",
+        cases[2].number: "claim_mailed",
+    }
+    app_db.expire_all()
+    assert app_db.get(Case, cases[2].id).tracking_number == "RA123456785RU"
+
+
+def test_one_selected_row_opens_its_case_and_the_filter_survives_the_way_back(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    make_case(app_db, last_name="Петров", first_name="Пётр")
+    target = make_case(app_db, last_name="Сидоров", first_name="Олег")
+    app_db.commit()
+    at = signed_in(clerk).run()
+    at = _search(at, debtor_name="Сидоров")
+    at.session_state["search.table.0.0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at = at.run()
+    at.button(key="search.open").click()
+    at = at.run()
+    assert any(target.number in m.value and "Сидоров Олег" in m.value for m in at.markdown)  # the card
+    at.button(key="back_to_search").click()
+    at = at.run()
+    assert [h.value for h in at.header] == ["Case search"]
+    assert at.text_input(key="sf.debtor_name").value == "Сидоров"
+    assert _count_line(at).startswith("**1** case matches")
+
+
+def test_reassign_selected_cases_is_for_lawyers_and_leaves_a_timeline_entry(app_db: Session) -> None:
+    lawyer = make_user(app_db, "lawyer")
+    other = make_user(app_db, "clerk", full_name="Мария Новая")
+    case = make_case(app_db)
+    app_db.commit()
+    at = signed_in(lawyer).run()
+    at.selectbox(key="search.assignee").set_value((other.id, "Мария Новая (clerk)"))
+    at = at.run()
+    at.button(key="search.reassign").click()
+    at = at.run()
+    assert [w.value for w in at.warning] == [
+        "Make Мария Новая (clerk) responsible for all 1 case matching the filters?"
+    ]
+    at.button(key="search.yes").click()
+    at = at.run()
+    assert "1 case reassigned to Мария Новая (clerk)." in [s.value for s in at.success]
+    app_db.expire_all()
+    assert app_db.get(Case, case.id).responsible_id == other.id
+    assert app_db.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "assignment"
+
+
+def test_clerk_is_not_offered_reassignment(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    make_case(app_db)
+    app_db.commit()
+    at = signed_in(clerk).run()
+    assert [t.label for t in at.tabs] == ["Move to a stage"]
