@@ -33,6 +33,12 @@ def test_demo_covers_every_stage_with_consistent_timelines(engine) -> None:
         mailed = s.scalars(select(Case).where(Case.stage == "claim_mailed").limit(5)).all()
         assert all(c.tracking_number for c in mailed)
         assert check_password(s, "clerk", DEMO_PASSWORD).user_id
+        from core.ledger.service import balance
+
+        sample = s.scalars(select(Case).where(Case.stage == "claim_mailed").limit(3)).all()
+        for case in sample:  # the debt as registered at assignment, plus the court-order fee
+            owed = balance(s, case.id)
+            assert owed.principal > 0 and owed.state_fee > 0
     load_demo(engine, cases=10, seed=8)  # a second load adds to the first (new ids)
     with sessionmaker(bind=engine)() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 410
