@@ -25,7 +25,10 @@ def test_demo_covers_every_stage_with_consistent_timelines(engine) -> None:
         assert stages == {st.code for st in STAGES}
         for case in s.scalars(select(Case).where(Case.stage != "new").limit(40)):
             last = s.scalars(
-                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at.desc()).limit(1)
+                select(CaseEvent)
+                .where(CaseEvent.case_id == case.id, CaseEvent.to_stage.is_not(None))
+                .order_by(CaseEvent.at.desc())
+                .limit(1)
             ).one()
             assert last.to_stage == case.stage and last.at == case.entered_stage_at
             assert case.opened_at <= case.entered_stage_at
