@@ -392,7 +392,13 @@ def _load_batch(
         )
         stage_code = rng.choices(stages, weights)[0]
         path = PATHS[stage_code]
-        opened = now - dt.timedelta(days=rng.randint(len(path) * 12 + 3, 720), minutes=rng.randint(0, 1440))
+        sla = STAGE_BY_CODE[stage_code].sla_days
+        # most cases entered their stage within about its SLA; some overstay (what heads look for)
+        last_at = now - dt.timedelta(days=rng.uniform(0, sla * 1.4) if sla else rng.uniform(1, 300))
+        if path:
+            opened = last_at - dt.timedelta(days=rng.randint(len(path) * 8 + 3, 400), minutes=rng.randint(0, 1440))
+        else:
+            opened = last_at
         at = opened
         events.append(
             {
@@ -411,10 +417,10 @@ def _load_batch(
         event_id += 1
         prev = "new"
         data: dict[str, Any] = {}
-        span = (now - opened).total_seconds()
-        gaps = sorted(rng.random() for _ in path)
+        span = (last_at - opened).total_seconds()
+        gaps = [*sorted(rng.random() for _ in path[:-1]), 1.0] if path else []
         for step, gap in zip(path, gaps, strict=True):
-            at = opened + dt.timedelta(seconds=span * gap * 0.97)
+            at = opened + dt.timedelta(seconds=span * gap)
             target = _target(step)
             step_data: dict[str, Any] = {"transition": step}
             if step == "mail_claim":
