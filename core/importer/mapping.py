@@ -1,0 +1,312 @@
+"""Column mapping (spreadsheet header -> importer field) and the stage-word table.
+
+Headers are recognised from the Russian and English names people actually use; a mapping the
+user fixed is remembered (``ImportMapping``) and wins over the built-in names next time. The
+spreadsheet's words for stages are looked up in the editable ``ImportStageWord`` table, which
+starts from ``DEFAULT_STAGE_WORDS`` below.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from core.cases.workflow import STAGE_BY_CODE, STAGES
+
+
+@dataclass(frozen=True)
+class ImportField:
+    name: str
+    label: str
+    kind: str  # text | name | date | money | int | stage | tracking | person
+    synonyms: tuple[str, ...]
+    required: bool = False
+    max_len: int = 300
+
+
+FIELDS: tuple[ImportField, ...] = (
+    ImportField(
+        "contract_number",
+        "Contract number",
+        "text",
+        (
+            "№ договора",
+            "номер договора",
+            "договор",
+            "№ договора займа",
+            "номер договора займа",
+            "договор займа",
+            "contract number",
+            "contract no",
+            "contract",
+            "loan number",
+            "loan no",
+        ),
+        required=True,
+        max_len=60,
+    ),
+    ImportField(
+        "contract_date",
+        "Contract date",
+        "date",
+        ("дата договора", "дата договора займа", "дата займа", "contract date", "loan date"),
+        required=True,
+    ),
+    ImportField(
+        "debtor_name",
+        "Debtor (full name)",
+        "name",
+        (
+            "фио должника",
+            "фио",
+            "должник",
+            "заемщик",
+            "фио заемщика",
+            "debtor",
+            "debtor name",
+            "full name",
+            "borrower",
+            "name",
+        ),
+        required=True,
+    ),
+    ImportField(
+        "birth_date",
+        "Date of birth",
+        "date",
+        ("дата рождения", "д р", "др", "birth date", "date of birth", "dob", "birthday"),
+    ),
+    ImportField("passport", "Passport", "text", ("паспорт", "серия и номер паспорта", "passport"), max_len=20),
+    ImportField(
+        "address",
+        "Address",
+        "text",
+        ("адрес", "адрес регистрации", "адрес должника", "address", "registration address"),
+        max_len=500,
+    ),
+    ImportField("phone", "Phone", "text", ("телефон", "тел", "phone", "mobile"), max_len=30),
+    ImportField("region", "Region", "text", ("регион", "region", "субъект рф"), max_len=120),
+    ImportField(
+        "creditor",
+        "Original creditor",
+        "text",
+        ("кредитор", "первоначальный кредитор", "цедент", "мфо", "creditor", "original creditor", "lender"),
+        max_len=300,
+    ),
+    ImportField(
+        "debt_total",
+        "Total debt (claim amount)",
+        "money",
+        (
+            "сумма долга",
+            "сумма задолженности",
+            "общая сумма долга",
+            "задолженность",
+            "сумма требования",
+            "total debt",
+            "debt",
+            "claim amount",
+            "amount",
+        ),
+    ),
+    ImportField("principal", "Principal", "money", ("основной долг", "сумма займа", "principal", "loan amount")),
+    ImportField("interest", "Interest", "money", ("проценты", "сумма процентов", "interest")),
+    ImportField(
+        "state_fee",
+        "State fee",
+        "money",
+        ("госпошлина", "гос пошлина", "государственная пошлина", "state fee", "court fee"),
+    ),
+    ImportField("postage", "Postage", "money", ("почтовые расходы", "почтовые", "почта", "postage", "postal costs")),
+    ImportField("stage", "Stage", "stage", ("стадия", "статус", "этап", "stage", "status")),
+    ImportField(
+        "responsible",
+        "Responsible",
+        "person",
+        ("ответственный", "исполнитель", "сотрудник", "responsible", "assignee", "owner"),
+    ),
+    ImportField("court_name", "Court", "text", ("суд", "наименование суда", "судебный участок", "court"), max_len=300),
+    ImportField(
+        "court_case_number",
+        "Court case number",
+        "text",
+        ("номер дела", "№ дела", "дело", "court case number", "case number", "case no"),
+        max_len=60,
+    ),
+    ImportField(
+        "tracking_number",
+        "Tracking number",
+        "tracking",
+        ("трек-номер", "трек номер", "трек", "шпи", "почтовый идентификатор", "tracking number", "tracking", "track"),
+    ),
+    ImportField(
+        "mailed_on",
+        "Mailing date",
+        "date",
+        ("дата отправки", "дата отправления", "отправлено", "mailing date", "mail date", "sent date", "date sent"),
+    ),
+    ImportField(
+        "stage_date",
+        "Date the stage began",
+        "date",
+        ("дата стадии", "дата статуса", "дата изменения статуса", "stage date", "status date"),
+    ),
+    ImportField(
+        "opened_on",
+        "Date the case was opened",
+        "date",
+        ("дата открытия", "дата передачи", "дата поступления", "дата цессии", "opened", "opened on", "open date"),
+    ),
+    ImportField("term_days", "Loan term, days", "int", ("срок займа", "срок", "срок дней", "term", "term days")),
+    ImportField("due_date", "Repayment due date", "date", ("дата возврата", "срок возврата", "due date")),
+    ImportField(
+        "agreement_number",
+        "Assignment agreement number",
+        "text",
+        ("договор цессии", "№ договора цессии", "номер договора цессии", "assignment agreement", "agreement number"),
+        max_len=60,
+    ),
+)
+FIELD_BY_NAME: dict[str, ImportField] = {f.name: f for f in FIELDS}
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+# The error column the importer appends to the invalid-rows file is ignored when it comes back.
+IGNORED_HEADERS = ("ошибка", "ошибки", "error", "errors", "ошибка импорта", "import error")
+IGNORE = ""
+
+
+def normalize_header(header: str) -> str:
+    """``  № Договора:`` -> ``№ договора``: case, ``ё``, punctuation and spacing do not matter."""
+    s = header.casefold().replace("ё", "е")
+    s = re.sub(r"[^\w№]+", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+_SYNONYMS: dict[str, str] = {}
+for _f in FIELDS:
+    for _syn in (_f.name, _f.label, *_f.synonyms):
+        _SYNONYMS.setdefault(normalize_header(_syn), _f.name)
+for _h in IGNORED_HEADERS:
+    _SYNONYMS[normalize_header(_h)] = IGNORE
+
+
+def guess_field(header: str) -> str:
+    """The field a header means by the built-in names ("" when unknown)."""
+    key = normalize_header(header)
+    if not key:
+        return IGNORE
+    if key in _SYNONYMS:
+        return _SYNONYMS[key]
+    close = difflib.get_close_matches(key, list(_SYNONYMS), n=1, cutoff=0.88)
+    return _SYNONYMS[close[0]] if close else IGNORE
+
+
+def detect_mapping(headers: Iterable[str], remembered: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Header -> field for a file; a remembered choice for the same header wins, and a field is
+    taken by the first header that claims it (the rest are ignored, the user may change it)."""
+    learned = {normalize_header(h): f for h, f in (remembered or {}).items()}
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        if header in mapping:
+            continue
+        key = normalize_header(header)
+        field = learned[key] if key in learned else guess_field(header)
+        if field and (field in taken or field not in FIELD_BY_NAME):
+            field = IGNORE
+        mapping[header] = field
+        if field:
+            taken.add(field)
+    return mapping
+
+
+def mapping_problems(mapping: Mapping[str, str]) -> list[str]:
+    """What is wrong with a mapping: required fields not mapped, a field mapped twice."""
+    problems: list[str] = []
+    used: dict[str, str] = {}
+    for header, field in mapping.items():
+        if not field:
+            continue
+        if field not in FIELD_BY_NAME:
+            problems.append(f"Column '{header}': '{field}' is not an importer field.")
+        elif field in used:
+            problems.append(
+                f"'{FIELD_BY_NAME[field].label}' is chosen for two columns: '{used[field]}' and '{header}'; keep one."
+            )
+        else:
+            used[field] = header
+    for name in REQUIRED_FIELDS:
+        if name not in used:
+            problems.append(f"No column is mapped to '{FIELD_BY_NAME[name].label}', which every row needs.")
+    if "debt_total" not in used and "principal" not in used:
+        problems.append("Map a column to 'Total debt' or to 'Principal': a case needs an amount.")
+    return problems
+
+
+# ---------------------------------------------------------------- stage words
+
+DEFAULT_STAGE_WORDS: dict[str, str] = {
+    "новый": "new",
+    "новое": "new",
+    "новая": "new",
+    "в работе": "new",
+    "иск подготовлен": "claim_prepared",
+    "заявление подготовлено": "claim_prepared",
+    "подготовлено": "claim_prepared",
+    "подготовка": "claim_prepared",
+    "отправлено": "claim_mailed",
+    "отправлено в суд": "claim_mailed",
+    "направлено в суд": "claim_mailed",
+    "заявление отправлено": "claim_mailed",
+    "получено судом": "claim_delivered",
+    "вручено": "claim_delivered",
+    "доставлено": "claim_delivered",
+    "в суде": "claim_delivered",
+    "приказ вынесен": "order_issued",
+    "судебный приказ": "order_issued",
+    "вынесен судебный приказ": "order_issued",
+    "отказ": "order_refused",
+    "отказ в выдаче приказа": "order_refused",
+    "отказано": "order_refused",
+    "отмена": "order_cancelled",
+    "приказ отменен": "order_cancelled",
+    "отменен": "order_cancelled",
+    "вступил в силу": "order_in_force",
+    "приказ вступил в силу": "order_in_force",
+    "иск подан": "lawsuit_filed",
+    "исковое": "lawsuit_filed",
+    "исковое производство": "lawsuit_filed",
+    "заседание": "hearing",
+    "судебное заседание": "hearing",
+    "решение": "judgment",
+    "решение суда": "judgment",
+    "исполнительное производство": "enforcement",
+    "исполнение": "enforcement",
+    "фссп": "enforcement",
+    "у приставов": "enforcement",
+    "в банке": "enforcement",
+    "погашен": "repaid",
+    "погашено": "repaid",
+    "оплачен": "repaid",
+    "списан": "written_off",
+    "списано": "written_off",
+    "безнадежный": "written_off",
+}
+
+
+def normalize_word(word: str) -> str:
+    return re.sub(r"\s+", " ", word.casefold().replace("ё", "е").strip(" .;,!\t"))
+
+
+def stage_lookup(words: Mapping[str, str]) -> dict[str, str]:
+    """Word -> stage for matching cells: the table, plus every stage's own code and label."""
+    table: dict[str, str] = {}
+    for s in STAGES:
+        table[normalize_word(s.code)] = s.code
+        table[normalize_word(s.code.replace("_", " "))] = s.code
+        table[normalize_word(s.label)] = s.code
+    for word, code in words.items():
+        if code in STAGE_BY_CODE:
+            table[normalize_word(word)] = code
+    return table
