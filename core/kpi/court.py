@@ -1,0 +1,95 @@
+"""Court outcomes of the writ route (Civil Procedure Code ch. 11): orders issued, refused
+(art. 125) and cancelled on the debtor's objection (art. 129), and how long a court takes from
+our mailing of the claim to the order.
+
+Both read the timeline's transition events, so an outcome counts in the period it was
+recorded, whichever way the case went afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.orm import Session, aliased
+
+from core.cases.models import CaseEvent
+from core.cases.workflow import STAGE_BY_CODE, transition
+from core.kpi.daily import daily
+from core.kpi.filters import KpiFilters
+from core.kpi.result import KpiResult, frame
+from core.kpi.sql import days_between, percentile
+from core.kpi.throughput import transition_events
+
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    (transition("issue_order").target, "Issued"),
+    (transition("refuse_order").target, "Refused"),
+    (transition("cancel_order").target, "Cancelled"),
+)
+MAILED_STAGE = transition("mail_claim").target
+ORDER_STAGE = transition("issue_order").target
+
+
+def court_outcomes(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Court orders issued, refused and cancelled in the period."""
+    codes = [code for code, _ in OUTCOMES]
+    moved = daily(session, f).moves_between(f.date_from, f.date_to)
+    rows = {code: moved[code] for code in codes if moved.get(code)}
+    columns = ["stage", "outcome", "cases"]
+    if not rows:
+        return KpiResult("court_outcomes", "Court orders: issued, refused, cancelled", frame([], columns))
+    data = [(code, label, int(rows.get(code, 0))) for code, label in OUTCOMES]
+    issued, refused = int(rows.get(codes[0], 0)), int(rows.get(codes[1], 0))
+    decided = issued + refused
+    return KpiResult(
+        "court_outcomes",
+        "Court orders: issued, refused, cancelled",
+        frame(data, columns),
+        {"issued": issued, "refused": refused, "issued_share": round(issued / decided, 4) if decided else None},
+    )
+
+
+def mail_to_order_days(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Days from mailing the claim to the court order, for orders recorded in the period.
+
+    The mailing is the case's last ``mail_claim`` transition before the order.
+    """
+    issued = (
+        transition_events(f, CaseEvent.case_id, func.max(CaseEvent.at).label("issued_at"))
+        .where(CaseEvent.to_stage == ORDER_STAGE)
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    mail = aliased(CaseEvent)
+    # correlated, so each order looks up its own case's timeline through (case_id, at)
+    mailed_at = (
+        select(func.max(mail.at))
+        .where(
+            mail.case_id == issued.c.case_id,
+            mail.kind == "transition",
+            mail.to_stage == MAILED_STAGE,
+            mail.at <= issued.c.issued_at,
+        )
+        .scalar_subquery()
+    )
+    pairs = select(mailed_at.label("mailed_at"), issued.c.issued_at).subquery()
+    d = days_between(pairs.c.mailed_at, pairs.c.issued_at).label("d")
+    rows = session.execute(
+        select(d, func.count())
+        .where(pairs.c.mailed_at.is_not(None))
+        .group_by(literal_column("d"))
+        .order_by(literal_column("d"))
+    ).all()
+    hist = [(int(r[0]), int(r[1])) for r in rows]
+    result = frame(hist, ["days", "cases"])
+    title = f"Days from '{STAGE_BY_CODE[MAILED_STAGE].label}' to '{STAGE_BY_CODE[ORDER_STAGE].label}'"
+    return KpiResult("mail_to_order", title, result, day_stats(hist))
+
+
+def day_stats(hist: list[tuple[int, int]]) -> dict[str, float | int | None]:
+    """Count, median and 90th percentile of a (days, cases) histogram."""
+    return {
+        "cases": sum(c for _, c in hist),
+        "median_days": percentile(hist, 0.5),
+        "p90_days": percentile(hist, 0.9),
+    }

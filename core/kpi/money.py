@@ -1,0 +1,267 @@
+"""Money KPIs: claimed and collected per month, recovery rate, collection cycle time,
+write-off rate, payment-plan adherence.
+
+Amounts stay ``Decimal`` end to end (ARCHITECTURE rule 3); rates are plain ratios rounded to
+four places. Months are local calendar months. "Claimed" is the claim amount of the cases
+opened in the period; "collected" is payments received in the period (ledger). The cycle
+time runs from opening a case to its repayment (closing as repaid); the write-off rate is the
+share of cases closed in the period that were written off rather than repaid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
+
+from core.calendar import local_date
+from core.cases.models import Case
+from core.db import Money
+from core.kpi.court import day_stats
+from core.kpi.daily import daily
+from core.kpi.filters import KpiFilters
+from core.kpi.result import KpiResult, frame, unavailable
+from core.kpi.sql import days_between, has_table, moment
+from core.kpi.stages import case_snapshot
+
+ZERO = Decimal("0.00")
+
+
+def month_label(day: dt.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def months(f: KpiFilters) -> list[str]:
+    out: list[str] = []
+    day = f.date_from.replace(day=1)
+    while day <= f.date_to:
+        out.append(month_label(day))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def day_index(column: Any, f: KpiFilters) -> Any:
+    """Local day number of a timestamp counted from the period's first day (0-based)."""
+    return days_between(moment(f.start), column)
+
+
+def claimed_per_day(session: Session, f: KpiFilters) -> dict[int, tuple[int, Decimal]]:
+    """Cases opened and their claim amounts per local day of the period (0 = the first day)."""
+    return {
+        (day - f.date_from).days: value
+        for day, value in daily(session, f).opened.items()
+        if f.date_from <= day <= f.date_to
+    }
+
+
+def per_month(f: KpiFilters, per_day: dict[int, Decimal]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for index, amount in per_day.items():
+        out[month_label(f.date_from + dt.timedelta(days=index))] += amount
+    return dict(out)
+
+
+def claimed_collected(
+    session: Session, f: KpiFilters, now: dt.datetime, collected_per_day: dict[int, Decimal] | None = None
+) -> KpiResult:
+    """Claimed (new cases' claim amounts) and collected (payments) per month of the period."""
+    claimed_days = claimed_per_day(session, f)
+    claimed = per_month(f, {d: v[1] for d, v in claimed_days.items()})
+    opened = per_month(f, {d: Decimal(v[0]) for d, v in claimed_days.items()})
+    collected = per_month(f, collected_per_day or {})
+    columns = ["month", "new_cases", "claimed", "collected"]
+    if not claimed and not collected:
+        return KpiResult("claimed_collected", "Claimed and collected per month", frame([], columns))
+    data = [
+        (
+            m,
+            int(opened.get(m, 0)),
+            claimed.get(m, ZERO),
+            collected.get(m, ZERO) if collected_per_day is not None else None,
+        )
+        for m in months(f)
+    ]
+    total_claimed = sum(claimed.values(), ZERO)
+    total_collected = sum(collected.values(), ZERO)
+    stats: dict[str, Any] = {"claimed": total_claimed}
+    if collected_per_day is not None:
+        stats["collected"] = total_collected
+    return KpiResult(
+        "claimed_collected",
+        "Claimed and collected per month",
+        frame(data, columns),
+        stats,
+        "" if collected_per_day is not None else "Collected: no data yet (the ledger is not available)",
+    )
+
+
+def cycle_time(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Days from opening to repayment for cases repaid in the period (median and p90)."""
+    d = days_between(Case.opened_at, Case.closed_at).label("d")
+    rows = session.execute(
+        select(d, func.count())
+        .where(Case.stage == "repaid", Case.closed_at >= f.start, Case.closed_at < f.end, *f.case_conditions())
+        .group_by(literal_column("d"))
+        .order_by(literal_column("d"))
+    ).all()
+    hist = [(int(r[0]), int(r[1])) for r in rows]
+    return KpiResult(
+        "cycle_time", "Collection cycle time (opening to repayment)", frame(hist, ["days", "cases"]), day_stats(hist)
+    )
+
+
+def write_off_rate(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Cases closed in the period: repaid against written off, and the written-off share."""
+    rows = daily(session, f).closed_between(f.date_from, f.date_to)
+    columns = ["outcome", "cases"]
+    repaid, written_off = int(rows.get("repaid", 0)), int(rows.get("written_off", 0))
+    if repaid + written_off == 0:
+        return KpiResult("write_off", "Closed cases: repaid and written off", frame([], columns))
+    return KpiResult(
+        "write_off",
+        "Closed cases: repaid and written off",
+        frame([("Repaid", repaid), ("Written off", written_off)], columns),
+        {"closed": repaid + written_off, "write_off_rate": round(written_off / (repaid + written_off), 4)},
+    )
+
+
+try:
+    from core.ledger import models as ledger
+except ImportError:  # the ledger domain is optional for the dashboard
+    ledger = None  # type: ignore[assignment]
+
+PAYMENT = "payment"
+
+
+def ledger_available(session: Session) -> bool:
+    return ledger is not None and has_table(session, "ledger_entries")
+
+
+def payments_query(f: KpiFilters, *columns: Any) -> Any:
+    """Payment entries (reversals are negative payments, so sums net them out) on the filtered cases."""
+    assert ledger is not None
+    e = ledger.LedgerEntry
+    stmt = select(*columns).where(e.kind == PAYMENT)
+    if f.narrows_cases():
+        stmt = stmt.where(e.case_id.in_(f.case_ids_subquery()))
+    return stmt
+
+
+def collected_per_day(session: Session, f: KpiFilters) -> dict[int, Decimal] | None:
+    """Payments received per day of the period (by the payment's effective date); None without a ledger."""
+    if not ledger_available(session):
+        return None
+    assert ledger is not None
+    e = ledger.LedgerEntry
+    rows = session.execute(
+        payments_query(f, e.effective_date, func.sum(e.amount, type_=Money()))
+        .where(e.effective_date >= f.date_from, e.effective_date <= f.date_to)
+        .group_by(e.effective_date)
+    ).all()
+    return {(r[0] - f.date_from).days: r[1] or ZERO for r in rows}
+
+
+def claimed_and_collected(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    return claimed_collected(session, f, now, collected_per_day(session, f))
+
+
+def recovery_rate(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Collected / claimed to date, at each month end of the period (and the period's end).
+
+    Claimed: the claim amounts of the filtered cases opened by that day. Collected: the payments
+    on those cases with an effective date up to that day.
+    """
+    title = "Recovery rate (collected / claimed, to date)"
+    columns = ["as_of", "claimed", "collected", "recovery_rate"]
+    if not ledger_available(session):
+        return unavailable("recovery_rate", title, columns, "the ledger is not available")
+    assert ledger is not None
+    e = ledger.LedgerEntry
+    claimed = sum((r.claimed_before for r in case_snapshot(session, f, now)), ZERO)
+    collected = (
+        session.scalar(payments_query(f, func.sum(e.amount, type_=Money())).where(e.effective_date < f.date_from))
+        or ZERO
+    )
+    claimed_days = {d: v[1] for d, v in claimed_per_day(session, f).items()}
+    collected_days = collected_per_day(session, f) or {}
+    data: list[tuple[Any, ...]] = []
+    for i in range(f.days):
+        day = f.date_from + dt.timedelta(days=i)
+        claimed += claimed_days.get(i, ZERO)
+        collected += collected_days.get(i, ZERO)
+        if day == f.date_to or day == _month_end(day):
+            data.append((day, claimed, collected, _ratio(collected, claimed)))
+    if claimed == ZERO:
+        return KpiResult("recovery_rate", title, frame([], columns))
+    last = data[-1]
+    return KpiResult(
+        "recovery_rate", title, frame(data, columns), {"claimed": last[1], "collected": last[2], "rate": last[3]}
+    )
+
+
+def _ratio(part: Decimal, whole: Decimal) -> float | None:
+    """A share rounded to 4 places (a rate, not money)."""
+    return float((part / whole).quantize(Decimal("0.0001"))) if whole else None
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def plan_adherence(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Instalments of active payment plans due in the period (up to today): share kept.
+
+    An instalment is kept when the payments on the case from the plan's start up to the
+    instalment's due date cover everything the plan asked for up to and including it.
+    """
+    title = "Payment-plan adherence"
+    columns = ["month", "due", "kept", "adherence"]
+    if not ledger_available(session) or not has_table(session, "plan_instalments"):
+        return unavailable("plan_adherence", title, columns, "the ledger is not available")
+    assert ledger is not None
+    plan, inst, e = ledger.PaymentPlan, ledger.PlanInstalment, ledger.LedgerEntry
+    earlier = aliased(inst)
+    owed = (
+        select(func.sum(earlier.amount))
+        .where(earlier.plan_id == inst.plan_id, earlier.seq <= inst.seq)
+        .scalar_subquery()
+    )
+    paid = (
+        select(func.coalesce(func.sum(e.amount), 0))
+        .where(
+            e.case_id == plan.case_id,
+            e.kind == PAYMENT,
+            e.effective_date >= plan.starts_on,
+            e.effective_date <= inst.due_date,
+        )
+        .scalar_subquery()
+    )
+    last = min(f.date_to, local_date(now))
+    stmt = (
+        select(inst.due_date, func.count(), func.sum(case((paid >= owed, 1), else_=0)))
+        .select_from(inst)
+        .join(plan, plan.id == inst.plan_id)
+        .where(plan.active.is_(True), inst.due_date >= f.date_from, inst.due_date <= last)
+        .group_by(inst.due_date)
+    )
+    if f.narrows_cases():
+        stmt = stmt.where(plan.case_id.in_(f.case_ids_subquery()))
+    due: dict[str, int] = defaultdict(int)
+    kept: dict[str, int] = defaultdict(int)
+    for day, n, k in session.execute(stmt):
+        due[month_label(day)] += int(n)
+        kept[month_label(day)] += int(k or 0)
+    if not due:
+        return KpiResult("plan_adherence", title, frame([], columns))
+    data = [(m, due[m], kept[m], round(kept[m] / due[m], 4)) for m in months(f) if due.get(m)]
+    total_due, total_kept = sum(due.values()), sum(kept.values())
+    return KpiResult(
+        "plan_adherence",
+        title,
+        frame(data, columns),
+        {"due": total_due, "kept": total_kept, "adherence": round(total_kept / total_due, 4)},
+    )

@@ -1,0 +1,194 @@
+"""A small hand-made department with known KPI answers (see each test for the arithmetic).
+
+The clock is fixed at Monday 15 June 2026, 12:00 UTC; the period is 1-14 June 2026 (two whole
+weeks), so the previous period is 18-31 May 2026.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from core.auth.models import User
+from core.cases.models import Case, Creditor
+from core.cases.service import add_case_events
+from core.kpi import service
+from core.kpi.filters import KpiFilters
+from tests.factories import make_case, make_creditor
+
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+PERIOD = KpiFilters(dt.date(2026, 6, 1), dt.date(2026, 6, 14))
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=dt.UTC)
+
+
+@dataclass
+class Department:
+    clerk: User
+    lawyer: User
+    head: User
+    c1: Creditor
+    c2: Creditor
+    cases: dict[str, Case]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    service.clear_cache()
+    yield
+    service.clear_cache()
+
+
+def _case(session: Session, **kw: Any) -> Case:
+    return make_case(session, **kw)
+
+
+def staff(session: Session, role: str, full_name: str) -> User:
+    """A user row without a password hash computation (argon2 is slow and not under test here)."""
+    user = User(
+        username=full_name.lower().replace(" ", "."),
+        full_name=full_name,
+        role=role,
+        password_hash="not-a-password",
+        is_active=True,
+        failed_logins=0,
+        mfa_enrolled=False,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@pytest.fixture
+def dept(session: Session) -> Department:
+    clerk = staff(session, "clerk", "Anna Clerk")
+    lawyer = staff(session, "lawyer", "Boris Lawyer")
+    head = staff(session, "head", "Helen Head")
+    c1, c2 = make_creditor(session, "Creditor One"), make_creditor(session, "Creditor Two")
+    cases = {
+        # opened in the period; over the 14-day SLA of "claim mailed" by 6 days
+        "c1": _case(
+            session,
+            stage="claim_mailed",
+            creditor=c1,
+            region="Москва",
+            responsible=clerk,
+            claim_amount=Decimal("10000.00"),
+            opened_at=at("2026-06-02"),
+            entered_stage_at=NOW - dt.timedelta(days=20),
+        ),
+        "c2": _case(
+            session,
+            stage="claim_mailed",
+            creditor=c2,
+            region="Тверская область",
+            responsible=clerk,
+            claim_amount=Decimal("20000.00"),
+            opened_at=at("2026-06-03"),
+            entered_stage_at=at("2026-06-10", 12),
+        ),
+        # opened in the previous period, unassigned, 35 days over the 5-day SLA of "new"
+        "c3": _case(
+            session,
+            stage="new",
+            creditor=c1,
+            claim_amount=Decimal("5000.00"),
+            opened_at=at("2026-05-20"),
+            entered_stage_at=NOW - dt.timedelta(days=40),
+        ),
+        "c4": _case(
+            session,
+            stage="repaid",
+            creditor=c1,
+            claim_amount=Decimal("8000.00"),
+            opened_at=at("2026-04-01"),
+            entered_stage_at=at("2026-06-10"),
+        ),
+        "c5": _case(
+            session,
+            stage="written_off",
+            creditor=c2,
+            claim_amount=Decimal("4000.00"),
+            opened_at=at("2026-05-01"),
+            entered_stage_at=at("2026-06-05"),
+        ),
+        "c6": _case(
+            session,
+            stage="order_issued",
+            creditor=c1,
+            responsible=lawyer,
+            claim_amount=Decimal("3000.00"),
+            opened_at=at("2026-05-10"),
+            entered_stage_at=at("2026-06-08"),
+        ),
+        "c7": _case(
+            session,
+            stage="order_refused",
+            creditor=c2,
+            responsible=lawyer,
+            claim_amount=Decimal("2000.00"),
+            opened_at=at("2026-05-12"),
+            entered_stage_at=at("2026-06-09"),
+        ),
+        "c8": _case(
+            session,
+            stage="repaid",
+            creditor=c2,
+            claim_amount=Decimal("1000.00"),
+            opened_at=at("2026-05-01"),
+            entered_stage_at=at("2026-06-11"),
+        ),
+    }
+    cases["c4"].closed_at = at("2026-06-10")  # 70 days after opening
+    cases["c5"].closed_at = at("2026-06-05")
+    cases["c8"].closed_at = at("2026-06-11")  # 41 days after opening
+    session.flush()
+
+    def move(case: str, frm: str, to: str, when: dt.datetime, user: User) -> dict[str, Any]:
+        return {
+            "case_id": cases[case].id,
+            "at": when,
+            "kind": "transition",
+            "source": "manual",
+            "user_id": user.id,
+            "from_stage": frm,
+            "to_stage": to,
+            "data": {},
+        }
+
+    add_case_events(
+        session,
+        [
+            move("c6", "claim_prepared", "claim_mailed", at("2026-05-20"), clerk),  # previous period
+            move("c1", "claim_prepared", "claim_mailed", at("2026-05-26"), clerk),  # previous period
+            move("c5", "enforcement", "written_off", at("2026-06-05"), head),  # week of 1 June
+            move("c6", "claim_delivered", "order_issued", at("2026-06-08"), lawyer),  # 19 days after mailing
+            move("c7", "claim_delivered", "order_refused", at("2026-06-09"), lawyer),
+            move("c2", "claim_prepared", "claim_mailed", at("2026-06-10", 12), clerk),
+            move("c4", "enforcement", "repaid", at("2026-06-10"), head),
+        ],
+    )
+    # a note is not a transition and must not count
+    add_case_events(
+        session,
+        [
+            {
+                "case_id": cases["c1"].id,
+                "at": at("2026-06-03"),
+                "kind": "note",
+                "source": "manual",
+                "user_id": clerk.id,
+                "data": {},
+            }
+        ],
+    )
+    session.commit()
+    return Department(clerk, lawyer, head, c1, c2, cases)
