@@ -124,7 +124,7 @@ class Case(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(20))
     claim_amount: Mapped[Decimal] = mapped_column(Money())
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     sla_breached_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

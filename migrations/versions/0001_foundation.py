@@ -233,6 +233,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_opened_at"), ["opened_at"], unique=False)
         batch_op.create_index("ix_cases_opened_id", ["opened_at", "id"], unique=False)
         batch_op.create_index("ix_cases_entered_stage_at", ["entered_stage_at", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_closed_at"), ["closed_at"], unique=False)
         batch_op.create_index(
             "ix_cases_responsible_entered", ["responsible_id", "entered_stage_at", "id"], unique=False
         )
@@ -319,6 +320,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_responsible_id"))
         batch_op.drop_index("ix_cases_opened_id")
         batch_op.drop_index("ix_cases_entered_stage_at")
+        batch_op.drop_index(batch_op.f("ix_cases_closed_at"))
         batch_op.drop_index("ix_cases_responsible_entered")
         batch_op.drop_index(batch_op.f("ix_cases_opened_at"))
         batch_op.drop_index(batch_op.f("ix_cases_debtor_id"))
