@@ -97,10 +97,9 @@ def _pg_engine() -> Iterator[Engine]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An empty, migrated database; SQLite and PostgreSQL in turn."""
-    eng: Engine = request.getfixturevalue("_sqlite_engine" if request.param == "sqlite" else "_pg_engine")
+def _serving(request: pytest.FixtureRequest, fixture_name: str) -> Iterator[Engine]:
+    """Make the migrated engine the one ``session_scope`` uses; empty it after the test."""
+    eng: Engine = request.getfixturevalue(fixture_name)
     previous = (core_db._engine, core_db._factory)
     core_db.set_engine(eng)
     try:
@@ -108,32 +107,24 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     finally:
         core_db._engine, core_db._factory = previous
         _empty_all_tables(eng)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An empty, migrated database; SQLite and PostgreSQL in turn."""
+    yield from _serving(request, "_sqlite_engine" if request.param == "sqlite" else "_pg_engine")
 
 
 @pytest.fixture
 def sqlite_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """SQLite only, for tests whose subject is not the database (UI, files)."""
-    eng: Engine = request.getfixturevalue("_sqlite_engine")
-    previous = (core_db._engine, core_db._factory)
-    core_db.set_engine(eng)
-    try:
-        yield eng
-    finally:
-        core_db._engine, core_db._factory = previous
-        _empty_all_tables(eng)
+    yield from _serving(request, "_sqlite_engine")
 
 
 @pytest.fixture
 def pg_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """PostgreSQL only (concurrency, triggers)."""
-    eng: Engine = request.getfixturevalue("_pg_engine")
-    previous = (core_db._engine, core_db._factory)
-    core_db.set_engine(eng)
-    try:
-        yield eng
-    finally:
-        core_db._engine, core_db._factory = previous
-        _empty_all_tables(eng)
+    yield from _serving(request, "_pg_engine")
 
 
 @pytest.fixture
