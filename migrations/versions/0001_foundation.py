@@ -59,7 +59,7 @@ def upgrade() -> None:
     with op.batch_alter_table("debtors", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_debtors_birth_date"), ["birth_date"], unique=False)
         batch_op.create_index("ix_debtors_name_search", ["name_search"], unique=False)
-        batch_op.create_index(batch_op.f("ix_debtors_region"), ["region"], unique=False)
+        batch_op.create_index("ix_debtors_region_id", ["region", "id"], unique=False)
 
     op.create_table(
         "job_states",
@@ -228,9 +228,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_claim_amount_id", ["claim_amount", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_contract_id"), ["contract_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_court_case_number"), ["court_case_number"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_creditor_id"), ["creditor_id"], unique=False)
+        batch_op.create_index("ix_cases_creditor_debtor", ["creditor_id", "debtor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_debtor_id"), ["debtor_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_opened_at"), ["opened_at"], unique=False)
         batch_op.create_index("ix_cases_opened_id", ["opened_at", "id"], unique=False)
         batch_op.create_index("ix_cases_entered_stage_at", ["entered_stage_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_closed_at"), ["closed_at"], unique=False)
@@ -322,9 +321,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_entered_stage_at")
         batch_op.drop_index(batch_op.f("ix_cases_closed_at"))
         batch_op.drop_index("ix_cases_responsible_entered")
-        batch_op.drop_index(batch_op.f("ix_cases_opened_at"))
         batch_op.drop_index(batch_op.f("ix_cases_debtor_id"))
-        batch_op.drop_index(batch_op.f("ix_cases_creditor_id"))
+        batch_op.drop_index("ix_cases_creditor_debtor")
         batch_op.drop_index(batch_op.f("ix_cases_court_case_number"))
         batch_op.drop_index(batch_op.f("ix_cases_contract_id"))
         batch_op.drop_index("ix_cases_claim_amount_id")
@@ -361,7 +359,7 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("job_states")
     with op.batch_alter_table("debtors", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_debtors_region"))
+        batch_op.drop_index("ix_debtors_region_id")
         batch_op.drop_index("ix_debtors_name_search")
         batch_op.drop_index(batch_op.f("ix_debtors_birth_date"))
 
