@@ -111,6 +111,21 @@ def format_amount(value: Decimal, currency: bool = True) -> str:
     return f"{text} руб." if currency else text
 
 
+def format_amount_short(value: Decimal) -> str:
+    """A tile-sized amount: ``23684068.40`` -> ``23,68 млн руб.``; under a million exactly.
+
+    For headline figures only: documents and ledgers always show the exact amount.
+    """
+    q = to_kopecks(value)
+    sign = "-" if q < 0 else ""
+    whole = abs(q)
+    for threshold, word in ((Decimal("1000000000"), "млрд"), (Decimal("1000000"), "млн")):
+        if whole >= threshold:
+            scaled = (whole / threshold).quantize(KOPECK, rounding=ROUND_HALF_UP)
+            return f"{sign}{str(scaled).replace('.', ',')} {word} руб."
+    return format_amount(q)
+
+
 _UNITS_M = ["", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
 _UNITS_F = ["", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
 _TEENS = [

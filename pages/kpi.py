@@ -26,7 +26,7 @@ from core.kpi import export, service
 from core.kpi.filters import DEFAULT_PERIOD_DAYS, KpiFilters
 from core.kpi.result import KpiResult
 from core.kpi.stages import OVER_BANDS
-from core.money import format_amount
+from core.money import format_amount, format_amount_short
 from ui.context import actor, db
 
 SEARCH_PAGE = "pages/search.py"
@@ -170,7 +170,7 @@ def _tile_value(value: Any, unit: str) -> str:
     if value is None:
         return "—"
     if unit == "money":
-        return format_amount(value)
+        return format_amount_short(value)
     return f"{value:,}".replace(",", "\u00a0")
 
 
@@ -182,7 +182,8 @@ for i, tile in enumerate(board.tiles):
         st.metric(
             tile.label,
             _tile_value(tile.value, tile.unit),
-            delta=None if delta is None else (format_amount(delta) if tile.unit == "money" else f"{delta:+,}"),
+            delta=None if delta is None else (format_amount_short(delta) if tile.unit == "money" else f"{delta:+,}"),
+            help=f"Exactly {format_amount(tile.value)}" if tile.unit == "money" and tile.value is not None else None,
             delta_color="normal" if tile.higher_is_better else "inverse",
             border=True,
         )

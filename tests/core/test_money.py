@@ -67,3 +67,11 @@ def test_amount_in_words(amount: str, words: str) -> None:
 
 def test_format_amount() -> None:
     assert format_amount(Decimal("1234567.8")) == "1\u00a0234\u00a0567,80 руб."
+
+
+def test_format_amount_short_for_tiles() -> None:
+    from core.money import format_amount_short
+
+    assert format_amount_short(Decimal("23684068.40")) == "23,68 млн руб."
+    assert format_amount_short(Decimal("-353575.69")) == "-353\u00a0575,69 руб."
+    assert format_amount_short(Decimal("2500000000")) == "2,50 млрд руб."
