@@ -40,8 +40,12 @@ FILTER_LABELS = {
 
 
 def _when(value: dt.datetime | None) -> str:
+    """Short enough for a metric tile: the time alone today, day and month otherwise."""
     local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
+    if local is None:
+        return "—"
+    today = to_local(dt.datetime.now(dt.UTC))
+    return f"{local:%H:%M}" if today and local.date() == today.date() else f"{local:%d.%m %H:%M}"
 
 
 @st.fragment(run_every=30)
