@@ -115,30 +115,8 @@ class JobStatus:
     run_count: int
 
 
-def job_overview(session: Session, actor: Actor) -> list[JobStatus]:
-    """Each job's last run, next run, last error and who runs it now (for the UI)."""
-    require(actor, Permission.JOBS_VIEW)
-    now = utcnow()
-    return [
-        JobStatus(
-            r.name,
-            r.last_started_at,
-            r.last_finished_at,
-            r.last_status,
-            r.last_error,
-            r.last_result,
-            r.next_run_at,
-            r.lease_owner if r.lease_until and r.lease_until > now else None,
-            r.run_count,
-        )
-        for r in session.scalars(select(JobState).order_by(JobState.name))
-    ]
-
-
-def job_status(session: Session, name: str) -> JobStatus | None:
-    r = session.get(JobState, name)
-    if r is None:
-        return None
+def _status(r: JobState, now: dt.datetime) -> JobStatus:
+    running = r.lease_owner if r.lease_until and r.lease_until > now else None
     return JobStatus(
         r.name,
         r.last_started_at,
@@ -147,6 +125,18 @@ def job_status(session: Session, name: str) -> JobStatus | None:
         r.last_error,
         r.last_result,
         r.next_run_at,
-        r.lease_owner,
+        running,
         r.run_count,
     )
+
+
+def job_overview(session: Session, actor: Actor) -> list[JobStatus]:
+    """Each job's last run, next run, last error and who runs it now (for the UI)."""
+    require(actor, Permission.JOBS_VIEW)
+    now = utcnow()
+    return [_status(r, now) for r in session.scalars(select(JobState).order_by(JobState.name))]
+
+
+def job_status(session: Session, name: str) -> JobStatus | None:
+    r = session.get(JobState, name)
+    return None if r is None else _status(r, utcnow())
