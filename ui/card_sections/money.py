@@ -216,8 +216,16 @@ def _fee_calculator(case_id: int, user: SignedInUser, bal: Balance) -> None:
             key=f"{KEY}.fee.kind.{case_id}",
         )
         try:
-            fee = state_fee(parse_amount(claim_text), filed, kind)
-        except (MoneyParseError, CessioError) as exc:
+            claim = parse_amount(claim_text)
+        except MoneyParseError as exc:
+            st.error(f"{exc}. Type the claim amount, e.g. 45 300,50.")
+            return
+        if claim <= 0:
+            st.caption("Nothing is claimed on this case now; type a claim amount to see its state fee.")
+            return
+        try:
+            fee = state_fee(claim, filed, kind)
+        except CessioError as exc:
             st.error(str(exc))
             return
         st.markdown(f"State fee: **{format_amount(fee)}**")
