@@ -239,8 +239,9 @@ def _audit(user: SignedInUser) -> None:
 
 def main() -> None:
     user = actor()
-    st.header("Users & audit")
-    tabs = ["Users"] + (["Audit log"] if has_permission(user, Permission.AUDIT_VIEW) else [])
+    manages_users = has_permission(user, Permission.USER_ADMIN)
+    st.header("Users & audit" if manages_users else "Audit log")
+    tabs = (["Users"] if manages_users else []) + (["Audit log"] if has_permission(user, Permission.AUDIT_VIEW) else [])
     try:
         for name, tab in zip(tabs, st.tabs(tabs), strict=True):
             with tab:

@@ -126,3 +126,15 @@ def test_audit_log_pages_through_older_entries(app_db: Session) -> None:
     assert [m.value for m in at.markdown if "entries" in m.value] == ["**60** entries · showing 51–60"]
     assert at.dataframe[-1].value["Id"].tolist() == [str(i) for i in range(10, 0, -1)]  # the oldest ten
     assert at.button(key="admin.a.next").disabled
+
+
+def test_head_reads_the_audit_log_but_manages_no_users(app_db, open_as) -> None:
+    from core.audit.service import record_audit
+
+    head = make_user(app_db, "head")
+    record_audit(app_db, head, "case.export", "case", None, {"rows": 3})
+    app_db.commit()
+    at = open_as(head, "pages/admin.py")
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Audit log"]
+    assert [t.label for t in at.tabs] == ["Audit log"]

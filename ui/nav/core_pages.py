@@ -37,7 +37,8 @@ ADMIN = PageSpec(
     path="pages/admin.py",
     title="Users & audit",
     section="Admin",
-    permission=Permission.USER_ADMIN,
+    # heads read the audit log here too; the Users tab and its services need user.admin
+    permission=Permission.AUDIT_VIEW,
     url_path="admin",
     icon=":material/admin_panel_settings:",
     order=10,
