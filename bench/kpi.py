@@ -5,9 +5,11 @@ migrates it, fills it set-based with ``INSERT ... SELECT generate_series`` (case
 years with their transition events, payments, payment plans, court mail, bureau events),
 runs ``VACUUM ANALYZE``, then times the dashboard with the KPI cache cleared (cold) and again
 (warm, from the cache), and once more cold with a creditor filter. Prints JSON; drops the
-database at the end (``--keep`` keeps it).
+database at the end (``--keep`` keeps it). ``--reuse`` skips the load and measures the kept
+database (after applying any newer migration), for iterating on the queries:
 
-    .venv/bin/python -m bench.kpi --cases 1000000
+    .venv/bin/python -m bench.kpi --cases 1000000 --keep
+    .venv/bin/python -m bench.kpi --reuse --keep
 """
 
 from __future__ import annotations
@@ -214,6 +216,7 @@ def time_dashboard(engine: Engine, f: KpiFilters) -> dict[str, Any]:
         service.dashboard(session, actor, f, at)
         warm = time.perf_counter() - t
     return {
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "cold_seconds": round(cold, 3),
         "warm_seconds": round(warm, 4),
         "per_kpi_seconds": per,
@@ -225,20 +228,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="use an already loaded database (after --keep)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure only: use the database kept by an earlier --keep run (migrated to heads, not reloaded)",
+    )
     args = parser.parse_args()
 
     url = make_url(PG_URL)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     result: dict[str, Any] = {"benchmark": "kpi dashboard", "database": "postgresql", "cases": args.cases}
-    if not args.reuse:
-        with admin.connect() as conn:
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME}).first()
+        if args.reuse and exists is None:
+            parser.error(f"--reuse: the database {DB_NAME} does not exist; run once with --keep first")
+        if not args.reuse:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
     engine = make_engine(url.set(database=DB_NAME).render_as_string(hide_password=False))
     try:
-        if not args.reuse:
-            upgrade(engine)
+        started = time.perf_counter()
+        upgrade(engine)  # on a reused database: applies migrations added since it was loaded
+        result["migrate_seconds"] = round(time.perf_counter() - started, 2)
+        if args.reuse:
+            result["reused"] = True
+            with engine.connect() as conn:
+                result["rows"] = {"cases": conn.execute(text("SELECT count(*) FROM cases")).scalar_one()}
+        else:
             result.update(load(engine, args.cases))
         month = KpiFilters.last_days(30)
         result["last_30_days"] = time_dashboard(engine, month)

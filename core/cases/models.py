@@ -161,6 +161,9 @@ class CaseEvent(Base):
     __table_args__ = (
         Index("ix_case_events_case_at", "case_id", "at"),
         Index("ix_case_events_kind_at", "kind", "at"),
+        # KPI aggregations (migration 0009): covering indexes for period and stage scans
+        Index("ix_case_events_stage_case_at", "to_stage", "case_id", "at", "kind"),
+        Index("ix_case_events_kind_at_stage", "kind", "at", "to_stage", "user_id", "case_id"),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from core.cases.models import CaseEvent
@@ -52,7 +52,8 @@ def court_outcomes(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResu
 def mail_to_order_days(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     """Days from mailing the claim to the court order, for orders recorded in the period.
 
-    The mailing is the case's last ``mail_claim`` transition before the order.
+    The mailing is the case's last ``mail_claim`` transition before the order; an order
+    without a recorded mailing is left out.
     """
     issued = (
         transition_events(f, CaseEvent.case_id, func.max(CaseEvent.at).label("issued_at"))
@@ -61,25 +62,26 @@ def mail_to_order_days(session: Session, f: KpiFilters, now: dt.datetime) -> Kpi
         .subquery()
     )
     mail = aliased(CaseEvent)
-    # correlated, so each order looks up its own case's timeline through (case_id, at)
-    mailed_at = (
-        select(func.max(mail.at))
-        .where(
-            mail.case_id == issued.c.case_id,
-            mail.kind == "transition",
-            mail.to_stage == MAILED_STAGE,
-            mail.at <= issued.c.issued_at,
+    # one join of the period's orders with their cases' mailings, both sides read in case order
+    # from ix_case_events_stage_case_at (migration 0009), instead of one timeline look-up per
+    # order (13 s for a year of orders on a million cases)
+    pairs = (
+        # one order moment per case, so grouping by the case alone is enough (and cheaper)
+        select(func.max(issued.c.issued_at).label("issued_at"), func.max(mail.at).label("mailed_at"))
+        .join(
+            mail,
+            and_(
+                mail.case_id == issued.c.case_id,
+                mail.to_stage == MAILED_STAGE,
+                mail.kind == "transition",
+                mail.at <= issued.c.issued_at,
+            ),
         )
-        .scalar_subquery()
+        .group_by(issued.c.case_id)
+        .subquery()
     )
-    pairs = select(mailed_at.label("mailed_at"), issued.c.issued_at).subquery()
     d = days_between(pairs.c.mailed_at, pairs.c.issued_at).label("d")
-    rows = session.execute(
-        select(d, func.count())
-        .where(pairs.c.mailed_at.is_not(None))
-        .group_by(literal_column("d"))
-        .order_by(literal_column("d"))
-    ).all()
+    rows = session.execute(select(d, func.count()).group_by(literal_column("d")).order_by(literal_column("d"))).all()
     hist = [(int(r[0]), int(r[1])) for r in rows]
     result = frame(hist, ["days", "cases"])
     title = f"Days from '{STAGE_BY_CODE[MAILED_STAGE].label}' to '{STAGE_BY_CODE[ORDER_STAGE].label}'"

@@ -15,8 +15,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy.orm import Session
 
 from core.calendar import local_date
 from core.cases.models import Case
@@ -224,32 +224,54 @@ def plan_adherence(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResu
         return unavailable("plan_adherence", title, columns, "the ledger is not available")
     assert ledger is not None
     plan, inst, e = ledger.PaymentPlan, ledger.PlanInstalment, ledger.LedgerEntry
-    earlier = aliased(inst)
-    owed = (
-        select(func.sum(earlier.amount))
-        .where(earlier.plan_id == inst.plan_id, earlier.seq <= inst.seq)
-        .scalar_subquery()
-    )
-    paid = (
-        select(func.coalesce(func.sum(e.amount), 0))
-        .where(
-            e.case_id == plan.case_id,
-            e.kind == PAYMENT,
-            e.effective_date >= plan.starts_on,
-            e.effective_date <= inst.due_date,
-        )
-        .scalar_subquery()
-    )
     last = min(f.date_to, local_date(now))
-    stmt = (
-        select(inst.due_date, func.count(), func.sum(case((paid >= owed, 1), else_=0)))
-        .select_from(inst)
+    # the plans with an instalment due in the period, their schedules with a running total of
+    # what is owed (one window pass; the default frame counts equal ``seq`` as earlier, like
+    # "seq <="), then the instalments due in the period and one join for the payments since
+    # the plan's start: set-based, no per-instalment look-ups
+    due_plans = select(inst.plan_id).where(inst.due_date >= f.date_from, inst.due_date <= last)
+    schedule = (
+        select(
+            inst.id,
+            inst.due_date,
+            plan.case_id,
+            plan.starts_on,
+            func.sum(inst.amount).over(partition_by=inst.plan_id, order_by=inst.seq).label("owed"),
+        )
         .join(plan, plan.id == inst.plan_id)
-        .where(plan.active.is_(True), inst.due_date >= f.date_from, inst.due_date <= last)
-        .group_by(inst.due_date)
+        .where(plan.active.is_(True), inst.plan_id.in_(due_plans))
     )
     if f.narrows_cases():
-        stmt = stmt.where(plan.case_id.in_(f.case_ids_subquery()))
+        schedule = schedule.where(plan.case_id.in_(f.case_ids_subquery()))
+    sched = schedule.subquery("schedule")
+    due_i = select(sched).where(sched.c.due_date >= f.date_from, sched.c.due_date <= last).cte("due_instalments")
+    # the payments on the plans' cases only (a semi-join against the few due instalments keeps
+    # the join from hashing the whole ledger)
+    payments = (
+        select(e.case_id, e.effective_date, e.amount)
+        .where(e.kind == PAYMENT, e.effective_date <= last, e.case_id.in_(select(due_i.c.case_id)))
+        .subquery("plan_payments")
+    )
+    paid = (
+        select(due_i.c.id, func.sum(payments.c.amount).label("paid"))
+        .join(
+            payments,
+            and_(
+                payments.c.case_id == due_i.c.case_id,
+                payments.c.effective_date >= due_i.c.starts_on,
+                payments.c.effective_date <= due_i.c.due_date,
+            ),
+        )
+        .group_by(due_i.c.id)
+        .subquery()
+    )
+    kept_flag = case((func.coalesce(paid.c.paid, 0) >= due_i.c.owed, 1), else_=0)
+    stmt = (
+        select(due_i.c.due_date, func.count(), func.sum(kept_flag))
+        .select_from(due_i)
+        .outerjoin(paid, paid.c.id == due_i.c.id)
+        .group_by(due_i.c.due_date)
+    )
     due: dict[str, int] = defaultdict(int)
     kept: dict[str, int] = defaultdict(int)
     for day, n, k in session.execute(stmt):

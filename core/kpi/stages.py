@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from core.cases.models import Case
 from core.cases.workflow import STAGES
@@ -33,22 +33,25 @@ OVER_BANDS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 
-def sla_deadline(now: dt.datetime, extra_days: int = 0) -> ColumnElement[Any]:
-    """Per case: the moment before which it must have entered its stage to be over SLA by more
-    than ``extra_days`` days (NULL for stages without an SLA)."""
-    return case(
-        {s.code: moment(now - dt.timedelta(days=s.sla_days + extra_days)) for s in SLA_STAGES},  # type: ignore[operator]
-        value=Case.stage,
-        else_=None,
-    )
+def sla_deadlines(now: dt.datetime) -> Subquery:
+    """One row per stage with an SLA: the moments before which a case must have entered the
+    stage to be over its SLA by more than 0, 7 and 30 days (columns ``over_0``, ``over_7``, ...).
 
-
-def over_sla_flag(now: dt.datetime, extra_days: int = 0) -> ColumnElement[int]:
-    """1 when the case is over its stage's SLA by more than ``extra_days`` days, else 0.
-
-    (Measured on a million cases: three of these summed are faster on PostgreSQL than one
-    nested CASE giving a band number and grouping by it.)"""
-    return case((Case.entered_stage_at < sla_deadline(now, extra_days), 1), else_=0)
+    Joined to ``cases`` on the stage (a hash join against a dozen rows), so each case compares
+    its ``entered_stage_at`` with its own stage's deadlines directly; a ``CASE`` over the stage
+    code per band cost about 1.5 times as much on a million cases (bench/kpi.py).
+    """
+    rows = [
+        select(
+            literal(s.code, String()).label("stage"),
+            *(
+                moment(now - dt.timedelta(days=s.sla_days + lo)).label(f"over_{lo}")  # type: ignore[operator]
+                for _, lo, _ in OVER_BANDS
+            ),
+        )
+        for s in SLA_STAGES
+    ]
+    return union_all(*rows).subquery("sla")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def case_snapshot(session: Session, f: KpiFilters, now: dt.datetime) -> list[Sna
 
 
 def _scan(session: Session, f: KpiFilters, now: dt.datetime) -> list[SnapshotRow]:
-    band_sums = [func.sum(over_sla_flag(now, lo)) for _, lo, _ in OVER_BANDS]
+    sla = sla_deadlines(now)
+    # a case of a stage without an SLA finds no deadline row: NULL comparisons count as 0
+    band_sums = [func.sum(case((Case.entered_stage_at < sla.c[f"over_{lo}"], 1), else_=0)) for _, lo, _ in OVER_BANDS]
     rows = session.execute(
         select(
             Case.stage,
@@ -86,6 +91,8 @@ def _scan(session: Session, f: KpiFilters, now: dt.datetime) -> list[SnapshotRow
             func.sum(case((Case.opened_at < f.start, Case.claim_amount), else_=None), type_=Money()),
             *band_sums,
         )
+        .select_from(Case)
+        .outerjoin(sla, sla.c.stage == Case.stage)
         .where(*f.case_conditions())
         .group_by(Case.stage, Case.responsible_id)
     ).all()
