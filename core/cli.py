@@ -120,7 +120,9 @@ def _jobs_list(args: argparse.Namespace) -> int:
     for name, spec in sorted(discover_jobs().items()):
         from core.config import get_settings
 
-        when = f"daily at {getattr(get_settings(), spec.daily_at)}" if spec.daily_at else f"every {spec.every_seconds:g} s"
+        when = (
+            f"daily at {getattr(get_settings(), spec.daily_at)}" if spec.daily_at else f"every {spec.every_seconds:g} s"
+        )
         print(f"{name:<16} {spec.title} ({when})")
     return 0
 
