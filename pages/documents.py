@@ -92,6 +92,8 @@ def _new_package(user: SignedInUser) -> None:
         "selected": "Only the rows I select below",
         "handed": f"The {len(preselected)} cases handed over",
     }
+    if st.session_state.get(f"{KEY}.which") not in (*options, None):
+        st.session_state.pop(f"{KEY}.which")
     which = st.radio("Which cases", options, format_func=labels.__getitem__, horizontal=True, key=f"{KEY}.which")
     event = st.dataframe(
         frame, hide_index=True, on_select="rerun", selection_mode="multi-row", key=f"{KEY}.table", width="stretch"

@@ -217,7 +217,12 @@ def bulk_actions(user: SignedInUser, target: BulkTarget, key: str) -> None:
         return
     can_move = has_permission(user, Permission.CASE_BULK_TRANSITION)
     can_reassign = has_permission(user, Permission.CASE_REASSIGN)
-    tabs = [name for name, ok in (("Move to a stage", can_move), ("Reassign", can_reassign)) if ok]
+    can_print = has_permission(user, Permission.DOCUMENT_GENERATE)
+    tabs = [
+        name
+        for name, ok in (("Move to a stage", can_move), ("Reassign", can_reassign), ("Print package", can_print))
+        if ok
+    ]
     if not tabs:
         return
     ids_now = list(target.numbers) if target.numbers else None
@@ -225,8 +230,32 @@ def bulk_actions(user: SignedInUser, target: BulkTarget, key: str) -> None:
         with tab:
             if name == "Move to a stage":
                 _move_controls(user, target, key, ids_now)
-            else:
+            elif name == "Reassign":
                 _reassign_controls(user, target, key, ids_now)
+            else:
+                _print_controls(target, key)
+
+
+PACKAGE_MAX_CASES = 3000
+
+
+def _print_controls(target: BulkTarget, key: str) -> None:
+    """Hand the cases over to the print-package page (a package holds cases at one stage)."""
+    if len(target.stages) != 1 or stage(next(iter(target.stages))).closed:
+        st.caption("A print package holds cases at one open stage: filter or select cases of a single stage.")
+        return
+    if target.count > PACKAGE_MAX_CASES:
+        st.caption(f"A package holds at most {PACKAGE_MAX_CASES:,} cases; narrow the filters.")
+        return
+    stage_code = next(iter(target.stages))
+    st.caption(f"Generate the documents of {target.description} and glue them into one PDF to print.")
+    if st.button("Open in Print packages", icon=":material/print:", key=f"{key}.print"):
+        with db() as session:
+            ids = target.resolve(session)
+        st.session_state["documents.preselected"] = ids
+        st.session_state["documents.stage"] = stage_code
+        st.session_state["documents.which"] = "handed"
+        st.switch_page("pages/documents.py")
 
 
 def _move_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: list[int] | None) -> None:

@@ -210,3 +210,19 @@ def test_clerk_is_not_offered_reassignment(app_db: Session) -> None:
     app_db.commit()
     at = signed_in(clerk).run()
     assert [t.label for t in at.tabs] == ["Move to a stage"]
+
+
+def test_cases_of_one_stage_go_to_print_packages(app_db: Session) -> None:
+    clerk = make_user(app_db, "clerk")
+    prepared = [make_case(app_db, stage="claim_prepared") for _ in range(2)]
+    make_case(app_db, stage="new")
+    app_db.commit()
+    at = signed_in(clerk).run()
+    assert any("one open stage" in c.value for c in at.caption)  # mixed stages: no package offered
+    at = _search(at, stages=["claim_prepared"])
+    at.button(key="search.print").click()
+    at = at.run()
+    assert not at.exception
+    assert sorted(at.session_state["documents.preselected"]) == sorted(c.id for c in prepared)
+    assert any("2 cases were handed over" in i.value for i in at.info)
+    assert at.radio(key="documents.which").value == "handed"
