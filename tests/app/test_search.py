@@ -209,7 +209,7 @@ def test_clerk_is_not_offered_reassignment(app_db: Session) -> None:
     make_case(app_db)
     app_db.commit()
     at = signed_in(clerk).run()
-    assert [t.label for t in at.tabs] == ["Move to a stage"]
+    assert [t.label for t in at.tabs] == ["Move to a stage", "Print package"]  # no "Reassign"
 
 
 def test_cases_of_one_stage_go_to_print_packages(app_db: Session) -> None:
