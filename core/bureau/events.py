@@ -27,13 +27,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.bureau.models import PENDING, BureauEvent
 from core.calendar import add_business_days, local_date, next_business_day
 from core.config import get_settings
-from core.db import utcnow
+from core.db import bulk_insert, utcnow
 
 SUBJECT_CHANGED = "subject_changed"
 PAYMENT = "payment"
@@ -139,7 +139,7 @@ def record_events(session: Session, specs: Sequence[EventSpec]) -> int:
                 "source": spec.source,
             }
         )
-    session.execute(insert(BureauEvent), rows)
+    bulk_insert(session, BureauEvent, rows)
     return len(rows)
 
 

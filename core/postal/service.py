@@ -27,7 +27,7 @@ from core.calendar import local_tz
 from core.cases.models import Case, CaseFlag
 from core.cases.service import add_case_events, format_case_number, transition_cases
 from core.config import get_settings
-from core.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, bulk_insert, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.jobstate.models import JobState
 from core.postal import operations as ops_meaning
@@ -107,8 +107,9 @@ def register_shipments(
         )
     new = [n for n in numbers if n not in ids]
     if new:
-        session.execute(
-            insert(Shipment.__table__),
+        bulk_insert(
+            session,
+            Shipment,
             [
                 {
                     "tracking_number": n,
@@ -152,7 +153,7 @@ def register_shipments(
             )
         missing = sorted(wanted - existing)
         if missing:
-            session.execute(insert(ShipmentCase.__table__), [{"shipment_id": s, "case_id": c} for s, c in missing])
+            bulk_insert(session, ShipmentCase, [{"shipment_id": s, "case_id": c} for s, c in missing])
     return ids
 
 
@@ -645,7 +646,7 @@ def _flag_returned(
         if c not in already
     ]
     if flags:
-        session.execute(insert(CaseFlag.__table__), flags)
+        bulk_insert(session, CaseFlag, flags)
     report.cases_flagged += len(flags)
     add_case_events(
         session,
