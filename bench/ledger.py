@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.cases import BATCH, build_enforcement_cases
 from core import db as core_db
 from core.auth.permissions import SystemActor
-from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Debtor
 from core.config import reset_settings_cache
 from core.ledger.models import LedgerEntry
 from core.ledger.payments_import import import_payment_file
@@ -28,89 +28,31 @@ from core.ledger.service import balances
 from core.migrate import upgrade
 from jobs.accrual import run_accrual
 
-BATCH = 5000
 OPENED = dt.date(2024, 1, 10)
+PRINCIPAL = Decimal("10000.00")
 
 
 def build(n: int) -> list[int]:
+    """N cases with an opening principal of 10,000 booked on the contract date."""
+    ids = build_enforcement_cases(n, PRINCIPAL, OPENED)
     now = core_db.utcnow()
     with core_db.session_scope() as s:
-        cred = Creditor(name="МФК Бенчмарк", short_name="МФК Бенчмарк", inn="7701234567", is_own=False)
-        own = Creditor(name="ООО ПКО Цессио Бенчмарк", short_name="Цессио", inn="7707654321", is_own=True)
-        s.add_all([cred, own])
-        s.flush()
-        agr = AssignmentAgreement(number="Б-1", date=dt.date(2024, 1, 15), cedent_id=cred.id, assignee_id=own.id)
-        s.add(agr)
-        s.flush()
         for start in range(0, n, BATCH):
-            rows = range(start, min(n, start + BATCH))
-            s.execute(
-                insert(Debtor),
-                [
-                    {
-                        "id": i + 1,
-                        "last_name": "Иванов",
-                        "first_name": "Иван",
-                        "full_name": "Иванов Иван",
-                        "name_search": "иванов иван",
-                    }
-                    for i in rows
-                ],
-            )
-            s.execute(
-                insert(Contract),
-                [
-                    {
-                        "id": i + 1,
-                        "number": f"B-{i:07d}",
-                        "date": OPENED,
-                        "original_creditor_id": cred.id,
-                        "debtor_id": i + 1,
-                        "principal": Decimal("10000.00"),
-                        "interest_rate_daily": Decimal("0.8"),
-                        "penalty_rate_annual": Decimal("20"),
-                        "term_days": 30,
-                        "due_date": OPENED + dt.timedelta(days=30),
-                        "is_microloan": True,
-                    }
-                    for i in rows
-                ],
-            )
-            s.execute(
-                insert(Case),
-                [
-                    {
-                        "id": i + 1,
-                        "number": f"C-{i + 1:06d}",
-                        "debtor_id": i + 1,
-                        "contract_id": i + 1,
-                        "creditor_id": cred.id,
-                        "agreement_id": agr.id,
-                        "stage": "enforcement",
-                        "entered_stage_at": now,
-                        "claim_amount": Decimal("10000.00"),
-                        "opened_at": now,
-                        "updated_at": now,
-                        "version": 1,
-                    }
-                    for i in rows
-                ],
-            )
             s.execute(
                 insert(LedgerEntry),
                 [
                     {
-                        "case_id": i + 1,
+                        "case_id": i,
                         "kind": "principal",
-                        "amount": Decimal("10000.00"),
+                        "amount": PRINCIPAL,
                         "effective_date": OPENED,
                         "booked_at": now,
                         "source": "import",
                     }
-                    for i in rows
+                    for i in ids[start : start + BATCH]
                 ],
             )
-    return list(range(1, n + 1))
+    return ids
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -140,7 +82,7 @@ def main() -> None:
     with core_db.session_scope() as s:
         out["balances_all_cases_s"], _ = timed(balances, s, ids)
     lines = [
-        f"05.03.2024;100,00;Плательщик {i};Оплата по договору B-{i % args.cases:07d}" for i in range(args.payments)
+        f"05.03.2024;100,00;Плательщик {i};Оплата по договору ДЗ-{i % args.cases:07d}" for i in range(args.payments)
     ]
     content = ("Дата;Сумма;Плательщик;Назначение платежа\n" + "\n".join(lines)).encode("cp1251")
     actor = SystemActor("bench")
