@@ -95,9 +95,15 @@ def _import_tab(user: SignedInUser) -> None:
         st.info("Every row of this file was imported before; there is nothing to do.")
         return
     if st.button(f"Import {new_rows} row(s)", type="primary", key=f"{KEY}.go"):
+        bar = st.progress(0.0, text="Booking the payments…")
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 20 == 0:
+                bar.progress(done / total, text=f"Row {done:,} of {total:,}…")
+
         try:
             with db() as session:
-                report = import_payment_file(session, user, content, upload.name)
+                report = import_payment_file(session, user, content, upload.name, progress=progress)
         except CessioError as exc:
             st.error(str(exc))
             return

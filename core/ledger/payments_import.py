@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -283,8 +283,16 @@ def preview_payment_file(session: Session, actor: Actor, content: bytes, filenam
     return _classify(session, content, filename)
 
 
-def import_payment_file(session: Session, actor: Actor, content: bytes, filename: str) -> ImportReport:
-    """Store every row, book the matched ones as payments, queue the rest. The caller commits."""
+def import_payment_file(
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Store every row, book the matched ones as payments, queue the rest. The caller commits.
+
+    ``progress(done, total)`` is called after each row (each booking allocates the payment)."""
     require(actor, Permission.LEDGER_IMPORT)
     require(actor, Permission.LEDGER_PAYMENT)
     report = _classify(session, content, filename)
@@ -299,7 +307,9 @@ def import_payment_file(session: Session, actor: Actor, content: bytes, filename
     session.flush()
     report.import_id = record.id
     final: list[RowResult] = []
-    for res in report.rows:
+    for done, res in enumerate(report.rows, start=1):
+        if progress:
+            progress(done, len(report.rows))
         if res.status == "duplicate":
             final.append(res)
             continue

@@ -154,3 +154,12 @@ def test_future_dated_match_goes_to_the_queue(session, two_cases) -> None:
     assert report.rows[0].status == "unmatched"
     assert "future" in report.rows[0].note
     assert len(queued_rows(session, clerk)) == 1
+
+
+def test_import_reports_progress_row_by_row(session, two_cases) -> None:
+    clerk = make_user(session, "clerk")
+    seen: list[tuple[int, int]] = []
+    import_payment_file(
+        session, clerk, FILE.encode("utf-8"), "statement.csv", progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
