@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -616,11 +616,6 @@ def _source_name(source: str) -> str:
         "bureau_job": "bureau job",
         "accrual_job": "accrual job",
     }.get(source, "system")
-
-
-def record_case_view(session: Session, actor: Actor, case_ids: Iterable[int], what: str) -> None:
-    """Audit an export or print of case data (exports are audited like mutations)."""
-    record_audit(session, actor, what, "case", None, {"cases": len(list(case_ids))})
 
 
 def list_staff(session: Session, role: str | None = None, active_only: bool = True) -> list[User]:

@@ -83,13 +83,6 @@ def due_jobs(engine: Engine | None, now: dt.datetime | None = None) -> set[str]:
         return set(s.scalars(select(JobState.name).where(JobState.next_run_at <= now)))
 
 
-def set_next_run(engine: Engine | None, name: str, when: dt.datetime) -> None:
-    with session_scope(engine) as s:
-        row = s.get(JobState, name)
-        if row is not None:
-            row.next_run_at = when
-
-
 def next_daily_run(hhmm: str, after: dt.datetime) -> dt.datetime:
     """The next moment (UTC) at local time ``HH:MM`` strictly after ``after``."""
     hour, minute = (int(x) for x in hhmm.split(":"))
@@ -135,8 +128,3 @@ def job_overview(session: Session, actor: Actor) -> list[JobStatus]:
     require(actor, Permission.JOBS_VIEW)
     now = utcnow()
     return [_status(r, now) for r in session.scalars(select(JobState).order_by(JobState.name))]
-
-
-def job_status(session: Session, name: str) -> JobStatus | None:
-    r = session.get(JobState, name)
-    return None if r is None else _status(r, utcnow())
