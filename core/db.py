@@ -186,3 +186,17 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
                     for c in cols
                 ]
             )
+
+
+def json_safe(value: Any) -> Any:
+    """A value for a JSON column: dates as ISO text, ``Decimal`` as exact text (never a float),
+    containers recursively, anything else unknown as its text."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)

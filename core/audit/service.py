@@ -17,27 +17,13 @@ from sqlalchemy.orm import Session
 
 from core.audit.models import AuditLog
 from core.auth.permissions import Actor, Permission, require
-from core.db import bulk_insert, utcnow
+from core.db import bulk_insert, json_safe, utcnow
 
 
 def _actor_fields(actor: Actor | None) -> tuple[int | None, str]:
     if actor is None:
         return None, "system"
     return actor.id, actor.username
-
-
-def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, dict):
-            out[key] = _jsonable(value)
-        elif isinstance(value, (str, int, bool)) or value is None:
-            out[key] = value
-        elif isinstance(value, (list, tuple)):
-            out[key] = [v if isinstance(v, (str, int, bool)) or v is None else str(v) for v in value]
-        else:
-            out[key] = str(value)
-    return out
 
 
 def record_audit(
@@ -57,7 +43,7 @@ def record_audit(
             action=action,
             entity=entity,
             entity_id=None if entity_id is None else str(entity_id),
-            details=_jsonable(details or {}),
+            details=json_safe(details or {}),
         )
     )
 
@@ -79,7 +65,7 @@ def record_audit_many(
             "action": action,
             "entity": entity,
             "entity_id": str(entity_id),
-            "details": _jsonable(details),
+            "details": json_safe(details),
         }
         for entity_id, details in rows
     ]

@@ -23,7 +23,6 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Session
 from core.bureau.models import PENDING, BureauEvent
 from core.calendar import add_business_days, local_date, next_business_day
 from core.config import get_settings
-from core.db import bulk_insert, utcnow
+from core.db import bulk_insert, json_safe, utcnow
 
 SUBJECT_CHANGED = "subject_changed"
 PAYMENT = "payment"
@@ -99,20 +98,6 @@ class EventSpec:
     source: str = "system"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 def record_events(session: Session, specs: Sequence[EventSpec]) -> int:
     """Insert the events with one statement, in the caller's transaction; returns how many."""
     if not specs:
@@ -133,7 +118,7 @@ def record_events(session: Session, specs: Sequence[EventSpec]) -> int:
                 "created_at": recorded,
                 "due_date": due_date_for(recorded_day),
                 "statutory_date": statutory_date_for(recorded_day),
-                "payload": _jsonable(spec.payload),
+                "payload": json_safe(spec.payload),
                 "status": PENDING,
                 "send_count": 0,
                 "source": spec.source,

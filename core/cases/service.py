@@ -11,7 +11,6 @@ import datetime as dt
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, column, func, select, text, update
@@ -41,7 +40,7 @@ from core.cases.workflow import (
     transition,
     transitions_from,
 )
-from core.db import bulk_insert, is_postgres, utcnow
+from core.db import bulk_insert, is_postgres, json_safe, utcnow
 from core.errors import ConcurrentChange, NotFound, PermissionDenied, ValidationFailed
 
 CHUNK = 2000
@@ -82,7 +81,7 @@ def add_case_event(
             source=source,
             user_id=actor.id if actor else None,
             comment=comment,
-            data=_jsonable(data or {}),
+            data=json_safe(data or {}),
             from_stage=from_stage,
             to_stage=to_stage,
         )
@@ -97,7 +96,7 @@ def add_case_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session,
         CaseEvent,
         [
-            {k: (_jsonable(r.get("data") or {}) if k == "data" else r.get(k, now if k == "at" else None)) for k in keys}
+            {k: (json_safe(r.get("data") or {}) if k == "data" else r.get(k, now if k == "at" else None)) for k in keys}
             for r in rows
         ],
     )
@@ -129,23 +128,6 @@ def open_flags(session: Session, case_id: int) -> list[CaseFlag]:
             select(CaseFlag).where(CaseFlag.case_id == case_id, CaseFlag.resolved_at.is_(None)).order_by(CaseFlag.id)
         )
     )
-
-
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        if isinstance(v, (dt.date, dt.datetime)):
-            out[k] = v.isoformat()
-        elif isinstance(v, Decimal):
-            out[k] = str(v)
-        elif isinstance(v, dict):
-            out[k] = _jsonable(v)
-        else:
-            out[k] = v
-    return out
-
-
-# ---------------------------------------------------------------- assignment
 
 
 def active_users_with_role(session: Session, role: Role | str) -> list[User]:
