@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, utcnow
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from core.db import Base, BigId, UTCDateTime, utcnow
 
 # Event statuses. ``pending`` waits for its due day; ``held`` failed validation (reason kept,
 # re-checked on every run); ``sending`` is in a submission whose acknowledgement has not come;

@@ -11,9 +11,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, utcnow
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from core.db import Base, BigId, UTCDateTime, utcnow
 
 
 class StoredFile(Base):
