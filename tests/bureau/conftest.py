@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.bureau.client import BureauClient
+from core.bureau.events import due_date_for
 from core.bureau.sandbox import BureauSandbox
+from core.calendar import local_date
 from core.cases.models import Case
 from core.db import utcnow
 from core.events import publish
@@ -31,8 +33,16 @@ def client(gateway: BureauSandbox) -> BureauClient:
 def post_payment(
     session: Session, case: Case, amount: str = "1500.00", days_ago: int = 10, paid_on: dt.date | None = None
 ) -> None:
-    """A payment the ledger posted ``days_ago`` days ago (so its bureau event is already due)."""
+    """A payment the ledger posted at least ``days_ago`` days ago.
+
+    With ``days_ago`` > 0 its bureau event is overdue today whatever today is: a payment two days
+    before a Monday was recorded on a Saturday and is due only today, so such a payment is moved
+    back to the last day whose event was due before today. ``days_ago=0``: recorded now, not due.
+    """
+    today = local_date(utcnow())
     at = utcnow() - dt.timedelta(days=days_ago)
+    while days_ago > 0 and due_date_for(local_date(at)) >= today:
+        at -= dt.timedelta(days=1)
     publish(
         session,
         None,
