@@ -135,6 +135,7 @@ class Case(Base):
         Index("ix_cases_claim_amount_id", "claim_amount", "id"),
         Index("ix_cases_creditor_debtor", "creditor_id", "debtor_id"),
         Index("ix_cases_opened_id", "opened_at", "id"),
+        Index("ix_cases_stage_opened", "stage", "opened_at", "id"),
         Index("ix_cases_entered_stage_at", "entered_stage_at", "id"),
         Index("ix_cases_responsible_entered", "responsible_id", "entered_stage_at", "id"),
     )
