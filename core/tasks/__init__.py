@@ -1,0 +1,1 @@
+"""Queued work: long user actions (print packages, imports) run by the jobs process."""

@@ -1,0 +1,274 @@
+"""Queueing long actions for the jobs process, running them there, and reporting back.
+
+A Streamlit rerun stops whatever the page was doing (ARCHITECTURE, "Streamlit, the way it works
+best"), so an action that takes more than a few seconds for many cases, such as a print package
+of 1,000 cases or an import of 100,000 spreadsheet rows, is queued here and done by the jobs
+process. The page shows the task's progress and, when it ends, its result.
+
+Exactly once: the work of a task and its "done" are one transaction, and "done" is written only
+by the runner that holds the task's lease. A runner that died leaves the task "running" with an
+expired lease; the next runner takes it again (its transaction was rolled back, so nothing was
+half done). A task that stopped ``MAX_ATTEMPTS`` times is failed with a message instead of
+being tried forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.audit.service import record_audit
+from core.auth.models import User
+from core.auth.permissions import Actor, Role, require
+from core.config import get_settings
+from core.db import is_postgres, json_safe, session_scope, utcnow
+from core.errors import CessioError, NotFound, ValidationFailed
+from core.tasks.models import DONE, FAILED, FINISHED, QUEUED, RUNNING, QueuedTask
+from core.tasks.progress import ProgressWriter, read_progress_file
+from core.tasks.registry import task_kinds
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    kind: str
+    title: str
+    status: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    progress_share: float
+    progress_label: str | None
+    result: dict[str, Any] | None
+    error: str | None
+    ahead: int  # queued tasks before this one (0 when it is next or already running)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def waited_seconds(self, now: dt.datetime | None = None) -> float:
+        return ((now or utcnow()) - self.created_at).total_seconds()
+
+
+def enqueue_task(session: Session, actor: Actor, kind: str, title: str, params: dict[str, Any]) -> int:
+    """Queue ``kind`` for the jobs process on behalf of ``actor``; returns the task's id."""
+    spec = task_kinds().get(kind)
+    if spec is None:
+        raise ValueError(f"unknown task kind '{kind}'")
+    require(actor, spec.permission)
+    if actor.id is None:
+        raise ValidationFailed("Queued work belongs to a signed-in user; system actors run the service directly.")
+    row = QueuedTask(
+        kind=kind,
+        title=title[:200],
+        params=json_safe(params),
+        status=QUEUED,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+        attempts=0,
+        progress_share=0.0,
+    )
+    session.add(row)
+    session.flush()
+    record_audit(session, actor, "task.queued", "queued_task", row.id, {"kind": kind, "title": row.title})
+    return row.id
+
+
+def _view(session: Session, row: QueuedTask) -> TaskView:
+    share, label = row.progress_share or 0.0, row.progress_label
+    if row.status == RUNNING and not is_postgres(session):
+        from_file = read_progress_file(row.id)
+        if from_file is not None:
+            share, label = from_file
+    ahead = 0
+    if row.status == QUEUED:
+        ahead = int(
+            session.scalar(
+                select(func.count()).select_from(QueuedTask).where(QueuedTask.status == QUEUED, QueuedTask.id < row.id)
+            )
+            or 0
+        )
+    return TaskView(
+        row.id,
+        row.kind,
+        row.title,
+        row.status,
+        row.created_at,
+        row.started_at,
+        row.finished_at,
+        share,
+        label,
+        row.result,
+        row.error,
+        ahead,
+    )
+
+
+def _sees_everyones(actor: Actor) -> bool:
+    return actor.role in (Role.HEAD.value, Role.ADMIN.value)
+
+
+def get_task(session: Session, actor: Actor, task_id: int) -> TaskView:
+    """One task as its owner (or a head or admin) sees it, progress included."""
+    row = session.get(QueuedTask, task_id)
+    if row is None or (row.created_by_id != actor.id and not _sees_everyones(actor)):
+        raise NotFound(f"Queued work № {task_id} does not exist or is not yours.")
+    session.refresh(row)
+    return _view(session, row)
+
+
+def my_tasks(session: Session, actor: Actor, kinds: tuple[str, ...], limit: int = 10) -> list[TaskView]:
+    """The actor's latest tasks of these kinds, newest first (the page's "your queued work")."""
+    rows = session.scalars(
+        select(QueuedTask)
+        .where(QueuedTask.created_by_id == actor.id, QueuedTask.kind.in_(kinds))
+        .order_by(QueuedTask.id.desc())
+        .limit(limit)
+    )
+    return [_view(session, r) for r in rows]
+
+
+# ---------------------------------------------------------------- the jobs process side
+
+
+def _claimable(now: dt.datetime) -> Any:
+    return or_(QueuedTask.status == QUEUED, and_(QueuedTask.status == RUNNING, QueuedTask.lease_until < now))
+
+
+def claim_next_task(engine: Engine, owner: str, now: dt.datetime | None = None) -> int | None:
+    """Take the oldest queued task (or one whose runner died) under a lease; None if none."""
+    lease = get_settings().jobs_lease_seconds
+    while True:
+        moment = now or utcnow()
+        with session_scope(engine) as s:
+            stmt = select(QueuedTask.id, QueuedTask.attempts).where(_claimable(moment)).order_by(QueuedTask.id).limit(1)
+            if is_postgres(s):
+                stmt = stmt.with_for_update(skip_locked=True)
+            found = s.execute(stmt).first()
+            if found is None:
+                return None
+            if found.attempts >= MAX_ATTEMPTS:
+                s.execute(
+                    update(QueuedTask)
+                    .where(QueuedTask.id == found.id, _claimable(moment))
+                    .values(
+                        status=FAILED,
+                        finished_at=moment,
+                        lease_owner=None,
+                        lease_until=None,
+                        error=(
+                            f"The work stopped {found.attempts} times without finishing (the jobs process was "
+                            "restarted or ran out of memory). Nothing of it was saved. Queue it again; if it "
+                            "stops again, ask an administrator to look at the jobs log."
+                        ),
+                    )
+                )
+                continue
+            taken = s.execute(
+                update(QueuedTask)
+                .where(QueuedTask.id == found.id, _claimable(moment))
+                .values(
+                    status=RUNNING,
+                    attempts=QueuedTask.attempts + 1,
+                    lease_owner=owner,
+                    lease_until=moment + dt.timedelta(seconds=lease),
+                    started_at=moment,
+                    progress_share=0.0,
+                    progress_label="Starting…",
+                )
+            ).rowcount
+            if taken:
+                return int(found.id)
+
+
+def _fail(engine: Engine, task_id: int, owner: str, message: str) -> None:
+    with session_scope(engine) as s:
+        s.execute(
+            update(QueuedTask)
+            .where(QueuedTask.id == task_id, QueuedTask.lease_owner == owner, QueuedTask.status == RUNNING)
+            .values(status=FAILED, error=message, finished_at=utcnow(), lease_owner=None, lease_until=None)
+        )
+
+
+class LeaseLost(Exception):
+    """Another runner took the task over while this one worked: this one's work is rolled back."""
+
+
+def run_task(engine: Engine, task_id: int, owner: str) -> str:
+    """Do one claimed task as the user who queued it; returns its final status."""
+    progress = ProgressWriter(engine, task_id, owner, get_settings().jobs_lease_seconds)
+    try:
+        with session_scope(engine) as s:
+            task = s.get(QueuedTask, task_id)
+            if task is None:
+                return FAILED
+            spec = task_kinds().get(task.kind)
+            if spec is None:
+                raise ValidationFailed(f"This version of Cessio cannot do '{task.kind}' work; queue it again.")
+            user = s.get(User, task.created_by_id)
+            if user is None or not user.is_active:
+                raise ValidationFailed("The user who queued this work is no longer active, so it was not done.")
+            result = spec.run(s, user, dict(task.params or {}), progress)
+            done = s.execute(
+                update(QueuedTask)
+                .where(QueuedTask.id == task_id, QueuedTask.lease_owner == owner, QueuedTask.status == RUNNING)
+                .values(
+                    status=DONE,
+                    result=json_safe(result),
+                    finished_at=utcnow(),
+                    progress_share=1.0,
+                    progress_label="Done",
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not done:
+                raise LeaseLost(task_id)
+        return DONE
+    except LeaseLost:
+        log.warning("queued task %s was taken over by another runner; this run was rolled back", task_id)
+        return RUNNING
+    except CessioError as exc:
+        _fail(engine, task_id, owner, str(exc))
+        return FAILED
+    except Exception as exc:
+        log.exception("queued task %s failed", task_id)
+        _fail(
+            engine,
+            task_id,
+            owner,
+            f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was saved. Queue it again; "
+            "if it happens again, ask an administrator to look at the jobs log.",
+        )
+        return FAILED
+    finally:
+        progress.close()
+
+
+def run_queued_tasks(engine: Engine, owner: str, budget_seconds: float = 60.0) -> str:
+    """The jobs process's pass: run queued tasks one by one until none is left or the budget is
+    spent (other jobs get their turn; the next pass goes on). Returns a one-line summary."""
+    started = time.monotonic()
+    counts = {DONE: 0, FAILED: 0, RUNNING: 0}
+    while time.monotonic() - started < budget_seconds:
+        task_id = claim_next_task(engine, owner)
+        if task_id is None:
+            break
+        counts[run_task(engine, task_id, owner)] += 1
+    if not any(counts.values()):
+        return "nothing queued"
+    return f"{counts[DONE]} done, {counts[FAILED]} failed" + (
+        f", {counts[RUNNING]} taken over by another runner" if counts[RUNNING] else ""
+    )
