@@ -14,7 +14,10 @@ import streamlit as st
 from core.calendar import to_local
 from core.errors import CessioError
 from core.jobstate.service import job_overview
+from core.tasks.models import RUNNING
+from core.tasks.service import queue_overview
 from ui.context import SignedInUser, actor, db
+from ui.queued_task import STATUS_LABELS
 
 STATUS = {"ok": "✅ ok", "error": "❌ error", "skipped": "⏭ skipped"}
 
@@ -34,6 +37,7 @@ def _overview(user: SignedInUser) -> None:
         return
     if not jobs:
         st.info("No job has run yet. Start the jobs process with `python -m jobs` (or `cessio jobs`).")
+        _queued_work(user)
         return
     frame = pd.DataFrame(
         [
@@ -55,7 +59,34 @@ def _overview(user: SignedInUser) -> None:
         if j.last_error:
             with st.expander(f"Last error of {j.name}", icon=":material/error:"):
                 st.code(j.last_error, language=None)
+    _queued_work(user)
     st.caption(f"Updated {dt.datetime.now(tz=to_local(dt.datetime.now(dt.UTC)).tzinfo):%H:%M:%S}")
+
+
+def _queued_work(user: SignedInUser) -> None:
+    """What people queued for the jobs process (print packages, imports): the ``task_queue`` job."""
+    st.subheader("Queued work")
+    with db() as session:
+        rows = queue_overview(session, user)
+    if not rows:
+        st.caption("Nobody has queued any work yet.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "№": r.task.id,
+                "Work": r.task.title,
+                "Queued by": r.queued_by,
+                "Status": STATUS_LABELS.get(r.task.status, r.task.status),
+                "Progress": r.task.progress_label if r.task.status == RUNNING else "",
+                "Queued": _when(r.task.created_at),
+                "Finished": _when(r.task.finished_at),
+                "Problem": r.task.error or "",
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", key="jobs.queued_work")
 
 
 def main() -> None:

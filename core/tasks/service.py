@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import record_audit
 from core.auth.models import User
-from core.auth.permissions import Actor, Role, require
+from core.auth.permissions import Actor, Permission, Role, require
 from core.config import get_settings
 from core.db import is_postgres, json_safe, session_scope, utcnow
 from core.errors import CessioError, NotFound, ValidationFailed
@@ -137,6 +137,24 @@ def my_tasks(session: Session, actor: Actor, kinds: tuple[str, ...], limit: int 
         .limit(limit)
     )
     return [_view(session, r) for r in rows]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    task: TaskView
+    queued_by: str
+
+
+def queue_overview(session: Session, actor: Actor, limit: int = 20) -> list[QueueRow]:
+    """Everyone's latest queued work with who queued it (the Background jobs page)."""
+    require(actor, Permission.JOBS_VIEW)
+    rows = session.execute(
+        select(QueuedTask, User.full_name)
+        .join(User, User.id == QueuedTask.created_by_id)
+        .order_by(QueuedTask.id.desc())
+        .limit(limit)
+    ).all()
+    return [QueueRow(_view(session, task), name) for task, name in rows]
 
 
 # ---------------------------------------------------------------- the jobs process side

@@ -44,3 +44,45 @@ def test_jobs_page_lists_last_run_result_and_error(app_db: Session) -> None:
     assert rows["postal_poll"]["Last finished"] == "02.03.2026 09:02"  # shown in Moscow time
     assert rows["bureau_submit"]["Status"] == "❌ error"
     assert [c.value for c in at.code] == ["ConnectError: the bureau gateway did not answer"]
+
+
+def test_jobs_page_lists_everyones_queued_work(app_db: Session) -> None:
+    from core.tasks.models import FAILED, QUEUED, QueuedTask
+
+    clerk = make_user(app_db, "clerk", full_name="Мария Клерк")
+    head = make_user(app_db, "head", full_name="Ольга Глава")
+    now = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
+    app_db.add_all(
+        [
+            QueuedTask(
+                kind="print_package",
+                title="Print package: 12 cases",
+                params={},
+                status=QUEUED,
+                created_by_id=clerk.id,
+                created_at=now,
+                attempts=0,
+                progress_share=0.0,
+            ),
+            QueuedTask(
+                kind="import_run",
+                title="Import legacy.xlsx",
+                params={},
+                status=FAILED,
+                created_by_id=head.id,
+                created_at=now,
+                finished_at=now,
+                attempts=1,
+                progress_share=0.0,
+                error="Row 5: the date 31.02.2024 does not exist.",
+            ),
+        ]
+    )
+    app_db.commit()
+    at = signed_in(clerk).run()
+    at.switch_page("pages/jobs.py").run()
+    assert not at.exception
+    rows = {r["Work"]: r for r in at.dataframe[-1].value.to_dict("records")}
+    assert rows["Print package: 12 cases"]["Queued by"] == "Мария Клерк"
+    assert rows["Print package: 12 cases"]["Status"] == "⏳ queued"
+    assert rows["Import legacy.xlsx"]["Problem"] == "Row 5: the date 31.02.2024 does not exist."
