@@ -8,8 +8,6 @@ written set-based: PostgreSQL ``COPY``, SQLite batched ``executemany``.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import pkgutil
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -284,19 +282,12 @@ def load_demo(
 
 def _demo_extenders() -> Iterator[Callable[[Session, random.Random], None]]:
     """Domains may add demo rows of their own in ``core/<domain>/demo.py`` (``extend_demo``)."""
-    import core
+    from core.domains import domain_modules
 
-    for info in pkgutil.iter_modules(core.__path__):
-        if info.ispkg:
-            try:
-                module = importlib.import_module(f"core.{info.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"core.{info.name}.demo":
-                    raise
-                continue
-            fn = getattr(module, "extend_demo", None)
-            if fn is not None:
-                yield fn
+    for module in domain_modules("demo"):
+        fn = getattr(module, "extend_demo", None)
+        if fn is not None:
+            yield fn
 
 
 def _tracking(rng: random.Random) -> str:

@@ -6,21 +6,12 @@ no edit here.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-import core
 from core.db import Base
+from core.domains import domain_modules
 
 
 def load_all_models() -> None:
-    for info in pkgutil.iter_modules(core.__path__):
-        if info.ispkg:
-            try:
-                importlib.import_module(f"core.{info.name}.models")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"core.{info.name}.models":
-                    raise
+    domain_modules("models")
 
 
 load_all_models()

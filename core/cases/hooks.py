@@ -10,8 +10,6 @@ failure rolls the whole move back, and a rollback leaves none of their rows.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,15 +57,9 @@ def load_domain_hooks() -> None:
     global _loaded
     if _loaded:
         return
-    import core
+    from core.domains import domain_modules
 
-    for info in pkgutil.iter_modules(core.__path__):
-        if info.ispkg:
-            try:
-                importlib.import_module(f"core.{info.name}.hooks")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"core.{info.name}.hooks":
-                    raise
+    domain_modules("hooks")
     _loaded = True
 
 

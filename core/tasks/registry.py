@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,8 +10,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-import core
 from core.auth.permissions import Actor, Permission
+from core.domains import domain_modules
 
 
 class ProgressFn(Protocol):
@@ -35,15 +33,7 @@ class TaskKind:
 @lru_cache(maxsize=1)
 def task_kinds() -> dict[str, TaskKind]:
     found: dict[str, TaskKind] = {}
-    for info in pkgutil.iter_modules(core.__path__):
-        if not info.ispkg:
-            continue
-        try:
-            module = importlib.import_module(f"core.{info.name}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"core.{info.name}.tasks":
-                raise
-            continue
+    for module in domain_modules("tasks"):
         for spec in getattr(module, "TASKS", []):
             if spec.kind in found:
                 raise RuntimeError(f"task kind '{spec.kind}' is declared twice")
