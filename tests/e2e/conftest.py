@@ -1,0 +1,147 @@
+"""Real servers and a real browser for the end-to-end tests: ``streamlit run app.py`` (and, when
+a test needs it, the jobs process) on 127.0.0.1 against a fresh SQLite database, driven by
+Debian's headless Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+from playwright.sync_api import Browser, Page, Playwright
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import db as core_db
+from core.config import PROJECT_ROOT
+from core.migrate import upgrade
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextmanager
+def serve_app(workdir: Path, seed: Callable[[Session], None], with_jobs: bool = False) -> Iterator[str]:
+    """Migrate and seed a database in ``workdir``, start the app (and the jobs process), yield the
+    app's base URL; stop everything afterwards."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make chromium)")
+    url = f"sqlite:///{workdir / 'cessio.db'}"
+    engine = core_db.make_engine(url)
+    upgrade(engine)
+    with sessionmaker(bind=engine, expire_on_commit=False)() as s:
+        seed(s)
+        s.commit()
+    engine.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CESSIO_DATABASE_URL": url,
+        "CESSIO_FILE_STORE_DIR": str(workdir / "files"),
+        "CESSIO_SECRET_KEY": "e2e-secret",
+        "CESSIO_JOBS_TICK_SECONDS": "1",
+    }
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    jobs_log = (workdir / "jobs.log").open("wb")
+    jobs = (
+        subprocess.Popen(
+            [sys.executable, "-m", "jobs"], cwd=PROJECT_ROOT, env=env, stdout=jobs_log, stderr=subprocess.STDOUT
+        )
+        if with_jobs
+        else None
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            if app.poll() is not None or time.monotonic() > deadline:
+                out = app.stdout.read().decode() if app.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{out}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        _stop(app)
+        if jobs is not None:
+            _stop(jobs)
+        jobs_log.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until the script finished its run and nothing is still loading."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=30_000)
+    page.wait_for_timeout(200)
+    page.wait_for_selector(READY, timeout=30_000)
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def launch_browser(pw: Playwright) -> Browser:
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+
+
+def sign_in(page: Page, username: str) -> None:
+    """Password, then the TOTP code of a user enrolled with ``TOTP_SECRET``."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRET).now())
+    page.get_by_role("button", name="Verify").click()
+    settle(page)
