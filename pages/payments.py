@@ -1,5 +1,6 @@
-"""Payments: import a bank payment file (preview, then import with a report), the queue of rows
-that matched no case or several, and the most recent payments.
+"""Payments: import a bank payment file (preview here, then the import queued for the jobs
+process, with live progress and a report), the queue of rows that matched no case or several,
+and the most recent payments.
 
 The page only reads widgets and calls ``core.ledger``; matching and booking happen there.
 """
@@ -7,9 +8,12 @@ The page only reads widgets and calls ``core.ledger``; matching and booking happ
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.auth.permissions import Permission, has_permission
 from core.calendar import to_local
@@ -17,14 +21,16 @@ from core.errors import CessioError
 from core.ledger.payments_import import (
     ImportReport,
     dismiss_row,
-    import_payment_file,
     match_row,
     preview_payment_file,
     queued_rows,
 )
 from core.ledger.service import recent_payments
+from core.ledger.tasks import PAYMENT_FILE_IMPORT, queue_payment_file_import
 from core.money import MoneyParseError, format_amount, parse_amount
+from core.tasks.service import TaskView
 from ui.context import SignedInUser, actor, db
+from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "payments"
 RESULT_LABELS = {
@@ -36,32 +42,85 @@ RESULT_LABELS = {
 }
 
 
-def _report_frame(report: ImportReport, preview: bool) -> pd.DataFrame:
-    rows = report.as_rows()
-    for r in rows:
+ReportRow = dict[str, object]
+
+
+def _report_frame(rows: list[ReportRow], preview: bool) -> pd.DataFrame:
+    shown = []
+    for row in rows:
+        r = dict(row)
         status = str(r["result"])
         label = RESULT_LABELS.get(status, status)
         if preview and status == "matched":
             label = "✅ will be booked"
         r["result"] = label
         r["date"] = r["date"].strftime("%d.%m.%Y") if isinstance(r["date"], dt.date) else ""
-        r["amount"] = format_amount(r["amount"], currency=False) if r["amount"] is not None else ""
+        r["amount"] = format_amount(r["amount"], currency=False) if isinstance(r["amount"], Decimal) else ""
         r["case"] = f"case?case={r['case']}" if r["case"] else ""
-    return pd.DataFrame(rows)
+        shown.append(r)
+    return pd.DataFrame(shown)
 
 
-def _show_report(report: ImportReport, preview: bool) -> None:
+def _show_report(rows: list[ReportRow], total: int, posted: int, queued: int, duplicates: int, preview: bool) -> None:
     c = st.columns(4)
-    c[0].metric("Rows", len(report.rows))
-    c[1].metric("Will be booked" if preview else "Booked", report.posted)
-    c[2].metric("To the queue", report.queued)
-    c[3].metric("Already imported", report.duplicates)
+    c[0].metric("Rows", total)
+    c[1].metric("Will be booked" if preview else "Booked", posted)
+    c[2].metric("To the queue", queued)
+    c[3].metric("Already imported", duplicates)
     st.dataframe(
-        _report_frame(report, preview),
+        _report_frame(rows, preview),
         hide_index=True,
         width="stretch",
         column_config={"case": st.column_config.LinkColumn("Case", display_text=r"case\?case=(.*)")},
     )
+
+
+def _show_preview(report: ImportReport) -> None:
+    _show_report(report.as_rows(), len(report.rows), report.posted, report.queued, report.duplicates, preview=True)
+
+
+def _show_import_result(view: TaskView) -> None:
+    """The report of a finished import, as the jobs process returned it (dates ISO, money as text)."""
+    result = view.result or {}
+    rows: list[ReportRow] = [
+        {
+            **row,
+            "date": dt.date.fromisoformat(row["date"]) if row.get("date") else None,
+            "amount": Decimal(row["amount"]) if row.get("amount") else None,
+        }
+        for row in result.get("rows", [])
+    ]
+    st.success(
+        f"Imported {result.get('filename', '')}: {result.get('posted', 0)} booked "
+        f"({format_amount(Decimal(result.get('booked_total', '0')))}), {result.get('queued', 0)} to the queue."
+    )
+    _show_report(
+        rows,
+        int(result.get("rows_total", len(rows))),
+        int(result.get("posted", 0)),
+        int(result.get("queued", 0)),
+        int(result.get("duplicates", 0)),
+        preview=False,
+    )
+    omitted = int(result.get("rows_omitted", 0))
+    if omitted:
+        st.caption(
+            f"The report shows the first {len(rows):,} rows; {omitted:,} more are not listed. "
+            "Every row sent to the queue is in the “Unmatched queue” tab."
+        )
+
+
+def _import_panel(user: SignedInUser, task_id: int) -> str:
+    """The queued import's progress or report; returns "running", "done" or "failed"."""
+    outcome = {"status": "failed"}
+
+    def render(view: TaskView) -> None:
+        outcome["status"] = "done"
+        _show_import_result(view)
+
+    if not task_panel(user, task_id, render, key=f"{KEY}.task.{task_id}"):
+        return "running"
+    return outcome["status"]
 
 
 def _import_tab(user: SignedInUser) -> None:
@@ -70,18 +129,29 @@ def _import_tab(user: SignedInUser) -> None:
         return
     st.caption(
         "A CSV export of the bank statement: date, amount, payer, purpose (the purpose must name the contract "
-        "number). UTF-8 or Windows-1251, separated by ; or ,. Importing the same file twice changes nothing."
+        "number). UTF-8 or Windows-1251, separated by ; or ,. Importing the same file twice changes nothing. "
+        "The import is done by the jobs process: you may leave the page while it runs."
     )
     upload = st.file_uploader("Bank payment file", type=["csv", "txt"], key=f"{KEY}.file")
+    _import_upload(user, upload)
+    st.subheader("Your bank file imports")
+    recent_tasks_table(user, (PAYMENT_FILE_IMPORT,), key=f"{KEY}.recent_imports")
+
+
+def _import_upload(user: SignedInUser, upload: UploadedFile | None) -> None:
+    task_key = f"{KEY}.task"
+    queued = st.session_state.get(task_key)
     if upload is None:
+        if queued:  # back on the page (the uploader forgot the file): the last import goes on here
+            st.markdown(f"**Your last bank file import:** {queued['filename']}")
+            _import_panel(user, queued["task_id"])
         return
     content = upload.getvalue()
-    done_key = f"{KEY}.done"
-    done = st.session_state.get(done_key)
-    if done and done[0] == (upload.name, len(content)):
-        st.success(f"Imported {upload.name}: {done[1].posted} booked, {done[1].queued} to the queue.")
-        _show_report(done[1], preview=False)
-        return
+    this_file = (upload.name, hashlib.sha256(content).hexdigest())
+    if queued and tuple(queued["file"]) == this_file:
+        if _import_panel(user, queued["task_id"]) != "failed":
+            return
+        st.info("Nothing of that import was booked. Put right what the message says, then import the file again.")
     try:
         with db() as session:
             preview = preview_payment_file(session, user, content, upload.name)
@@ -89,25 +159,19 @@ def _import_tab(user: SignedInUser) -> None:
         st.error(str(exc))
         return
     st.markdown(f"**Preview** of {upload.name} ({preview.encoding})")
-    _show_report(preview, preview=True)
+    _show_preview(preview)
     new_rows = len(preview.rows) - preview.duplicates
     if new_rows == 0:
         st.info("Every row of this file was imported before; there is nothing to do.")
         return
     if st.button(f"Import {new_rows} row(s)", type="primary", key=f"{KEY}.go"):
-        bar = st.progress(0.0, text="Booking the payments…")
-
-        def progress(done: int, total: int) -> None:
-            if done == total or done % 20 == 0:
-                bar.progress(done / total, text=f"Row {done:,} of {total:,}…")
-
         try:
             with db() as session:
-                report = import_payment_file(session, user, content, upload.name, progress=progress)
+                task_id = queue_payment_file_import(session, user, content, upload.name, new_rows)
         except CessioError as exc:
             st.error(str(exc))
             return
-        st.session_state[done_key] = ((upload.name, len(content)), report)
+        st.session_state[task_key] = {"file": this_file, "filename": upload.name, "task_id": task_id}
         st.rerun()
 
 

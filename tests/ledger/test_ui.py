@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import Engine
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from core.auth.models import User
 from core.config import PROJECT_ROOT, reset_settings_cache
 from core.ledger.service import balance, post_entry
+from core.tasks.service import run_queued_tasks
 from tests.factories import make_user
 from tests.ledger.helpers import case_with_debt
 from ui.context import SignedInUser
@@ -95,32 +97,118 @@ def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> 
     assert "Payment" in kinds and "Adjustment" not in kinds
 
 
-def test_payments_page_previews_imports_and_queues(app_db: Session) -> None:
+BANK_FILE = (
+    "Дата;Сумма;Плательщик;Назначение платежа\n01.03.2024;400,00;Иванов;Оплата ДЗ-55501\n02.03.2024;50,00;X;?\n"
+).encode("cp1251")
+
+
+def _payments_page(user: User) -> AppTest:
+    at = _as(user).run()
+    at.switch_page("pages/payments.py").run()
+    assert not at.exception
+    return at
+
+
+def _upload(at: AppTest, content: bytes = BANK_FILE, name: str = "bank.csv") -> None:
+    at.file_uploader(key="payments.file").set_value((name, content, "text/csv"))
+    at.run()
+    assert not at.exception
+
+
+def _recent_imports(at: AppTest) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "Work" in df.value.columns)
+
+
+def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: Session, sqlite_engine: Engine) -> None:
     clerk = make_user(app_db, "clerk")
     case = case_with_debt(app_db, "1000.00", contract_number="ДЗ-55501")
     app_db.commit()
-    at = _as(clerk).run()
-    at.switch_page("pages/payments.py").run()
-    assert not at.exception
+    at = _payments_page(clerk)
     assert any("The queue is empty" in s.value for s in at.success)
     assert any("No payments yet" in c.value for c in at.caption)
-    content = (
-        "Дата;Сумма;Плательщик;Назначение платежа\n01.03.2024;400,00;Иванов;Оплата ДЗ-55501\n02.03.2024;50,00;X;?\n"
-    )
-    at.file_uploader(key="payments.file").set_value(("bank.csv", content.encode("cp1251"), "text/csv"))
-    at.run()
-    assert not at.exception
+    assert any("Nothing queued yet." in c.value for c in at.caption)
+    _upload(at)
     assert balance(app_db, case.id).total == D("1000.00")  # a preview books nothing
     preview = at.dataframe[0].value
     assert preview["result"].tolist() == ["✅ will be booked", "🟡 to the queue: no case"]
+
     at.button(key="payments.go").click()
     at.run()
     assert not at.exception
-    assert any("1 booked, 1 to the queue" in s.value for s in at.success)
+    assert any("Bank file bank.csv: 2 payment(s): queued" in p.text for p in at.progress)
+    assert not [b for b in at.button if b.key == "payments.go"]  # no second import of the same file
+    app_db.expire_all()
+    assert balance(app_db, case.id).total == D("1000.00")  # the jobs process books it, not the page
+    assert _recent_imports(at)["Status"].tolist() == ["⏳ queued"]
+
+    assert run_queued_tasks(sqlite_engine, "test-runner") == "1 done, 0 failed"
+    at.run()
+    assert not at.exception
+    assert any("Imported bank.csv: 1 booked (400,00 руб.), 1 to the queue." in s.value for s in at.success)
+    assert _metrics(at) == {"Rows": "2", "Booked": "1", "To the queue": "1", "Already imported": "0"}
+    report = next(df.value for df in at.dataframe if "result" in df.value.columns)
+    assert report["result"].tolist() == ["✅ booked", "🟡 to the queue: no case"]
+    assert report["amount"].tolist() == ["400,00", "50,00"]
+    assert report["case"].tolist() == [f"case?case={case.number}", ""]
     app_db.expire_all()
     assert balance(app_db, case.id).total == D("600.00")
     queue = next(df.value for df in at.dataframe if "Why queued" in df.value.columns)
     assert queue["Purpose"].tolist() == ["?"]
+    recent = _recent_imports(at)
+    assert recent[["Work", "Status"]].values.tolist() == [["Bank file bank.csv: 2 payment(s)", "✅ done"]]
+
+    at.file_uploader(key="payments.file").set_value(None)  # the file is gone (e.g. back from another page)
+    at.run()
+    assert not at.exception
+    assert any("Your last bank file import:** bank.csv" in m.value for m in at.markdown)
+    assert any("Imported bank.csv: 1 booked" in s.value for s in at.success)
+
+
+def test_the_same_bank_file_cannot_be_queued_twice_while_it_waits(app_db: Session, sqlite_engine: Engine) -> None:
+    clerk = make_user(app_db, "clerk")
+    case = case_with_debt(app_db, "1000.00", contract_number="ДЗ-55501")
+    app_db.commit()
+    first_tab = _payments_page(clerk)
+    _upload(first_tab)
+    first_tab.button(key="payments.go").click()
+    first_tab.run()
+    assert not first_tab.exception
+
+    second_tab = _payments_page(clerk)  # another browser tab, or a colleague
+    _upload(second_tab, name="bank-copy.csv")
+    assert second_tab.button(key="payments.go").label == "Import 2 row(s)"
+    second_tab.button(key="payments.go").click()
+    second_tab.run()
+    assert not second_tab.exception
+    assert any("This bank file is already queued for import" in e.value for e in second_tab.error)
+    assert _recent_imports(second_tab)["Status"].tolist() == ["⏳ queued"]
+
+    run_queued_tasks(sqlite_engine, "test-runner")
+    app_db.expire_all()
+    assert balance(app_db, case.id).total == D("600.00")  # booked once
+
+
+def test_a_failed_bank_file_import_says_why_and_offers_the_import_again(app_db: Session, sqlite_engine: Engine) -> None:
+    clerk = make_user(app_db, "clerk")
+    case = case_with_debt(app_db, "1000.00", contract_number="ДЗ-55501")
+    app_db.commit()
+    at = _payments_page(clerk)
+    _upload(at)
+    at.button(key="payments.go").click()
+    at.run()
+    clerk_row = app_db.get(User, clerk.id)
+    assert clerk_row is not None
+    clerk_row.role = "nobody"  # the right to book payments was taken away meanwhile
+    app_db.commit()
+    assert run_queued_tasks(sqlite_engine, "test-runner") == "0 done, 1 failed"
+    clerk_row.role = "clerk"
+    app_db.commit()
+    at.run()
+    assert not at.exception
+    assert any("Bank file bank.csv: 2 payment(s): " in e.value and "ledger.import" in e.value for e in at.error)
+    assert at.button(key="payments.go").label == "Import 2 row(s)"
+    app_db.expire_all()
+    assert balance(app_db, case.id).total == D("1000.00")
 
 
 def test_plan_editor_generates_and_saves_a_schedule(app_db: Session) -> None:

@@ -1,0 +1,139 @@
+"""Ledger work the Payments page queues for the jobs process: the import of a bank payment file.
+
+Booking a payment allocates it, accrues up to its date and writes the timeline, the audit and the
+bureau outbox (tens of milliseconds a payment), so a statement of a thousand rows takes longer
+than a page should wait and a click elsewhere would stop it. The page previews the file itself (that
+is quick), stores the bytes in the file store and queues the import; the jobs process books it in
+one transaction as the clerk who queued it. Code outside the page (the benchmark, other
+services) keeps calling ``import_payment_file`` directly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit.service import record_audit
+from core.auth.models import User
+from core.auth.permissions import Actor, Permission, require
+from core.calendar import to_local
+from core.errors import ValidationFailed
+from core.files.models import StoredFile
+from core.files.service import GeneratedBlob, read_file, store_generated_many
+from core.files.store import sha256_hex
+from core.ledger.payments_import import MAX_BYTES, ImportReport, import_payment_file
+from core.tasks.models import QUEUED, RUNNING, QueuedTask
+from core.tasks.registry import ProgressFn, TaskKind
+from core.tasks.service import enqueue_task
+
+PAYMENT_FILE_IMPORT = "payment_file_import"
+BANK_FILE_KIND = "bank_file"
+# The report keeps this many rows; the rows sent to the queue are all in the Unmatched queue anyway.
+RESULT_ROWS_LIMIT = 1000
+
+
+def _already_queued(session: Session, digest: str) -> QueuedTask | None:
+    """A queued or running import of a file with these bytes (under any name, by anyone)."""
+    pending = list(
+        session.scalars(
+            select(QueuedTask)
+            .where(QueuedTask.kind == PAYMENT_FILE_IMPORT, QueuedTask.status.in_((QUEUED, RUNNING)))
+            .order_by(QueuedTask.id)
+        )
+    )
+    file_ids = {int(t.params["stored_file_id"]) for t in pending if "stored_file_id" in (t.params or {})}
+    if not file_ids:
+        return None
+    same = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids), StoredFile.sha256 == digest)))
+    return next((t for t in pending if int((t.params or {}).get("stored_file_id", 0)) in same), None)
+
+
+def queue_payment_file_import(session: Session, actor: Actor, content: bytes, filename: str, new_rows: int) -> int:
+    """Store the bank file and queue its import; returns the task id. The caller commits.
+
+    ``new_rows`` is what the preview found not imported before; it only names the work. The same
+    bytes already queued or being imported are refused: the second import would book nothing
+    (every row would be a duplicate), and two at once on two jobs processes would collide.
+    """
+    require(actor, Permission.LEDGER_IMPORT)
+    if not content:
+        raise ValidationFailed(f"'{filename}' is empty (0 bytes). Export the statement from the bank again.")
+    if len(content) > MAX_BYTES:
+        raise ValidationFailed(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split the statement.")
+    digest = sha256_hex(content)
+    pending = _already_queued(session, digest)
+    if pending is not None:
+        owner = session.get(User, pending.created_by_id)
+        when = to_local(pending.created_at)
+        state = "is being imported" if pending.status == RUNNING else "is already queued for import"
+        raise ValidationFailed(
+            f"This bank file {state} (queued work № {pending.id}, “{pending.title}”, by "
+            f"{owner.full_name if owner else 'another user'} at {when:%d.%m.%Y %H:%M}). "
+            "Wait for it to finish and check its report; importing the file again afterwards books nothing new."
+        )
+    (file_id,) = store_generated_many(
+        session, actor, [GeneratedBlob(content, filename, None, BANK_FILE_KIND, 0, "text/csv")]
+    )
+    record_audit(
+        session,
+        actor,
+        "file.upload",
+        "file",
+        file_id,
+        {"name": filename, "kind": BANK_FILE_KIND, "sha256": digest, "size": len(content)},
+    )
+    title = f"Bank file {filename}: {new_rows:,} payment(s)"
+    return enqueue_task(session, actor, PAYMENT_FILE_IMPORT, title, {"stored_file_id": file_id, "filename": filename})
+
+
+def _report_result(report: ImportReport) -> dict[str, Any]:
+    """The report as JSON: counts, the booked total and the first rows (money as decimal text)."""
+    booked = sum(
+        (r.row.amount for r in report.rows if r.status == "matched" and r.row.amount is not None), Decimal("0.00")
+    )
+    rows = [
+        {
+            "line": r.row.row_no,
+            "date": r.row.pay_date.isoformat() if r.row.pay_date else None,
+            "amount": str(r.row.amount) if r.row.amount is not None else None,
+            "payer": r.row.payer,
+            "purpose": r.row.purpose,
+            "result": r.status,
+            "case": r.case_number or "",
+            "note": r.note or (r.row.problem or ""),
+        }
+        for r in report.rows[:RESULT_ROWS_LIMIT]
+    ]
+    return {
+        "import_id": report.import_id,
+        "filename": report.filename,
+        "encoding": report.encoding,
+        "rows_total": len(report.rows),
+        "posted": report.posted,
+        "queued": report.queued,
+        "duplicates": report.duplicates,
+        "booked_total": str(booked),
+        "rows": rows,
+        "rows_omitted": max(0, len(report.rows) - RESULT_ROWS_LIMIT),
+    }
+
+
+def run_payment_file_import(
+    session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn
+) -> dict[str, Any]:
+    """Read the stored bank file back and import it as the clerk who queued it."""
+    filename = str(params["filename"])
+    progress(0.0, f"Reading {filename} and matching rows to cases…")
+    content = read_file(int(params["stored_file_id"]), session)
+
+    def booking(done: int, total: int) -> None:
+        progress((done - 1) / total, f"Booking row {done:,} of {total:,}…")
+
+    report = import_payment_file(session, actor, content, filename, progress=booking)
+    return _report_result(report)
+
+
+TASKS = [TaskKind(PAYMENT_FILE_IMPORT, Permission.LEDGER_IMPORT, run_payment_file_import)]
