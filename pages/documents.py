@@ -1,5 +1,6 @@
-"""Print packages: pick cases at one stage, build one PDF to print (with a progress bar),
-download it again later, and mark its envelopes mailed with their tracking numbers.
+"""Print packages: pick cases at one stage, queue the build of one PDF to print (the jobs
+process builds it while the page shows its progress), download it again later, and mark its
+envelopes mailed with their tracking numbers.
 
 Other pages hand a selection over by putting case ids into
 ``st.session_state["documents.preselected"]`` and switching to this page.
@@ -20,16 +21,19 @@ from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
 from core.documents.packages import (
     DEFAULT_PACKAGE_DOCS,
     DEFAULT_POSTAGE,
-    build_package,
     list_packages,
     mark_mailed,
     package_items,
     package_registers,
 )
+from core.documents.tasks import PRINT_PACKAGE, queue_print_package
 from core.errors import CessioError
 from core.files.service import download
 from core.money import MoneyParseError, format_amount, parse_amount
+from core.tasks.models import DONE
+from core.tasks.service import TaskView, get_task, my_tasks
 from ui.context import SignedInUser, actor, db
+from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "documents"
 SHOWN = 500
@@ -109,7 +113,12 @@ def _new_package(user: SignedInUser) -> None:
         key=f"{KEY}.docs",
     )
     postage_text = c2.text_input("Postage per envelope, ₽", value=format_amount(DEFAULT_POSTAGE, currency=False))
-    if not st.button("Build the package", type="primary", key=f"{KEY}.build"):
+    if not st.button(
+        "Build the package",
+        type="primary",
+        key=f"{KEY}.build",
+        help="The jobs process builds it; follow its progress here, or leave the page and find it under Packages.",
+    ):
         return
     try:
         postage = parse_amount(postage_text)
@@ -130,39 +139,84 @@ def _new_package(user: SignedInUser) -> None:
     if len(ids) > MAX_CASES:
         st.error(f"A package holds at most {MAX_CASES:,} cases; narrow the selection (e.g. by region).")
         return
-    bar = st.progress(0.0, text="Starting…")
+    if not doc_types:
+        st.warning("Choose at least one document for each envelope.")
+        return
     try:
         with db() as session:
-            report = build_package(
-                session,
-                user,
-                ids,
-                doc_types=doc_types,
-                postage=postage,
-                progress=lambda label, share: bar.progress(min(share, 1.0), text=label),
-            )
+            task_id = queue_print_package(session, user, ids, doc_types=doc_types, postage=postage)
     except CessioError as exc:
-        bar.empty()
         st.error(str(exc))
         return
-    st.session_state.pop(f"{KEY}.preselected", None)
-    st.session_state[f"{KEY}.package"] = report.package_id
-    st.success(f"Package № {report.package_id}: {report.case_count} envelopes, {report.page_count} pages.")
+    st.session_state[f"{KEY}.task"] = task_id
+    if which == "handed":
+        st.session_state[f"{KEY}.handed_task"] = task_id
+
+
+def _build_progress(user: SignedInUser) -> None:
+    """The package being built (or last built) for this user: live progress, then the result.
+
+    The task id lives in the session; after a browser refresh the session is new, so a package of
+    this user still queued or being built is found again and followed."""
+    task_id = st.session_state.get(f"{KEY}.task")
+    if task_id is None:
+        with db() as session:
+            unfinished = [v for v in my_tasks(session, user, (PRINT_PACKAGE,)) if not v.finished]
+        if not unfinished:
+            return
+        task_id = st.session_state[f"{KEY}.task"] = unfinished[0].id
+    task_panel(user, int(task_id), lambda view: _show_built(user, view), key=f"{KEY}.progress")
+
+
+def _settle_finished_build(user: SignedInUser) -> None:
+    """Once the followed package is built, before the form is drawn: the cases handed over for it
+    are used up, and the Packages tab opens on the new package. A failed build keeps the handed-over
+    cases, so the clerk can fix the selection and build again."""
+    task_id = st.session_state.get(f"{KEY}.task")
+    if task_id is None or st.session_state.get(f"{KEY}.settled") == task_id:
+        return
+    try:
+        with db() as session:
+            view = get_task(session, user, int(task_id))
+    except CessioError:
+        return  # the panel says what is wrong
+    if not view.finished:
+        return
+    st.session_state[f"{KEY}.settled"] = view.id
+    if view.status == DONE and st.session_state.get(f"{KEY}.handed_task") == view.id:
+        st.session_state.pop(f"{KEY}.handed_task")
+        st.session_state.pop(f"{KEY}.preselected", None)
+    if view.status == DONE and view.result:
+        st.session_state[f"{KEY}.package"] = int(view.result["package_id"])
+
+
+def _show_built(user: SignedInUser, view: TaskView) -> None:
+    result = view.result or {}
+    package_id = int(result["package_id"])
+    st.success(f"Package № {package_id}: {result['case_count']} envelopes, {result['page_count']} pages.")
     st.download_button(
         "Download the package (PDF)",
-        data=_downloader(user, report.file_id),
-        file_name=f"package_{report.package_id}.pdf",
+        data=_downloader(user, int(result["file_id"])),
+        file_name=f"package_{package_id}.pdf",
         mime="application/pdf",
         on_click="ignore",
         type="primary",
         key=f"{KEY}.dl_new",
     )
-    if report.failures:
-        st.warning(f"{len(report.failures)} cases were left out:")
-        st.dataframe(pd.DataFrame([{"Case id": k, "Reason": v} for k, v in report.failures.items()]), hide_index=True)
+    failures: dict[str, str] = result.get("failures") or {}
+    if failures:
+        st.warning(f"{len(failures)} cases were left out:")
+        st.dataframe(
+            pd.DataFrame([{"Case id": int(k), "Reason": v} for k, v in failures.items()]),
+            hide_index=True,
+            key=f"{KEY}.left_out",
+        )
 
 
 def _packages(user: SignedInUser) -> None:
+    st.subheader("Your packages in the queue")
+    recent_tasks_table(user, (PRINT_PACKAGE,), key=f"{KEY}.queued")
+    st.subheader("Built packages")
     with db() as session:
         packages = list_packages(session, user)
     if not packages:
@@ -286,10 +340,12 @@ def main() -> None:
     st.header("Print packages")
     new, existing = st.tabs(["New package", "Packages"])
     with new:
+        _settle_finished_build(user)
         try:
             _new_package(user)
         except CessioError as exc:
             st.error(str(exc))
+        _build_progress(user)
     with existing:
         try:
             _packages(user)

@@ -151,6 +151,28 @@ def _store_register(
     return doc.id
 
 
+def check_package_selection(session: Session, actor: Actor, case_ids: Sequence[int], postage: Decimal) -> str:
+    """The one stage of the selected cases, or the reason no package can be made of them.
+
+    Read-only, so a page can refuse a mixed selection at once instead of after the build was
+    queued; ``build_package`` checks again, since cases can move on in between."""
+    require(actor, Permission.DOCUMENT_GENERATE)
+    ids = list(dict.fromkeys(int(i) for i in case_ids))
+    if not ids:
+        raise ValidationFailed("Select the cases to print.")
+    if isinstance(postage, float) or postage < 0:
+        raise ValidationFailed("Postage must be a non-negative amount in rubles.")
+    stages = dict(session.execute(select(Case.id, Case.stage).where(Case.id.in_(ids))).all())
+    missing = [i for i in ids if i not in stages]
+    if missing:
+        raise NotFound(f"{len(missing)} of the selected cases do not exist (e.g. id {missing[0]}).")
+    distinct = sorted(set(stages.values()))
+    if len(distinct) > 1:
+        labels = ", ".join(STAGE_BY_CODE[s].label for s in distinct)
+        raise ValidationFailed(f"A package holds cases at one stage; the selection is at: {labels}. Narrow it down.")
+    return str(distinct[0])
+
+
 def build_package(
     session: Session,
     actor: Actor,
@@ -168,19 +190,7 @@ def build_package(
     from core.ledger.service import today
 
     ids = list(dict.fromkeys(int(i) for i in case_ids))
-    if not ids:
-        raise ValidationFailed("Select the cases to print.")
-    if isinstance(postage, float) or postage < 0:
-        raise ValidationFailed("Postage must be a non-negative amount in rubles.")
-    stages = dict(session.execute(select(Case.id, Case.stage).where(Case.id.in_(ids))).all())
-    missing = [i for i in ids if i not in stages]
-    if missing:
-        raise NotFound(f"{len(missing)} of the selected cases do not exist (e.g. id {missing[0]}).")
-    distinct = sorted(set(stages.values()))
-    if len(distinct) > 1:
-        labels = ", ".join(STAGE_BY_CODE[s].label for s in distinct)
-        raise ValidationFailed(f"A package holds cases at one stage; the selection is at: {labels}. Narrow it down.")
-    stage = distinct[0]
+    stage = check_package_selection(session, actor, ids, postage)
     on = as_of or today()
     signer = signer_name(actor)
     package = PrintPackage(

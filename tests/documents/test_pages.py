@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
 from core.documents.models import PrintPackage, TemplateVersion
+from core.documents.tasks import queue_print_package
+from core.tasks.models import QueuedTask
+from core.tasks.service import run_queued_tasks
 from tests.app.conftest import _navigation_only, app_db, open_as, signed_in  # noqa: F401 (fixtures)
 from tests.documents.builders import case_with_debt, tracking
 from tests.factories import make_user
@@ -29,6 +33,10 @@ def test_card_section_lists_generated_documents_and_generates_new(app_db: Sessio
     assert set(table.value["Document"]) == {"Заявление о вынесении судебного приказа", "Расчёт задолженности"}
 
 
+def _progress_texts(at: AppTest) -> list[str]:
+    return [str(p.proto.text) for p in at.get("progress")]
+
+
 def test_print_package_page_builds_and_records_mailing(app_db: Session, open_as) -> None:  # noqa: F811
     clerk = make_user(app_db, "clerk")
     lawyer = make_user(app_db, "lawyer")
@@ -39,9 +47,18 @@ def test_print_package_page_builds_and_records_mailing(app_db: Session, open_as)
     assert at.radio(key="documents.which").value == "all"
     at.button(key="documents.build").click().run()
     assert not at.exception, at.exception
-    assert any("2 envelopes" in s.value for s in at.success)
+    assert any("Print package: 2 cases at Claim prepared: queued" in t for t in _progress_texts(at))
+    assert app_db.scalars(select(PrintPackage)).all() == []  # the page only queued it
+    assert run_queued_tasks(app_db.get_bind(), "test-runner") == "1 done, 0 failed"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Package № " in s.value and "2 envelopes" in s.value for s in at.success)
     package = app_db.scalars(select(PrintPackage)).one()
     assert package.case_count == 2 and package.file_id is not None
+    assert at.get("download_button")[0].proto.label == "Download the package (PDF)"
+    queued = next(d.value for d in at.dataframe if "Work" in d.value.columns)  # the Packages tab's queue list
+    assert list(queued["Work"]) == ["Print package: 2 cases at Claim prepared"]
+    assert list(queued["Status"]) == ["✅ done"]
     # the second tab lists it; enter one tracking number and record it
     editor = at.data_editor[0]
     assert list(editor.value["Case"]) == [c.number for c in cases]
@@ -63,6 +80,58 @@ def test_print_package_page_builds_and_records_mailing(app_db: Session, open_as)
     app_db.expire_all()
     assert app_db.get(PrintPackage, package.id).status == "mailed"  # type: ignore[union-attr]
     assert app_db.get(type(cases[1]), cases[1].id).tracking_number == tracking(12)  # type: ignore[union-attr]
+
+
+def test_print_package_of_handed_over_cases_refuses_a_mixed_stage_at_once(app_db: Session, open_as) -> None:  # noqa: F811
+    clerk = make_user(app_db, "clerk")
+    lawyer = make_user(app_db, "lawyer")
+    prepared = [case_with_debt(app_db, lawyer, stage="claim_prepared") for _ in range(2)]
+    new = case_with_debt(app_db, lawyer, stage="new")
+    app_db.commit()
+    at = open_as(clerk, "pages/documents.py")
+    at.session_state["documents.preselected"] = [prepared[0].id, new.id]
+    at.run()
+    at.radio(key="documents.which").set_value("handed").run()
+    at.button(key="documents.build").click().run()
+    assert not at.exception, at.exception
+    assert any("the selection is at: Claim prepared, New. Narrow it down." in e.value for e in at.error)
+    assert app_db.scalar(select(func.count()).select_from(QueuedTask)) == 0
+    # handed over again, at one stage: queued, built, and the handed-over selection is used up
+    at.session_state["documents.preselected"] = [c.id for c in prepared]
+    at.run()
+    at.button(key="documents.build").click().run()
+    assert any("Print package: 2 cases at Claim prepared: queued" in t for t in _progress_texts(at))
+    assert any("2 cases were handed over" in i.value for i in at.info)
+    run_queued_tasks(app_db.get_bind(), "test-runner")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("2 envelopes" in s.value for s in at.success)
+    assert not any("handed over" in i.value for i in at.info)
+    assert at.radio(key="documents.which").options == ["All 2 matching cases", "Only the rows I select below"]
+
+
+def test_print_package_queued_before_a_browser_refresh_is_followed_and_its_failure_shown(
+    app_db: Session,  # noqa: F811
+    open_as,  # noqa: F811
+) -> None:
+    clerk = make_user(app_db, "clerk")
+    lawyer = make_user(app_db, "lawyer")
+    cases = [case_with_debt(app_db, lawyer, stage="claim_prepared") for _ in range(2)]
+    queue_print_package(app_db, clerk, [c.id for c in cases])
+    app_db.commit()
+    at = open_as(clerk, "pages/documents.py")  # a new browser session: nothing in session state
+    assert not at.exception, at.exception
+    assert any("Print package: 2 cases at Claim prepared: queued" in t for t in _progress_texts(at))
+    cases[1].stage = "new"  # moved on by someone else before the jobs process got to it
+    app_db.commit()
+    run_queued_tasks(app_db.get_bind(), "test-runner")
+    at.run()
+    assert not at.exception, at.exception
+    assert any(
+        e.value.startswith("Print package: 2 cases at Claim prepared: A package holds cases at one stage")
+        for e in at.error
+    )
+    assert not _progress_texts(at)
 
 
 def test_template_editor_previews_refuses_unknown_placeholders_and_saves(app_db: Session, open_as) -> None:  # noqa: F811

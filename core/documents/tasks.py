@@ -1,0 +1,99 @@
+"""Print packages as queued work: a package of up to a few thousand cases takes from ten seconds
+to minutes to build, longer than a Streamlit rerun lets a page live, so the page queues it and
+the jobs process builds it (``core.tasks``). The CLI and the benchmark call ``build_package``
+directly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.auth.permissions import Actor, Permission
+from core.cases.workflow import STAGE_BY_CODE
+from core.documents.packages import (
+    DEFAULT_PACKAGE_DOCS,
+    DEFAULT_POSTAGE,
+    build_package,
+    check_package_selection,
+)
+from core.errors import ValidationFailed
+from core.tasks.models import QUEUED, RUNNING, QueuedTask
+from core.tasks.registry import ProgressFn, TaskKind
+from core.tasks.service import enqueue_task
+
+PRINT_PACKAGE = "print_package"
+
+
+def queue_print_package(
+    session: Session,
+    actor: Actor,
+    case_ids: Sequence[int],
+    *,
+    doc_types: Sequence[str] = DEFAULT_PACKAGE_DOCS,
+    postage: Decimal = DEFAULT_POSTAGE,
+) -> int:
+    """Queue a package for the jobs process; returns the task id.
+
+    What can be known now is checked now (empty selection, bad postage, unknown cases, cases at
+    several stages), so the clerk reads the reason at once instead of in a failed task later. The
+    same cases queued twice by the same person while the first is not built yet (a second click)
+    are refused: they would make two identical packages."""
+    ids = list(dict.fromkeys(int(i) for i in case_ids))
+    stage = check_package_selection(session, actor, ids, postage)
+    wanted = sorted(ids)
+    pending = session.execute(
+        select(QueuedTask.id, QueuedTask.params).where(
+            QueuedTask.kind == PRINT_PACKAGE,
+            QueuedTask.created_by_id == actor.id,
+            QueuedTask.status.in_((QUEUED, RUNNING)),
+        )
+    ).all()
+    for task_id, params in pending:
+        if sorted(int(i) for i in (params or {}).get("case_ids", [])) == wanted:
+            raise ValidationFailed(
+                f"You have already queued a package of these {len(ids):,} cases (queued work № {task_id}); "
+                "it is not built yet. Wait for it to finish before building them again."
+            )
+    return enqueue_task(
+        session,
+        actor,
+        PRINT_PACKAGE,
+        f"Print package: {len(ids):,} cases at {STAGE_BY_CODE[stage].label}",
+        {"case_ids": ids, "doc_types": list(doc_types), "postage": str(postage)},
+    )
+
+
+def _postage(raw: Any) -> Decimal:
+    """Postage travels as exact text; a float here would be a rounding error on a ledger."""
+    if not isinstance(raw, str):
+        raise ValidationFailed(f"Postage must be queued as a decimal string, not {type(raw).__name__}.")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise ValidationFailed(f"Postage '{raw}' is not an amount in rubles.") from None
+
+
+def run(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
+    """Build the package as the clerk who queued it; the result is what the page shows of it."""
+    report = build_package(
+        session,
+        actor,
+        [int(i) for i in params["case_ids"]],
+        doc_types=list(params["doc_types"]),
+        postage=_postage(params["postage"]),
+        progress=lambda label, share: progress(share, label),
+    )
+    return {
+        "package_id": report.package_id,
+        "file_id": report.file_id,
+        "case_count": report.case_count,
+        "page_count": report.page_count,
+        "failures": {str(case_id): reason for case_id, reason in report.failures.items()},
+    }
+
+
+TASKS = [TaskKind(PRINT_PACKAGE, Permission.DOCUMENT_GENERATE, run)]
