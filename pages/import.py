@@ -1,13 +1,17 @@
 """Import of the legacy case spreadsheet: upload, column mapping, dry run, import, result.
 
-Everything is done by ``core.importer.service``; this page only collects the choices and shows
-the reports. The import runs in one transaction: if it is interrupted (page closed, another
-button pressed) nothing of it is kept, and it can simply be started again.
+Everything is done by ``core.importer``; this page only collects the choices and shows the
+reports. Reading the header and a few rows for the mapping is quick and happens here; the dry run
+and the import of a large workbook take a minute, so they are queued for the jobs process
+(``core.importer.tasks``) and the page follows their progress. The import is one transaction
+there: if it fails, nothing of it is kept, and it can simply be queued again.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -16,39 +20,37 @@ import streamlit as st
 from core.auth.permissions import Permission, has_permission
 from core.calendar import to_local
 from core.cases.workflow import STAGE_BY_CODE, STAGES
-from core.errors import CessioError
+from core.errors import CessioError, NotFound
+from core.files.service import download
 from core.importer.mapping import FIELD_BY_NAME, FIELDS, detect_mapping, mapping_problems
 from core.importer.service import (
-    ImportReport,
-    dry_run,
     inspect_file,
-    invalid_rows_file,
     mapping_names,
     recent_runs,
     remembered_mapping,
-    run_import,
     save_mapping,
     save_stage_words,
     stage_words,
 )
+from core.importer.tasks import (
+    IMPORT_DRY_RUN,
+    IMPORT_RUN,
+    KINDS,
+    queue_import_task,
+    report_rows,
+    store_workbook,
+)
+from core.tasks.models import DONE
+from core.tasks.service import TaskView, get_task
 from ui.context import SignedInUser, actor, db
+from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "import"
-SHOWN_ROWS = 2000
+TASK_KEY = f"{KEY}.task"  # the latest work queued here: {"id", "file_key", "mapping_key"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IGNORE_LABEL = "— ignore —"
 FIELD_LABELS = {f.label: f.name for f in FIELDS}
 STAGE_LABELS = {s.label: s.code for s in STAGES}
-
-
-def _progress_bar() -> Any:
-    bar = st.progress(0.0, text="Reading the file…")
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar.progress(
-            min(done / total, 1.0) if total else 1.0, text=f"{stage}: {done:,} of {total:,} rows".replace(",", " ")
-        )
-
-    return update
 
 
 def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, str]:
@@ -113,63 +115,113 @@ def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, s
     return mapping
 
 
-def _show_report(report: ImportReport, file_key: str) -> None:
-    c = report.counts()
+def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
+    """Bytes fetched (and the download audited) only when the button is clicked."""
+
+    def fetch() -> bytes:
+        with db() as session:
+            return download(session, user, file_id)[2]
+
+    return fetch
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _show_report(user: SignedInUser, result: dict[str, Any], task_id: int, where: str) -> None:
+    """The report of a finished dry run or import, from the task's result (``where`` keeps the
+    widget keys apart when the same report is shown twice)."""
+    c = result["counts"]
+    stem = PurePath(result["file"]).stem
     cols = st.columns(5)
-    cols[0].metric("Rows", f"{c['rows']:,}".replace(",", " "))
-    cols[1].metric("Good", f"{c['good']:,}".replace(",", " "), help="new, changed and unchanged rows")
-    cols[2].metric("Invalid", f"{c['bad']:,}".replace(",", " "))
-    cols[3].metric("Duplicates", f"{c['duplicate']:,}".replace(",", " "))
+    cols[0].metric("Rows", _number(c["rows"]))
+    cols[1].metric("Good", _number(c["good"]), help="new, changed and unchanged rows")
+    cols[2].metric("Invalid", _number(c["bad"]))
+    cols[3].metric("Duplicates", _number(c["duplicate"]))
     cols[4].metric("New / changed", f"{c['new']} / {c['update']}")
-    if report.written:
-        w = report.written
+    if not result["dry_run"]:
+        w = result["written"]
         st.success(
             f"Imported: {w.get('cases_created', 0)} new cases, {w.get('cases_updated', 0)} updated cases, "
             f"{w.get('ledger_entries', 0)} ledger entries, {w.get('shipments', 0)} tracking numbers. "
             f"Unchanged rows were left alone."
         )
-    if report.invalid:
+    if result.get("invalid_file_id"):
         st.download_button(
-            f"Download the {len(report.invalid)} invalid rows (.xlsx, with an error column)",
-            data=invalid_rows_file(report),
-            file_name=f"invalid_rows_{report.filename.rsplit('.', 1)[0]}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{KEY}.invalid.{file_key}.{report.dry_run}",
+            f"Download the {_number(result['invalid_rows'])} invalid rows (.xlsx, with an error column)",
+            data=_downloader(user, result["invalid_file_id"]),
+            file_name=f"invalid_rows_{stem}.xlsx",
+            mime=XLSX_MIME,
+            key=f"{KEY}.{where}.invalid.{task_id}",
             on_click="ignore",
         )
     show = st.segmented_control(
         "Show",
         ["Problems and changes", "All rows"],
         default="Problems and changes",
-        key=f"{KEY}.show.{file_key}.{report.dry_run}",
+        key=f"{KEY}.{where}.show.{task_id}",
     )
-    statuses = None if show == "All rows" else ["invalid", "duplicate", "update"]
-    rows = report.as_rows(statuses)
-    if show != "All rows":
-        rows += [r for r in report.as_rows(["new", "unchanged"]) if r["warnings"]]
-        rows.sort(key=lambda r: r["line"])
-    if len(rows) > SHOWN_ROWS:
-        st.caption(f"The first {SHOWN_ROWS} of {len(rows)} rows; download the full report below.")
-    st.dataframe(pd.DataFrame(rows[:SHOWN_ROWS]), hide_index=True, width="stretch")
+    rows, total = report_rows(result, problems_only=show != "All rows")
+    if total > len(rows):
+        st.caption(f"The first {_number(len(rows))} of {_number(total)} rows; download the full report below.")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.download_button(
         "Download the full row-by-row report (.csv)",
-        data=pd.DataFrame(report.as_rows()).to_csv(index=False, sep=";").encode("utf-8-sig"),
-        file_name=f"import_report_{report.filename.rsplit('.', 1)[0]}.csv",
+        data=_downloader(user, result["report_file_id"]),
+        file_name=f"import_report_{stem}.csv",
         mime="text/csv",
-        key=f"{KEY}.full.{file_key}.{report.dry_run}",
+        key=f"{KEY}.{where}.full.{task_id}",
         on_click="ignore",
     )
 
 
-def _import_tab(user: SignedInUser) -> None:
+def _result_renderer(user: SignedInUser, where: str = "panel") -> Callable[[TaskView], None]:
+    def render(view: TaskView) -> None:
+        result = view.result or {}
+        if result.get("dry_run"):
+            st.markdown(f"**Dry run of {result['file']}: nothing was written**")
+        else:
+            st.markdown(f"**Result of the import of {result['file']}**")
+        _show_report(user, result, view.id, where)
+
+    return render
+
+
+def _task_view(user: SignedInUser, task_id: int | None) -> TaskView | None:
+    if task_id is None:
+        return None
+    try:
+        with db() as session:
+            return get_task(session, user, task_id)
+    except NotFound:
+        return None
+
+
+def _queue(user: SignedInUser, kind: str, data: bytes, filename: str, mapping: dict[str, str]) -> int | None:
+    """Store the workbook (once; the import reuses the dry run's copy) and queue the work."""
+    try:
+        with db() as session:
+            file_id = store_workbook(session, user, data, filename)
+            return queue_import_task(session, user, kind, file_id, filename, mapping)
+    except CessioError as exc:
+        st.error(str(exc))
+        return None
+
+
+def _import_steps(user: SignedInUser) -> None:
     st.subheader("1. File")
     upload = st.file_uploader(
         "The legacy spreadsheet (.xlsx, or .csv in UTF-8 or Windows-1251, separated by ; or ,)",
         type=["xlsx", "csv"],
         key=f"{KEY}.file",
     )
+    latest: dict[str, Any] | None = st.session_state.get(TASK_KEY)
     if upload is None:
         st.info("Upload the file to see how its columns are recognised. Nothing is written before you press Import.")
+        if latest is not None:
+            st.subheader("Your last dry run or import")
+            task_panel(user, latest["id"], _result_renderer(user), key=f"{KEY}.panel")
         return
     data = upload.getvalue()
     file_key = hashlib.sha256(data).hexdigest()[:16]
@@ -187,38 +239,59 @@ def _import_tab(user: SignedInUser) -> None:
     if mapping_problems(mapping):
         return
     st.subheader("3. Dry run, then import")
-    state_key = f"{KEY}.report.{file_key}"
+    st.caption(
+        "Both run in the background: you can leave this page meanwhile, and the result waits below and in "
+        "“Your queued work”."
+    )
     mapping_key = hashlib.sha256(repr(sorted(mapping.items())).encode()).hexdigest()
+    checked_key = f"{KEY}.checked.{file_key}.{mapping_key}"
+    latest_view = _task_view(user, latest["id"] if latest else None)
+    busy = latest_view is not None and not latest_view.finished
+    checked_id = st.session_state.get(checked_key)
+    dry_view = latest_view if latest and latest["id"] == checked_id else _task_view(user, checked_id)
+    checked = dry_view is not None and dry_view.status == DONE
+    wait = f"Wait until “{latest_view.title}” has finished." if busy and latest_view is not None else None
     c1, c2 = st.columns(2)
-    if c1.button("Dry run", type="secondary", key=f"{KEY}.dry"):
-        update = _progress_bar()
-        try:
-            with db() as session:
-                report = dry_run(session, user, data, upload.name, mapping, update)
-            st.session_state[state_key] = (mapping_key, report)
-        except CessioError as exc:
-            st.error(str(exc))
-    previous = st.session_state.get(state_key)
-    checked = previous is not None and previous[0] == mapping_key
+    if c1.button("Dry run", type="secondary", disabled=busy, help=wait, key=f"{KEY}.dry"):
+        task_id = _queue(user, IMPORT_DRY_RUN, data, upload.name, mapping)
+        if task_id is not None:
+            st.session_state[checked_key] = task_id
+            st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
+            st.rerun()
     if c2.button(
         "Import the good rows",
         type="primary",
-        disabled=not checked,
-        help=None if checked else "Make a dry run of this file with this mapping first.",
+        disabled=busy or not checked,
+        help=wait or (None if checked else "Make a dry run of this file with this mapping first."),
         key=f"{KEY}.run",
     ):
-        update = _progress_bar()
-        try:
-            with db() as session:
-                report = run_import(session, user, data, upload.name, mapping, update)
-            st.session_state[state_key] = (mapping_key, report)
-        except CessioError as exc:
-            st.error(str(exc))
-    current = st.session_state.get(state_key)
-    if current is not None and current[0] == mapping_key:
-        report = current[1]
-        st.markdown("**Result of the import**" if not report.dry_run else "**Dry run: nothing was written**")
-        _show_report(report, file_key)
+        task_id = _queue(user, IMPORT_RUN, data, upload.name, mapping)
+        if task_id is not None:
+            st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
+            st.rerun()
+    if latest is None or latest_view is None:
+        return
+    same = latest["file_key"] == file_key and latest["mapping_key"] == mapping_key
+    if same or busy:
+        task_panel(user, latest["id"], _result_renderer(user), key=f"{KEY}.panel")
+
+
+def _import_tab(user: SignedInUser) -> None:
+    _import_steps(user)
+    st.subheader("Your queued work")
+    views = recent_tasks_table(user, KINDS, key=f"{KEY}.recent")
+    done = {v.id: v for v in views if v.status == DONE}
+    if done:
+        chosen = st.selectbox(
+            "Open the report of",
+            list(done),
+            index=None,
+            placeholder="a finished dry run or import…",
+            format_func=lambda i: f"№ {i} · {done[i].title}",
+            key=f"{KEY}.open",
+        )
+        if chosen is not None:
+            _result_renderer(user, "recent")(done[chosen])
 
 
 def _stage_words_tab(user: SignedInUser) -> None:

@@ -1,13 +1,22 @@
-"""The import page in the running app (AppTest): who sees it, the stage words, the history."""
+"""The import page in the running app (AppTest): who sees it, the queued dry run and import, the history."""
 
 from __future__ import annotations
 
+import streamlit as st
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
 
+from core.auth.models import User
+from core.cases.models import Case
+from core.files.models import StoredFile
 from core.importer.service import run_import
+from core.importer.tasks import WORKBOOK_KIND
+from core.tasks.models import QueuedTask
+from core.tasks.service import run_queued_tasks
 from tests.app.conftest import app_db, open_as  # noqa: F401 - fixtures shared with the app tests
 from tests.factories import make_user
-from tests.importer.builders import csv_bytes, good_row
+from tests.importer.builders import csv_bytes, good_row, messy_rows
 
 
 def test_head_sees_upload_stage_words_and_history(app_db: Session, open_as) -> None:  # noqa: F811
@@ -49,13 +58,16 @@ class _Upload:
         return self._data
 
 
+def _progress_texts(at: AppTest) -> list[str]:
+    return [str(p.proto.text) for p in at.get("progress")]
+
+
+def _download_labels(at: AppTest) -> list[str]:
+    return [str(b.proto.label) for b in at.get("download_button")]
+
+
 def test_upload_dry_run_then_import_on_the_page(app_db: Session, open_as, monkeypatch) -> None:  # noqa: F811
-    import streamlit as st
-    from sqlalchemy import func, select
-
-    from core.cases.models import Case
-    from tests.importer.builders import messy_rows
-
+    """Both long steps are queued for the jobs process; the page shows them queued, then their report."""
     head = make_user(app_db, "head", full_name="Петрова Анна Сергеевна")
     app_db.commit()
     upload = _Upload("реестр.csv", csv_bytes(messy_rows(), encoding="cp1251"))
@@ -64,14 +76,114 @@ def test_upload_dry_run_then_import_on_the_page(app_db: Session, open_as, monkey
     assert not at.exception, at.exception
     assert "cp1251" in " ".join(c.value for c in at.caption)
     assert at.button(key="import.run").disabled
+
     at.button(key="import.dry").click().run()
     assert not at.exception, at.exception
-    assert any("nothing was written" in m.value for m in at.markdown)
+    assert any("Dry run of реестр.csv: queued" in t for t in _progress_texts(at))
+    assert at.button(key="import.run").disabled  # not before the dry run has finished
+    assert at.button(key="import.dry").disabled  # and not twice at once
+    assert run_queued_tasks(app_db.get_bind(), "test-runner") == "1 done, 0 failed"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Dry run of реестр.csv: nothing was written" in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Good"] == "4" and metrics["Invalid"] == "7" and metrics["Duplicates"] == "1"
+    problems = next(d.value for d in at.dataframe if "problems" in d.value.columns)
+    assert 5 in set(problems["line"]) and 2 not in set(problems["line"])  # a bad date; a good row is not a problem
+    assert _download_labels(at) == [
+        "Download the 7 invalid rows (.xlsx, with an error column)",
+        "Download the full row-by-row report (.csv)",
+    ]
     assert app_db.scalar(select(func.count()).select_from(Case)) == 0
+
+    assert not at.button(key="import.run").disabled
     at.button(key="import.run").click().run()
+    assert not at.exception, at.exception
+    assert any("Import of реестр.csv: queued" in t for t in _progress_texts(at))
+    assert app_db.scalar(select(func.count()).select_from(Case)) == 0
+    assert run_queued_tasks(app_db.get_bind(), "test-runner") == "1 done, 0 failed"
+    at.run()
     assert not at.exception, at.exception
     assert any("Imported: 4 new cases" in s.value for s in at.success)
     app_db.expire_all()
     assert app_db.scalar(select(func.count()).select_from(Case)) == 4
+    workbooks = app_db.scalars(select(StoredFile).where(StoredFile.kind == WORKBOOK_KIND)).all()
+    assert len(workbooks) == 1  # the import used the dry run's stored copy
+    queued = next(d.value for d in at.dataframe if "Work" in d.value.columns)
+    assert list(queued["Work"]) == ["Import of реестр.csv", "Dry run of реестр.csv"]
+    assert list(queued["Status"]) == ["✅ done", "✅ done"]
+
+
+def test_a_changed_mapping_needs_a_new_dry_run(app_db: Session, open_as, monkeypatch) -> None:  # noqa: F811
+    """The report of a dry run made with another mapping is not shown, and Import waits for a new dry run."""
+    head = make_user(app_db, "head", full_name="Петрова Анна Сергеевна")
+    app_db.commit()
+    monkeypatch.setattr(st, "file_uploader", lambda *a, **k: _Upload("реестр.csv", csv_bytes([good_row(1)])))
+    at = open_as(head, "pages/import.py")
+    at.button(key="import.dry").click().run()
+    run_queued_tasks(app_db.get_bind(), "test-runner")
+    at.run()
+    assert not at.button(key="import.run").disabled
+    editor = at.data_editor[0]
+    court = list(editor.value["Column in the file"]).index("Суд")
+    at.session_state[editor.key] = {"edited_rows": {court: {"Cessio field": "— ignore —"}}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.button(key="import.run").disabled
+    assert not any("nothing was written" in m.value for m in at.markdown)
+
+
+def test_a_failed_import_says_why_on_the_page(app_db: Session, open_as, monkeypatch) -> None:  # noqa: F811
+    """Work that fails in the jobs process shows its reason where the report would be."""
+    head = make_user(app_db, "head", full_name="Петрова Анна Сергеевна")
+    app_db.commit()
+    monkeypatch.setattr(st, "file_uploader", lambda *a, **k: _Upload("реестр.csv", csv_bytes([good_row(1)])))
+    at = open_as(head, "pages/import.py")
+    at.button(key="import.dry").click().run()
+    app_db.execute(update(User).where(User.id == head.id).values(role="clerk"))  # demoted meanwhile
+    app_db.commit()
+    assert run_queued_tasks(app_db.get_bind(), "test-runner") == "0 done, 1 failed"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Dry run of реестр.csv" in e.value and "import.run" in e.value for e in at.error)
+
+
+def test_the_last_report_waits_when_the_upload_is_gone(app_db: Session, open_as, monkeypatch) -> None:  # noqa: F811
+    """Back on the page after leaving it the uploader is empty; the last dry run's report is still shown."""
+    head = make_user(app_db, "head", full_name="Петрова Анна Сергеевна")
+    app_db.commit()
+    uploads: list[_Upload | None] = [_Upload("реестр.csv", csv_bytes(messy_rows()))]
+    monkeypatch.setattr(st, "file_uploader", lambda *a, **k: uploads[-1])
+    at = open_as(head, "pages/import.py")
+    at.button(key="import.dry").click().run()
+    uploads.append(None)
+    at.run()
+    assert any("Dry run of реестр.csv: queued" in t for t in _progress_texts(at))
+    run_queued_tasks(app_db.get_bind(), "test-runner")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Upload the file" in i.value for i in at.info)
+    assert any("Dry run of реестр.csv: nothing was written" in m.value for m in at.markdown)
+    assert {m.label: m.value for m in at.metric}["Invalid"] == "7"
+
+
+def test_after_a_refresh_the_report_opens_from_the_list(app_db: Session, open_as, monkeypatch) -> None:  # noqa: F811
+    """A browser refresh loses the session, not the work: the finished import's report opens from the list."""
+    head = make_user(app_db, "head", full_name="Петрова Анна Сергеевна")
+    app_db.commit()
+    monkeypatch.setattr(st, "file_uploader", lambda *a, **k: _Upload("реестр.csv", csv_bytes(messy_rows())))
+    at = open_as(head, "pages/import.py")
+    at.button(key="import.dry").click().run()
+    run_queued_tasks(app_db.get_bind(), "test-runner")
+    [task_id] = app_db.scalars(select(QueuedTask.id)).all()
+
+    monkeypatch.setattr(st, "file_uploader", lambda *a, **k: None)
+    fresh = open_as(head, "pages/import.py")
+    assert not fresh.exception, fresh.exception
+    assert not fresh.metric  # no report without asking for one
+    opener = fresh.selectbox(key="import.open")
+    assert opener.options == [f"№ {task_id} · Dry run of реестр.csv"]
+    opener.select(task_id).run()
+    assert not fresh.exception, fresh.exception
+    assert any("Dry run of реестр.csv: nothing was written" in m.value for m in fresh.markdown)
+    assert {m.label: m.value for m in fresh.metric}["Invalid"] == "7"
