@@ -61,7 +61,9 @@ def _live_progress(user: SignedInUser, task_id: int, key: str) -> None:
             )
     else:
         st.progress(view.progress_share, text=f"{view.title}: {view.progress_label or 'working…'}")
-    st.caption("You can leave this page: the work goes on, and its result waits in “Your queued work”.")
+    st.caption(
+        "You can leave this page: the work goes on, and its result waits here and in the list of your queued work."
+    )
 
 
 def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> list[TaskView]:
