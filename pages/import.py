@@ -291,7 +291,9 @@ def _import_tab(user: SignedInUser) -> None:
             key=f"{KEY}.open",
         )
         if chosen is not None:
-            _result_renderer(user, "recent")(done[chosen])
+            with db() as session:
+                report = get_task(session, user, chosen)
+            _result_renderer(user, "recent")(report)
 
 
 def _stage_words_tab(user: SignedInUser) -> None:

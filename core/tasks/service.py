@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from core.audit.service import record_audit
 from core.auth.models import User
@@ -85,7 +85,7 @@ def enqueue_task(session: Session, actor: Actor, kind: str, title: str, params: 
     return row.id
 
 
-def _view(session: Session, row: QueuedTask) -> TaskView:
+def _view(session: Session, row: QueuedTask, with_result: bool = True) -> TaskView:
     share, label = row.progress_share or 0.0, row.progress_label
     if row.status == RUNNING and not is_postgres(session):
         from_file = read_progress_file(row.id)
@@ -109,7 +109,7 @@ def _view(session: Session, row: QueuedTask) -> TaskView:
         row.finished_at,
         share,
         label,
-        row.result,
+        row.result if with_result else None,
         row.error,
         ahead,
     )
@@ -129,14 +129,17 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskView:
 
 
 def my_tasks(session: Session, actor: Actor, kinds: tuple[str, ...], limit: int = 10) -> list[TaskView]:
-    """The actor's latest tasks of these kinds, newest first (the page's "your queued work")."""
+    """The actor's latest tasks of these kinds, newest first (the page's "your queued work").
+
+    Without their results (an import's report can be hundreds of kilobytes): ``get_task`` one."""
     rows = session.scalars(
         select(QueuedTask)
+        .options(defer(QueuedTask.result))
         .where(QueuedTask.created_by_id == actor.id, QueuedTask.kind.in_(kinds))
         .order_by(QueuedTask.id.desc())
         .limit(limit)
     )
-    return [_view(session, r) for r in rows]
+    return [_view(session, r, with_result=False) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -150,11 +153,12 @@ def queue_overview(session: Session, actor: Actor, limit: int = 20) -> list[Queu
     require(actor, Permission.JOBS_VIEW)
     rows = session.execute(
         select(QueuedTask, User.full_name)
+        .options(defer(QueuedTask.result))
         .join(User, User.id == QueuedTask.created_by_id)
         .order_by(QueuedTask.id.desc())
         .limit(limit)
     ).all()
-    return [QueueRow(_view(session, task), name) for task, name in rows]
+    return [QueueRow(_view(session, task, with_result=False), name) for task, name in rows]
 
 
 # ---------------------------------------------------------------- the jobs process side

@@ -83,6 +83,8 @@ def test_the_jobs_process_does_the_work_as_the_user_who_queued_it(session: Sessi
     assert view.result == {"creditor_id": creditor.id}
     assert seen["actor"] == head.username
     assert run_queued_tasks(engine, "runner-a") == "nothing queued"
+    [listed] = my_tasks(session, head, ("creditor",))
+    assert listed.status == DONE and listed.result is None  # lists leave the (large) results out
 
 
 def test_progress_is_visible_while_the_work_is_still_one_open_transaction(session: Session, engine: Engine) -> None:
