@@ -20,7 +20,7 @@ class StoredFile(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    mime_type: Mapped[str] = mapped_column(String(60))
+    mime_type: Mapped[str] = mapped_column(String(255))
     pages: Mapped[int] = mapped_column(Integer, default=1)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)

@@ -40,8 +40,8 @@ KINDS = (IMPORT_DRY_RUN, IMPORT_RUN)
 WORKBOOK_KIND = "import_workbook"
 INVALID_ROWS_KIND = "import_invalid_rows"
 REPORT_KIND = "import_report"
-# stored_files.mime_type holds 60 characters; the xlsx type has 65, so workbooks are stored as
-# plain bytes (the page names the type when it offers a download).
+# An upload may be a workbook or a CSV file, so it is kept as plain bytes (the page names the
+# type when it offers a download).
 WORKBOOK_MIME = "application/octet-stream"
 CSV_MIME = "text/csv"
 

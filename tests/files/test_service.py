@@ -94,3 +94,15 @@ def test_download_is_audited(session: Session) -> None:
     name, mime, data = download(session, clerk, row.id)
     assert (name, mime) == ("photo.jpg", "image/jpeg") and data == read_file(row.id, session)
     assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "file.download")) == 1
+
+
+def test_a_generated_workbook_keeps_its_long_media_type(session: Session) -> None:
+    from core.files.service import GeneratedBlob, store_generated_many
+
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # 65 characters
+    (file_id,) = store_generated_many(
+        session, None, [GeneratedBlob(b"PK\x03\x04 report", "r.xlsx", None, "report", 0, xlsx)]
+    )
+    session.commit()
+    assert session.get(StoredFile, file_id).mime_type == xlsx  # type: ignore[union-attr]
+    assert read_file(file_id, session) == b"PK\x03\x04 report"
