@@ -14,7 +14,7 @@ from core.auth.permissions import has_permission
 from core.db import utcnow
 from ui import login
 from ui import session as ui_session
-from ui.context import SignedInUser
+from ui.context import OPEN_PAGE_PARAM, SignedInUser
 from ui.nav import SECTIONS, all_pages
 from ui.nav.core_pages import CASE
 
@@ -73,6 +73,13 @@ def _signed_in(user: SignedInUser) -> None:
         ui_session.write_cookie()
     _idle_watch()
 
+    wanted = st.query_params.get(OPEN_PAGE_PARAM)
+    if wanted is not None:
+        rest = {k: v for k, v in st.query_params.to_dict().items() if k != OPEN_PAGE_PARAM}
+        target = pages_by_url.get(wanted)
+        if target is not None and current.url_path != wanted:
+            st.switch_page(target, query_params=rest)
+        st.query_params.pop(OPEN_PAGE_PARAM, None)
     case_page = pages_by_url.get(CASE.url_path)
     if "case" in st.query_params and case_page is not None and current.url_path != CASE.url_path:
         st.switch_page(case_page, query_params={"case": st.query_params["case"]})

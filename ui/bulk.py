@@ -255,7 +255,7 @@ def _print_controls(target: BulkTarget, key: str) -> None:
         st.session_state["documents.preselected"] = ids
         st.session_state["documents.stage"] = stage_code
         st.session_state["documents.which"] = "handed"
-        st.switch_page("pages/documents.py")
+        st.switch_page("pages/packages.py")
 
 
 def _move_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: list[int] | None) -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core import db as core_db
+
+# The query parameter that carries a deep link's page through the sign-in to ``app.py``.
+OPEN_PAGE_PARAM = "open"
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,33 @@ def actor() -> SignedInUser:
     return user
 
 
+def _running_page_file() -> Path:
+    """The page file Streamlit is running now (in the old ``pages/`` way)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return Path()
+    manager = ctx.pages_manager
+    page = manager.get_pages().get(manager.current_page_script_hash) or {}
+    return Path(str(page.get("script_path") or ""))
+
+
 def _run_entry_script_instead() -> None:
     """Hand a page that ran without ``app.py`` over to ``app.py`` (sign-in and navigation).
 
     Until the first run of ``app.py`` after a server start has called ``st.navigation``,
     Streamlit treats the ``pages/`` folder the old way and runs a page file directly when that
-    first request is a deep link (e.g. ``/case?case=C-000123``). Switch to the entry script,
-    keeping the query, so the visitor gets the sign-in screen and then the page they asked for.
+    first request is a deep link (e.g. ``/case?case=C-000123`` or a bookmarked ``/kpi``). Switch
+    to the entry script, keeping the query and naming the page in ``open``, so the visitor gets
+    the sign-in screen and then the page they asked for. (Each page's address is its file name,
+    which is how the old way finds the file at all; a test keeps them equal.)
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
-        st.switch_page("app.py", query_params=st.query_params.to_dict())
+        params = st.query_params.to_dict()
+        running = _running_page_file()
+        if running.parent.name == "pages":
+            params.setdefault(OPEN_PAGE_PARAM, running.stem)
+        st.switch_page("app.py", query_params=params)

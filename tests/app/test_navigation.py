@@ -76,3 +76,34 @@ def test_unknown_case_number_says_so(app_db: Session) -> None:
     at.query_params["case"] = "C-999999"
     at.run()
     assert [e.value for e in at.error] == ["There is no case “C-999999”. Check the number."]
+
+
+def test_every_page_is_addressed_by_its_file_name() -> None:
+    """Right after a server start Streamlit finds a deep link's page by file name (the old
+    ``pages/`` way) until ``app.py`` has run once; an address that differs from the file name
+    would meet "Page not found" there, e.g. a bookmarked page after a restart."""
+    from pathlib import Path
+
+    from ui.nav import all_pages
+
+    assert {spec.url_path: Path(spec.path).stem for spec in all_pages()} == {
+        spec.url_path: spec.url_path for spec in all_pages()
+    }
+
+
+def test_a_deep_link_handed_over_by_its_page_opens_that_page(app_db: Session) -> None:
+    head = make_user(app_db, "head")
+    clerk = make_user(app_db, "clerk")
+    app_db.commit()
+    at = signed_in(head)
+    at.query_params["open"] = "kpi"
+    at.run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["KPIs"]
+    assert "open" not in at.query_params
+
+    at = signed_in(clerk)
+    at.query_params["open"] = "admin"  # not a page of the clerk's: the start page instead
+    at.run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Case search"]

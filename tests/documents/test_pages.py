@@ -42,7 +42,7 @@ def test_print_package_page_builds_and_records_mailing(app_db: Session, open_as)
     lawyer = make_user(app_db, "lawyer")
     cases = [case_with_debt(app_db, lawyer, stage="claim_prepared") for _ in range(2)]
     app_db.commit()
-    at = open_as(clerk, "pages/documents.py")
+    at = open_as(clerk, "pages/packages.py")
     assert not at.exception
     assert at.radio(key="documents.which").value == "all"
     at.button(key="documents.build").click().run()
@@ -88,7 +88,7 @@ def test_print_package_of_handed_over_cases_refuses_a_mixed_stage_at_once(app_db
     prepared = [case_with_debt(app_db, lawyer, stage="claim_prepared") for _ in range(2)]
     new = case_with_debt(app_db, lawyer, stage="new")
     app_db.commit()
-    at = open_as(clerk, "pages/documents.py")
+    at = open_as(clerk, "pages/packages.py")
     at.session_state["documents.preselected"] = [prepared[0].id, new.id]
     at.run()
     at.radio(key="documents.which").set_value("handed").run()
@@ -119,7 +119,7 @@ def test_print_package_queued_before_a_browser_refresh_is_followed_and_its_failu
     cases = [case_with_debt(app_db, lawyer, stage="claim_prepared") for _ in range(2)]
     queue_print_package(app_db, clerk, [c.id for c in cases])
     app_db.commit()
-    at = open_as(clerk, "pages/documents.py")  # a new browser session: nothing in session state
+    at = open_as(clerk, "pages/packages.py")  # a new browser session: nothing in session state
     assert not at.exception, at.exception
     assert any("Print package: 2 cases at Claim prepared: queued" in t for t in _progress_texts(at))
     cases[1].stage = "new"  # moved on by someone else before the jobs process got to it

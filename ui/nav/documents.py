@@ -7,7 +7,7 @@ from ui.nav import PageSpec
 
 PAGES = [
     PageSpec(
-        path="pages/documents.py",
+        path="pages/packages.py",
         title="Print packages",
         section="Mail & bureau",
         permission=Permission.DOCUMENT_GENERATE,
