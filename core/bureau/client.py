@@ -29,6 +29,7 @@ import httpx
 
 from core.config import Settings, get_settings
 from core.errors import CessioError
+from core.gateway_retry import TransientFailure, call_with_backoff
 
 log = logging.getLogger(__name__)
 
@@ -108,29 +109,36 @@ class BureauClient:
 
     def _request(self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
         url = f"{self.base_url}{path}"
-        last = ""
-        for attempt in range(1, self.attempts + 1):
+
+        def once() -> httpx.Response:
             try:
                 with httpx.Client(timeout=self.timeout, auth=self._auth) as http:
                     response = http.request(method, url, **kwargs)
             except httpx.TransportError as exc:
-                last = f"{type(exc).__name__} talking to {url}"
-            else:
-                if response.status_code in ok:
-                    return response
-                if response.status_code < 500:
-                    text = f"The bureau gateway refused {method} {path} with HTTP {response.status_code}: "
-                    text += response.text[:300]
-                    if response.status_code in (401, 403):
-                        text += ". Check the bureau login and password in the settings."
-                    raise BureauRefused(text, response.status_code)
-                last = f"HTTP {response.status_code} from {url}"
-            log.warning("bureau gateway attempt %d/%d failed: %s", attempt, self.attempts, last)
-            if attempt < self.attempts:
-                self._sleep(self.backoff * 2 ** (attempt - 1))
-        raise BureauUnavailable(
-            f"The bureau gateway is unavailable ({last}) after {self.attempts} attempts; "
-            "the submission is kept and will be retried on the next run."
+                raise TransientFailure(f"{type(exc).__name__} talking to {url}") from None
+            if response.status_code in ok:
+                return response
+            if response.status_code < 500:
+                text = f"The bureau gateway refused {method} {path} with HTTP {response.status_code}: "
+                text += response.text[:300]
+                if response.status_code in (401, 403):
+                    text += ". Check the bureau login and password in the settings."
+                raise BureauRefused(text, response.status_code)
+            raise TransientFailure(f"HTTP {response.status_code} from {url}")
+
+        def failed(attempt: int, problem: str, last: bool) -> None:
+            log.warning("bureau gateway attempt %d/%d failed: %s", attempt, self.attempts, problem)
+
+        return call_with_backoff(
+            once,
+            attempts=self.attempts,
+            backoff=self.backoff,
+            on_failure=failed,
+            unavailable=lambda problem: BureauUnavailable(
+                f"The bureau gateway is unavailable ({problem}) after {self.attempts} attempts; "
+                "the submission is kept and will be retried on the next run."
+            ),
+            sleep=self._sleep,
         )
 
     def upload(self, content: bytes, idempotency_key: str, file_name: str) -> Receipt:

@@ -147,7 +147,13 @@ def over_sla_condition(now: dt.datetime) -> ColumnElement[bool]:
     return or_(*parts) if parts else false()
 
 
-def _conditions(f: CaseFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+def filter_conditions(f: CaseFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+    """WHERE conditions of a case filter (``now`` dates the days-in-stage and SLA ones).
+
+    The KPI dashboard reuses them so a KPI counts the cases its search link shows. The contract
+    number, debtor name, birth date and region conditions name ``contracts`` and ``debtors``: a
+    statement using them joins those tables (see ``_base`` and ``_narrow``).
+    """
     c: list[ColumnElement[bool]] = []
     if f.number:
         text = f.number.strip().upper()
@@ -206,7 +212,7 @@ def _base(f: CaseFilter, now: dt.datetime, columns: Sequence[Any]) -> Any:
         .outerjoin(Responsible, Responsible.id == Case.responsible_id)
         .outerjoin(AssignmentAgreement, AssignmentAgreement.id == Case.agreement_id)
     )
-    for cond in _conditions(f, now):
+    for cond in filter_conditions(f, now):
         stmt = stmt.where(cond)
     return stmt
 
@@ -223,7 +229,7 @@ def _narrow(f: CaseFilter, now: dt.datetime, sort: str | None, columns: Sequence
         stmt = stmt.join(Creditor, Creditor.id == Case.creditor_id)
     if sort == "responsible":
         stmt = stmt.outerjoin(Responsible, Responsible.id == Case.responsible_id)
-    for cond in _conditions(f, now):
+    for cond in filter_conditions(f, now):
         stmt = stmt.where(cond)
     return stmt
 

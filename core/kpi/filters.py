@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.calendar import local_date, local_tz
 from core.cases.models import Case, Debtor
-from core.cases.search import CaseFilter
+from core.cases.search import CaseFilter, filter_conditions
 from core.cases.workflow import STAGE_BY_CODE
 from core.db import utcnow
 from core.errors import ValidationFailed
@@ -107,19 +107,16 @@ class KpiFilters:
         return bool(self.creditor_ids or self.agreement_ids or self.regions or self.responsible_ids or self.stages)
 
     def case_conditions(self) -> list[ColumnElement[bool]]:
-        """WHERE conditions on ``cases`` for the case filters (not the period)."""
-        c: list[ColumnElement[bool]] = []
-        if self.creditor_ids:
-            c.append(Case.creditor_id.in_(self.creditor_ids))
-        if self.agreement_ids:
-            c.append(Case.agreement_id.in_(self.agreement_ids))
-        if self.responsible_ids:
-            c.append(Case.responsible_id.in_(self.responsible_ids))
-        if self.stages:
-            c.append(Case.stage.in_(self.stages))
+        """WHERE conditions on ``cases`` for the case filters (not the period).
+
+        The search's own conditions for ``case_filter()``, so a KPI counts the cases its search link
+        shows; only the region is asked through a subquery, as the KPI queries do not join the debtor.
+        The filter sets no time-dependent condition, so the ``now`` passed is never used.
+        """
+        conditions = filter_conditions(self.case_filter(regions=[]), utcnow())
         if self.regions:
-            c.append(Case.debtor_id.in_(select(Debtor.id).where(Debtor.region.in_(self.regions))))
-        return c
+            conditions.append(Case.debtor_id.in_(select(Debtor.id).where(Debtor.region.in_(self.regions))))
+        return conditions
 
     def case_ids_subquery(self) -> Any:
         """``SELECT cases.id`` under the case filters, for queries on other tables."""

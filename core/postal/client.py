@@ -9,13 +9,13 @@ exception message, and hidden in ``repr``.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
 from core.config import Settings, get_settings
+from core.gateway_retry import TransientFailure, call_with_backoff
 from core.postal import soap
 
 log = logging.getLogger(__name__)
@@ -89,28 +89,37 @@ class PostalClient:
         headers = {"Content-Type": content_type}
         if content_type.startswith("text/xml"):
             headers["SOAPAction"] = f'"{action}"'
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def once() -> bytes:
             try:
                 response = self._client().post(url, content=body.encode("utf-8"), headers=headers)
             except httpx.HTTPError as exc:
-                problem = f"{type(exc).__name__}"
-            else:
-                if response.status_code < 500:
-                    if response.status_code >= 400:
-                        raise PostalError(None, f"the postal service refused the request (HTTP {response.status_code})")
-                    return response.content
-                # SOAP 1.1 faults travel with HTTP 500; they carry an answer, not an outage.
-                if b"Fault" in response.content and response.headers.get("content-type", "").find("xml") >= 0:
-                    return response.content
-                problem = f"HTTP {response.status_code}"
-            if attempt > self.retries:
+                raise TransientFailure(type(exc).__name__) from None
+            if response.status_code < 500:
+                if response.status_code >= 400:
+                    raise PostalError(None, f"the postal service refused the request (HTTP {response.status_code})")
+                return response.content
+            # SOAP 1.1 faults travel with HTTP 500; they carry an answer, not an outage.
+            if b"Fault" in response.content and response.headers.get("content-type", "").find("xml") >= 0:
+                return response.content
+            raise TransientFailure(f"HTTP {response.status_code}")
+
+        def failed(attempt: int, problem: str, last: bool) -> None:
+            if last:
                 log.warning("postal %s failed after %d attempts: %s", action, attempt, problem)
-                raise PostalUnavailable(f"the postal service is unavailable ({problem}); it will be asked again later")
+                return
             self.stats.retries += 1
             log.info("postal %s attempt %d failed (%s); retrying", action, attempt, problem)
-            time.sleep(self.backoff * (2 ** (attempt - 1)))
+
+        return call_with_backoff(
+            once,
+            attempts=self.retries + 1,
+            backoff=self.backoff,
+            on_failure=failed,
+            unavailable=lambda problem: PostalUnavailable(
+                f"the postal service is unavailable ({problem}); it will be asked again later"
+            ),
+        )
 
     def get_ticket(self, barcodes: Sequence[str]) -> str:
         """Ask for a ticket for 1..3,000 barcodes; raises ``PostalError`` with the service's code."""

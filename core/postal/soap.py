@@ -268,13 +268,23 @@ def parse_local_time(text: str) -> dt.datetime:
         raise SoapFormatError(f"'{text}' is not a dd.MM.yyyy HH:mm:ss date") from None
 
 
-def parse_ticket_response(xml: bytes | str) -> TicketAnswer:
+def _batch_answer(xml: bytes | str, expected: str) -> tuple[ET.Element, int | None, str]:
+    """The ``expected`` element of a batch-service answer and its ticket-level error (code None: none).
+
+    Both batch answers (the ticket, the answer by ticket) arrive in the same SOAP 1.1 frame: a fault
+    or another element is a broken answer, not a ticket-level error.
+    """
     body = _body(_parse(xml))
     if _local(body.tag) == "Fault":
         raise SoapFormatError(f"SOAP fault: {_fault_text(body)}")
-    if _local(body.tag) != "ticketResponse":
-        raise SoapFormatError(f"expected ticketResponse, got {_local(body.tag)}")
+    if _local(body.tag) != expected:
+        raise SoapFormatError(f"expected {expected}, got {_local(body.tag)}")
     code, name = _error_of(_child(body, "error"))
+    return body, code, name
+
+
+def parse_ticket_response(xml: bytes | str) -> TicketAnswer:
+    body, code, name = _batch_answer(xml, "ticketResponse")
     if code is not None:
         return TicketAnswer(error_code=code, error_name=name)
     value = _text(body, "value")
@@ -284,12 +294,7 @@ def parse_ticket_response(xml: bytes | str) -> TicketAnswer:
 
 
 def parse_answer_response(xml: bytes | str) -> BatchAnswer:
-    body = _body(_parse(xml))
-    if _local(body.tag) == "Fault":
-        raise SoapFormatError(f"SOAP fault: {_fault_text(body)}")
-    if _local(body.tag) != "answerByTicketResponse":
-        raise SoapFormatError(f"expected answerByTicketResponse, got {_local(body.tag)}")
-    code, name = _error_of(_child(body, "error"))
+    body, code, name = _batch_answer(xml, "answerByTicketResponse")
     if code is not None:
         return BatchAnswer(error_code=code, error_name=name)
     value = _child(body, "value")
