@@ -12,23 +12,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bench.cases import build_enforcement_cases
+from bench.database import open_database
 from core import db as core_db
 from core.bureau.client import BureauClient
 from core.bureau.models import ACCEPTED, BureauEvent, BureauSubmission
 from core.bureau.sandbox import BureauSandbox
 from core.bureau.service import run_submissions
-from core.config import reset_settings_cache
 from core.events import publish
-from core.migrate import upgrade
 
 
 def build(n: int) -> list[int]:
@@ -40,13 +36,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cessio-bench-bureau-")
-    url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-    os.environ["CESSIO_DATABASE_URL"] = url
-    reset_settings_cache()
-    engine = core_db.make_engine(url)
-    upgrade(engine)
-    core_db.set_engine(engine)
+    engine = open_database(args.database_url, "bureau")
 
     t0 = time.perf_counter()
     case_ids = build(args.events)

@@ -28,31 +28,12 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from core import db as core_db
+from bench.database import open_database
 from core.auth.permissions import SystemActor
 from core.cases.models import Case
 from core.importer.service import run_import
-from core.migrate import upgrade
-from core.postal.tracking import s10_check_digit
+from tests.importer.builders import HEADERS_RU, tracking
 
-HEADERS = [
-    "№ договора",
-    "Дата договора",
-    "ФИО должника",
-    "Дата рождения",
-    "Кредитор",
-    "Сумма долга",
-    "Основной долг",
-    "Проценты",
-    "Госпошлина",
-    "Почтовые расходы",
-    "Стадия",
-    "Ответственный",
-    "Суд",
-    "Номер дела",
-    "Трек-номер",
-    "Дата отправки",
-]
 LAST = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков"]
 FIRST = ["Иван", "Пётр", "Сергей", "Алексей", "Дмитрий", "Андрей", "Николай", "Олег"]
 MIDDLE = ["Иванович", "Петрович", "Сергеевич", "Алексеевич", "Дмитриевич", "Андреевич"]
@@ -66,7 +47,7 @@ def build_workbook(rows: int, seed: int = 7) -> bytes:
     rnd = random.Random(seed)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Реестр")
-    ws.append(HEADERS)
+    ws.append(HEADERS_RU)
     for n in range(1, rows + 1):
         contract_day = dt.date(2021, 1, 1) + dt.timedelta(days=rnd.randrange(900))
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=rnd.randrange(14000))
@@ -84,8 +65,7 @@ def build_workbook(rows: int, seed: int = 7) -> bytes:
         name = f"{rnd.choice(LAST)} {rnd.choice(FIRST)} {rnd.choice(MIDDLE)}"
         name = name.upper() if n % 5 == 0 else (name.lower() if n % 7 == 0 else name)
         stage = rnd.choice(STAGES)
-        serial = f"{n:08d}"
-        track = f"RA{serial}{s10_check_digit(serial)}RU" if stage != "новый" else ""
+        track = tracking(n) if stage != "новый" else ""
         total = f"{principal + interest:,}".replace(",", " ") + f",{kop:02d} руб."
         row = [
             f"ДЗ-{n:07d}",
@@ -114,9 +94,7 @@ def build_workbook(rows: int, seed: int = 7) -> bytes:
 
 
 def measure(url: str, data: bytes) -> dict[str, object]:
-    engine = core_db.make_engine(url)
-    upgrade(engine)
-    core_db.set_engine(engine)
+    engine = open_database(url, "import")
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     actor = SystemActor("import")
     result: dict[str, object] = {}

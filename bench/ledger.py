@@ -10,22 +10,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import insert
 
 from bench.cases import BATCH, build_enforcement_cases
+from bench.database import open_database
 from core import db as core_db
 from core.auth.permissions import SystemActor
-from core.config import reset_settings_cache
 from core.ledger.models import LedgerEntry
 from core.ledger.payments_import import import_payment_file
 from core.ledger.service import balances
-from core.migrate import upgrade
 from jobs.accrual import run_accrual
 
 OPENED = dt.date(2024, 1, 10)
@@ -67,13 +63,7 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=1000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="cessio-bench-ledger-")
-    url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-    os.environ["CESSIO_DATABASE_URL"] = url
-    reset_settings_cache()
-    engine = core_db.make_engine(url)
-    upgrade(engine)
-    core_db.set_engine(engine)
+    engine = open_database(args.database_url, "ledger")
     out: dict[str, object] = {"cases": args.cases, "payments": args.payments, "backend": engine.dialect.name}
     out["build_s"], ids = timed(build, args.cases)
     out["accrual_first_night_s"], _ = timed(run_accrual, dt.date(2024, 3, 1))

@@ -14,17 +14,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from bench.database import open_database
 from core import db as core_db
 from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Debtor
-from core.config import reset_settings_cache
-from core.migrate import upgrade
 from core.postal.client import PostalClient
 from core.postal.models import Shipment
 from core.postal.polling import CycleReport, run_cycle
@@ -110,13 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--slow-seconds", type=float, default=0.2, help="delay of the sandbox's slow-answer scenario")
     args = parser.parse_args(argv)
 
-    tmp = tempfile.mkdtemp(prefix="cessio-bench-postal-")
-    url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
     os.environ["CESSIO_POSTAL_TICKET_WAIT_SECONDS"] = "0"
-    reset_settings_cache()
-    engine = core_db.make_engine(url)
-    upgrade(engine)
-    core_db.set_engine(engine)
+    engine = open_database(args.database_url, "postal")
 
     now = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()

@@ -16,13 +16,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from bench.database import open_demo_database
 from core.auth.permissions import SystemActor
 from core.cases.models import Case, Creditor
 from core.cases.search import CaseFilter, search_cases
 from core.cases.service import transition_cases
-from core.db import make_engine, session_scope, set_engine, utcnow
-from core.demo import load_demo
-from core.migrate import upgrade
+from core.db import session_scope, utcnow
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -39,19 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bulk", type=int, default=10_000)
     args = parser.parse_args(argv)
 
-    engine = make_engine(args.url)
-    set_engine(engine)
-    upgrade(engine)
-    with session_scope(engine) as s:
-        have = s.scalar(select(func.count()).select_from(Case)) or 0
-    load_seconds = None
-    if have < args.cases:
-        started = time.perf_counter()
-        load_demo(engine, cases=args.cases - have, seed=have + 1, batch=50_000)
-        load_seconds = round(time.perf_counter() - started, 1)
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
+    engine, load_seconds = open_demo_database(args.url, args.cases, "VACUUM ANALYZE")
     actor = SystemActor("bench")
     with session_scope(engine) as s:
         total_cases = s.scalar(select(func.count()).select_from(Case)) or 0

@@ -15,20 +15,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import runpy
 import statistics
 import time
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
+from bench.database import open_demo_database
 from core.auth.models import User
 from core.cases.models import Case
-from core.config import PROJECT_ROOT, reset_settings_cache
-from core.db import make_engine, session_scope, set_engine, utcnow
-from core.demo import load_demo
-from core.migrate import upgrade
+from core.config import reset_settings_cache
+from core.db import session_scope, utcnow
+from tests.app.conftest import run_entry_script, signed_in
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cessio_bench_ui"
 
@@ -42,35 +42,6 @@ def _ensure_database(url: str) -> None:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}):
             conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
-
-
-_COMPONENTS: list[object] = []
-
-
-def _app_test() -> AppTest:
-    from streamlit.components.v2.component_manager import BidiComponentManager
-    from streamlit.runtime.scriptrunner import script_runner
-
-    # AppTest would run a pages/ file directly on reruns (old folder mode); a real server runs
-    # the entry script, which builds st.navigation (see tests/app/conftest.py).
-    script_runner._mpa_v1 = lambda path: runpy.run_path(path, run_name="__main__")  # type: ignore[attr-defined]
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    # A server scans the installed custom components once at start, AppTest once per instance;
-    # share one scan so the timings are of the page, not of AppTest's set-up.
-    if not _COMPONENTS:
-        manager = BidiComponentManager()
-        manager.discover_and_register_components(start_file_watching=False)
-        _COMPONENTS.append(manager)
-    at._bidi_component_manager = _COMPONENTS[0]
-    return at
-
-
-def _signed_in(user: User) -> AppTest:
-    from ui.context import SignedInUser
-
-    at = _app_test()
-    at.session_state["user"] = SignedInUser(user.id, user.username, user.full_name, user.role)
-    return at
 
 
 def _count_line(at: AppTest) -> str:
@@ -87,19 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     _ensure_database(args.url)
-    engine = make_engine(args.url)
-    set_engine(engine)
-    upgrade(engine)
-    with session_scope(engine) as s:
-        have = s.scalar(select(func.count()).select_from(Case)) or 0
-    load_seconds = None
-    if have < args.cases:
-        started = time.perf_counter()
-        load_demo(engine, cases=args.cases - have, seed=have + 1, batch=50_000)
-        load_seconds = round(time.perf_counter() - started, 1)
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+    engine, load_seconds = open_demo_database(args.url, args.cases, "ANALYZE")
     with session_scope(engine) as s:
         total_cases = s.scalar(select(func.count()).select_from(Case)) or 0
         user = s.scalar(select(User).where(User.role == "head", User.is_active.is_(True)).order_by(User.id))
@@ -109,13 +68,18 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ["CESSIO_DATABASE_URL"] = args.url
     reset_settings_cache()
+    # AppTest would run a pages/ file directly on reruns (old folder mode); a real server runs
+    # the entry script, which builds st.navigation (see tests/app/conftest.py).
+    script_runner._mpa_v1 = run_entry_script  # type: ignore[attr-defined]
 
     first: list[float] = []
     filtered: list[float] = []
     cold: float | None = None
     lines: dict[str, str] = {}
     for i in range(args.repeat + 1):
-        at = _signed_in(user)
+        # the app of the tests (one shared scan of the custom components, as a server does at
+        # start), so the timings are of the page, not of AppTest's set-up
+        at = signed_in(user, timeout=120)
         started = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - started

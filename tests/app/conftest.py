@@ -21,7 +21,8 @@ from ui.context import SignedInUser
 APP = str(PROJECT_ROOT / "app.py")
 
 
-def _run_entry_script(main_script_path: str) -> None:
+def run_entry_script(main_script_path: str) -> None:
+    """What a real server runs on every rerun once the app has called ``st.navigation``."""
     runpy.run_path(main_script_path, run_name="__main__")
 
 
@@ -31,7 +32,7 @@ def _navigation_only(monkeypatch: pytest.MonkeyPatch) -> None:
     folder exists, would run a page file directly (the old folder-based multipage mode). A real
     server switches that mode off for good at the app's first run; do the same here by always
     running the entry script."""
-    monkeypatch.setattr(script_runner, "_mpa_v1", _run_entry_script)
+    monkeypatch.setattr(script_runner, "_mpa_v1", run_entry_script)
 
 
 @pytest.fixture
@@ -54,8 +55,9 @@ def app_db(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
 _COMPONENTS: list[BidiComponentManager] = []
 
 
-def new_app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+def new_app(timeout: float = 30) -> AppTest:
+    """The app as a new browser session opens it; each run may take up to ``timeout`` seconds."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
     # AppTest scans every installed package for custom components once per instance (~2 s);
     # a server does it once at start. Share one scan between the tests.
     if not _COMPONENTS:
@@ -66,9 +68,9 @@ def new_app() -> AppTest:
     return at
 
 
-def signed_in(user: User) -> AppTest:
+def signed_in(user: User, timeout: float = 30) -> AppTest:
     """An app whose session already holds ``user`` (as after a completed login)."""
-    at = new_app()
+    at = new_app(timeout)
     at.session_state["user"] = SignedInUser(user.id, user.username, user.full_name, user.role)
     return at
 

@@ -59,6 +59,15 @@ def post_payment(
     )
 
 
+def paid_enforcement_case(session: Session, days_ago: int) -> Case:
+    """One case at "Enforcement" with one payment ``days_ago`` (see ``post_payment``), committed."""
+    case = make_case(session, stage="enforcement")
+    session.commit()
+    post_payment(session, case, days_ago=days_ago)
+    session.commit()
+    return case
+
+
 def portfolio(session: Session, count: int, **kwargs: object) -> list[Case]:
     """``count`` cases bought under one assignment agreement (one reporting source)."""
     from core.cases.models import AssignmentAgreement

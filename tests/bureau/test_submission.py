@@ -38,7 +38,7 @@ from core.cases.models import AssignmentAgreement, Case, CaseEvent, CaseFlag, De
 from core.cases.service import update_debtor
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import PermissionDenied
-from tests.bureau.conftest import portfolio, post_payment
+from tests.bureau.conftest import paid_enforcement_case, portfolio, post_payment
 from tests.factories import make_case, make_user
 
 HEAD = SystemActor("test head")
@@ -85,10 +85,7 @@ def test_due_events_are_sent_accepted_and_never_sent_again(
 
 
 def test_events_not_yet_due_wait_for_their_day(session: Session, engine: Engine, client: BureauClient) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=0)
-    session.commit()
+    paid_enforcement_case(session, days_ago=0)
     [event] = _events(session)
     summary = run_submissions(client, engine=engine, today=local_date(utcnow()))
     assert summary.files == 0
@@ -178,10 +175,7 @@ def test_invalid_record_is_held_and_the_rest_are_sent(
 def test_crash_between_upload_and_receipt_does_not_send_twice(
     session: Session, engine: Engine, gateway: BureauSandbox
 ) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=2)
-    session.commit()
+    paid_enforcement_case(session, days_ago=2)
     [event] = _events(session)
 
     # The gateway stores the file but answers only after the client has given up.
@@ -205,10 +199,7 @@ def test_crash_between_upload_and_receipt_does_not_send_twice(
 def test_process_killed_after_upload_resumes_from_the_gateways_receipt(
     session: Session, engine: Engine, gateway: BureauSandbox, client: BureauClient
 ) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=2)
-    session.commit()
+    case = paid_enforcement_case(session, days_ago=2)
     [event] = _events(session)
     with session_scope(engine) as s:
         sub_id, records, held, _ = prepare_submission(s, event.due_date, _source(session, case.id), 0, event.due_date)
@@ -223,10 +214,7 @@ def test_process_killed_after_upload_resumes_from_the_gateways_receipt(
 
 
 def test_gateway_errors_are_retried_with_backoff(session: Session, engine: Engine, gateway: BureauSandbox) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=2)
-    session.commit()
+    paid_enforcement_case(session, days_ago=2)
     gateway.set_scenario(Scenario(fail_uploads=2, fail_polls=1))
     waits: list[float] = []
     client = BureauClient(
@@ -240,10 +228,7 @@ def test_gateway_errors_are_retried_with_backoff(session: Session, engine: Engin
 def test_wrong_credentials_are_reported_without_the_password(
     session: Session, engine: Engine, gateway: BureauSandbox
 ) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=2)
-    session.commit()
+    paid_enforcement_case(session, days_ago=2)
     client = BureauClient(gateway.url, "bureau-user", "wrong-Pa55word", timeout=5, attempts=2, backoff=0)
     summary = run_submissions(client, engine=engine)
     assert summary.errors and "login and password" in summary.errors[0]
@@ -255,10 +240,7 @@ def test_wrong_credentials_are_reported_without_the_password(
 def test_a_file_the_gateway_refuses_goes_to_the_correction_queue(
     session: Session, engine: Engine, gateway: BureauSandbox, client: BureauClient
 ) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=2)
-    session.commit()
+    paid_enforcement_case(session, days_ago=2)
     gateway.set_scenario(Scenario(refuse_uploads=1))
     first = run_submissions(client, engine=engine)
     assert first.errors and "HTTP 400" in first.errors[0]
@@ -272,10 +254,7 @@ def test_a_file_the_gateway_refuses_goes_to_the_correction_queue(
 def test_late_acknowledgement_is_collected_later_and_dated_by_the_bureau(
     session: Session, engine: Engine, gateway: BureauSandbox, client: BureauClient
 ) -> None:
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=0)
-    session.commit()
+    paid_enforcement_case(session, days_ago=0)
     [event] = _events(session)
     gateway.set_scenario(Scenario(ack_after_polls=2))
     first = run_submissions(client, engine=engine, today=event.due_date)
@@ -319,10 +298,7 @@ def test_missed_days_are_caught_up_oldest_first_and_compliance_shows_the_delay(
 
 def test_a_clerk_sees_the_queue_but_cannot_resend(session: Session) -> None:
     clerk = make_user(session, "clerk")
-    case = make_case(session, stage="enforcement")
-    session.commit()
-    post_payment(session, case, days_ago=3)
-    session.commit()
+    case = paid_enforcement_case(session, days_ago=3)
     rows, total = list_events(session, clerk, "overdue")
     assert total == 1 and rows[0].case_number == case.number
     with pytest.raises(PermissionDenied):

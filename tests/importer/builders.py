@@ -1,5 +1,6 @@
 """Messy legacy spreadsheets, generated: both encodings, both separators, every date and
-amount format the department typed over the years."""
+amount format the department typed over the years. The import benchmark (bench/import.py) writes
+its large workbook with the same headers and tracking numbers."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from core.cases.models import Case, Creditor
 from core.cases.service import add_case_events
 from core.kpi import service
 from core.kpi.filters import KpiFilters
-from tests.factories import make_case, make_creditor
+from tests.factories import make_case, make_creditor, make_user
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 PERIOD = KpiFilters(dt.date(2026, 6, 1), dt.date(2026, 6, 14))
@@ -47,24 +47,9 @@ def _fresh_cache() -> Iterator[None]:
     service.clear_cache()
 
 
-def _case(session: Session, **kw: Any) -> Case:
-    return make_case(session, **kw)
-
-
 def staff(session: Session, role: str, full_name: str) -> User:
-    """A user row without a password hash computation (argon2 is slow and not under test here)."""
-    user = User(
-        username=full_name.lower().replace(" ", "."),
-        full_name=full_name,
-        role=role,
-        password_hash="not-a-password",
-        is_active=True,
-        failed_logins=0,
-        mfa_enrolled=False,
-    )
-    session.add(user)
-    session.flush()
-    return user
+    """A named user (the KPI tables and exports show staff by name), e.g. "Anna Clerk" as anna.clerk."""
+    return make_user(session, role, username=full_name.lower().replace(" ", "."), full_name=full_name)
 
 
 @pytest.fixture
@@ -73,96 +58,59 @@ def dept(session: Session) -> Department:
     lawyer = staff(session, "lawyer", "Boris Lawyer")
     head = staff(session, "head", "Helen Head")
     c1, c2 = make_creditor(session, "Creditor One"), make_creditor(session, "Creditor Two")
+
+    def case(
+        stage: str,
+        creditor: Creditor,
+        claim: str,
+        opened: dt.datetime,
+        entered_stage: dt.datetime,
+        responsible: User | None = None,
+        region: str = "Москва",
+    ) -> Case:
+        return make_case(
+            session,
+            stage=stage,
+            creditor=creditor,
+            region=region,
+            responsible=responsible,
+            claim_amount=Decimal(claim),
+            opened_at=opened,
+            entered_stage_at=entered_stage,
+        )
+
     cases = {
         # opened in the period; over the 14-day SLA of "claim mailed" by 6 days
-        "c1": _case(
-            session,
-            stage="claim_mailed",
-            creditor=c1,
-            region="Москва",
-            responsible=clerk,
-            claim_amount=Decimal("10000.00"),
-            opened_at=at("2026-06-02"),
-            entered_stage_at=NOW - dt.timedelta(days=20),
-        ),
-        "c2": _case(
-            session,
-            stage="claim_mailed",
-            creditor=c2,
-            region="Тверская область",
-            responsible=clerk,
-            claim_amount=Decimal("20000.00"),
-            opened_at=at("2026-06-03"),
-            entered_stage_at=at("2026-06-10", 12),
+        "c1": case("claim_mailed", c1, "10000.00", at("2026-06-02"), NOW - dt.timedelta(days=20), clerk),
+        "c2": case(
+            "claim_mailed", c2, "20000.00", at("2026-06-03"), at("2026-06-10", 12), clerk, region="Тверская область"
         ),
         # opened in the previous period, unassigned, 35 days over the 5-day SLA of "new"
-        "c3": _case(
-            session,
-            stage="new",
-            creditor=c1,
-            claim_amount=Decimal("5000.00"),
-            opened_at=at("2026-05-20"),
-            entered_stage_at=NOW - dt.timedelta(days=40),
-        ),
-        "c4": _case(
-            session,
-            stage="repaid",
-            creditor=c1,
-            claim_amount=Decimal("8000.00"),
-            opened_at=at("2026-04-01"),
-            entered_stage_at=at("2026-06-10"),
-        ),
-        "c5": _case(
-            session,
-            stage="written_off",
-            creditor=c2,
-            claim_amount=Decimal("4000.00"),
-            opened_at=at("2026-05-01"),
-            entered_stage_at=at("2026-06-05"),
-        ),
-        "c6": _case(
-            session,
-            stage="order_issued",
-            creditor=c1,
-            responsible=lawyer,
-            claim_amount=Decimal("3000.00"),
-            opened_at=at("2026-05-10"),
-            entered_stage_at=at("2026-06-08"),
-        ),
-        "c7": _case(
-            session,
-            stage="order_refused",
-            creditor=c2,
-            responsible=lawyer,
-            claim_amount=Decimal("2000.00"),
-            opened_at=at("2026-05-12"),
-            entered_stage_at=at("2026-06-09"),
-        ),
-        "c8": _case(
-            session,
-            stage="repaid",
-            creditor=c2,
-            claim_amount=Decimal("1000.00"),
-            opened_at=at("2026-05-01"),
-            entered_stage_at=at("2026-06-11"),
-        ),
+        "c3": case("new", c1, "5000.00", at("2026-05-20"), NOW - dt.timedelta(days=40)),
+        "c4": case("repaid", c1, "8000.00", at("2026-04-01"), at("2026-06-10")),
+        "c5": case("written_off", c2, "4000.00", at("2026-05-01"), at("2026-06-05")),
+        "c6": case("order_issued", c1, "3000.00", at("2026-05-10"), at("2026-06-08"), lawyer),
+        "c7": case("order_refused", c2, "2000.00", at("2026-05-12"), at("2026-06-09"), lawyer),
+        "c8": case("repaid", c2, "1000.00", at("2026-05-01"), at("2026-06-11")),
     }
     cases["c4"].closed_at = at("2026-06-10")  # 70 days after opening
     cases["c5"].closed_at = at("2026-06-05")
     cases["c8"].closed_at = at("2026-06-11")  # 41 days after opening
     session.flush()
 
-    def move(case: str, frm: str, to: str, when: dt.datetime, user: User) -> dict[str, Any]:
+    def event(key: str, kind: str, when: dt.datetime, user: User, **stages: str) -> dict[str, Any]:
         return {
-            "case_id": cases[case].id,
+            "case_id": cases[key].id,
             "at": when,
-            "kind": "transition",
+            "kind": kind,
             "source": "manual",
             "user_id": user.id,
-            "from_stage": frm,
-            "to_stage": to,
             "data": {},
+            **stages,
         }
+
+    def move(key: str, frm: str, to: str, when: dt.datetime, user: User) -> dict[str, Any]:
+        return event(key, "transition", when, user, from_stage=frm, to_stage=to)
 
     add_case_events(
         session,
@@ -177,18 +125,6 @@ def dept(session: Session) -> Department:
         ],
     )
     # a note is not a transition and must not count
-    add_case_events(
-        session,
-        [
-            {
-                "case_id": cases["c1"].id,
-                "at": at("2026-06-03"),
-                "kind": "note",
-                "source": "manual",
-                "user_id": clerk.id,
-                "data": {},
-            }
-        ],
-    )
+    add_case_events(session, [event("c1", "note", at("2026-06-03"), clerk)])
     session.commit()
     return Department(clerk, lawyer, head, c1, c2, cases)

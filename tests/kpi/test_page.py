@@ -37,12 +37,17 @@ def _head_with_cases(app_db: Session) -> User:  # noqa: F811 - the fixture is pa
     return head
 
 
-def test_head_sees_tiles_charts_and_links_to_search(
+@pytest.fixture
+def kpi_page(
     app_db: Session,  # noqa: F811
     open_as: Callable[[User, str], AppTest],  # noqa: F811
-) -> None:
-    head = _head_with_cases(app_db)
-    at = open_as(head, "pages/kpi.py")
+) -> AppTest:
+    """The KPI page as the head sees it, with two cases opened in the last days."""
+    return open_as(_head_with_cases(app_db), "pages/kpi.py")
+
+
+def test_head_sees_tiles_charts_and_links_to_search(kpi_page: AppTest) -> None:
+    at = kpi_page
     assert not at.exception, at.exception
     assert [h.value for h in at.header] == ["KPIs"]
     metrics = {m.label: m.value for m in at.metric}
@@ -56,12 +61,8 @@ def test_head_sees_tiles_charts_and_links_to_search(
     assert aging and all(p.page_script_hash and not p.external for p in aging)  # an in-app link to the search page
 
 
-def test_export_button_offers_an_xlsx_and_audits_it(
-    app_db: Session,  # noqa: F811
-    open_as: Callable[[User, str], AppTest],  # noqa: F811
-) -> None:
-    head = _head_with_cases(app_db)
-    at = open_as(head, "pages/kpi.py")
+def test_export_button_offers_an_xlsx_and_audits_it(kpi_page: AppTest, app_db: Session) -> None:  # noqa: F811
+    at = kpi_page
     at.button(key="kpi_export").click().run()
     assert not at.exception, at.exception
     assert _elements(at, "download_button")

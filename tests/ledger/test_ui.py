@@ -3,69 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pandas as pd
-import pytest
-import streamlit as st
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-from streamlit.runtime.scriptrunner import script_runner
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from core.auth.models import User
-from core.config import PROJECT_ROOT, reset_settings_cache
+from core.cases.models import Case
 from core.ledger.service import balance, post_entry
 from core.tasks.service import run_queued_tasks
+from tests.app.conftest import _navigation_only, app_db, signed_in  # noqa: F401 - fixtures shared with the app tests
 from tests.factories import make_user
 from tests.ledger.helpers import case_with_debt
-from ui.context import SignedInUser
 
-APP = str(PROJECT_ROOT / "app.py")
 D = Decimal
 
 
-def _run_entry_script(main_script_path: str) -> None:
-    import runpy
-
-    runpy.run_path(main_script_path, run_name="__main__")
-
-
-@pytest.fixture
-def app_db(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    monkeypatch.setattr(script_runner, "_mpa_v1", _run_entry_script)
-    monkeypatch.setenv("CESSIO_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    s = sessionmaker(bind=sqlite_engine, expire_on_commit=False)()
-    try:
-        yield s
-    finally:
-        s.rollback()
-        s.close()
-        st.cache_resource.clear()
-        st.cache_data.clear()
-
-
-def _as(user: User) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["user"] = SignedInUser(user.id, user.username, user.full_name, user.role)
-    return at
+def _case_card(user: User, case: Case) -> AppTest:
+    """The card of ``case`` as ``user`` sees it, with its money section."""
+    at = signed_in(user)
+    at.query_params["case"] = case.number
+    return at.run()
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db: Session) -> None:
+def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db: Session) -> None:  # noqa: F811
     clerk = make_user(app_db, "clerk")
     case = case_with_debt(app_db, "10000.00", interest="1500.00", state_fee="200.00")
     app_db.commit()
-    at = _as(clerk)
-    at.query_params["case"] = case.number
-    at.run()
+    at = _case_card(clerk, case)
     assert not at.exception
     metrics = _metrics(at)
     assert metrics["Total owed"] == "11\u00a0700,00 руб."
@@ -83,14 +54,12 @@ def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db:
     assert balance(app_db, case.id).principal == D("9700.00")
 
 
-def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> None:
+def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> None:  # noqa: F811
     clerk = make_user(app_db, "clerk")
     case = case_with_debt(app_db, "100.00")
     post_entry(app_db, clerk, case.id, "payment", D("150.00"), dt.date(2024, 3, 1), "manual")
     app_db.commit()
-    at = _as(clerk)
-    at.query_params["case"] = case.number
-    at.run()
+    at = _case_card(clerk, case)
     assert not at.exception
     assert any("Overpayment of 50,00 руб." in w.value for w in at.warning)
     kinds = at.selectbox(key=f"money.kind.{case.id}").options
@@ -103,10 +72,18 @@ BANK_FILE = (
 
 
 def _payments_page(user: User) -> AppTest:
-    at = _as(user).run()
+    at = signed_in(user).run()
     at.switch_page("pages/payments.py").run()
     assert not at.exception
     return at
+
+
+def _clerk_and_the_case_the_bank_file_pays(session: Session) -> tuple[User, Case]:
+    """A clerk and a case owing 1,000.00 under contract ДЗ-55501, which BANK_FILE's first line pays 400.00 to."""
+    clerk = make_user(session, "clerk")
+    case = case_with_debt(session, "1000.00", contract_number="ДЗ-55501")
+    session.commit()
+    return clerk, case
 
 
 def _upload(at: AppTest, content: bytes = BANK_FILE, name: str = "bank.csv") -> None:
@@ -115,14 +92,18 @@ def _upload(at: AppTest, content: bytes = BANK_FILE, name: str = "bank.csv") -> 
     assert not at.exception
 
 
+def _press_import(at: AppTest) -> None:
+    """Press the page's Import button (the page queues the import of the uploaded file)."""
+    at.button(key="payments.go").click()
+    at.run()
+
+
 def _recent_imports(at: AppTest) -> pd.DataFrame:
     return next(df.value for df in at.dataframe if "Work" in df.value.columns)
 
 
-def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: Session, sqlite_engine: Engine) -> None:
-    clerk = make_user(app_db, "clerk")
-    case = case_with_debt(app_db, "1000.00", contract_number="ДЗ-55501")
-    app_db.commit()
+def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: Session, sqlite_engine: Engine) -> None:  # noqa: F811
+    clerk, case = _clerk_and_the_case_the_bank_file_pays(app_db)
     at = _payments_page(clerk)
     assert any("The queue is empty" in s.value for s in at.success)
     assert any("No payments yet" in c.value for c in at.caption)
@@ -132,8 +113,7 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
     preview = at.dataframe[0].value
     assert preview["result"].tolist() == ["✅ will be booked", "🟡 to the queue: no case"]
 
-    at.button(key="payments.go").click()
-    at.run()
+    _press_import(at)
     assert not at.exception
     assert any("Bank file bank.csv: 2 payment(s): queued" in p.text for p in at.progress)
     assert not [b for b in at.button if b.key == "payments.go"]  # no second import of the same file
@@ -164,21 +144,17 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
     assert any("Imported bank.csv: 1 booked" in s.value for s in at.success)
 
 
-def test_the_same_bank_file_cannot_be_queued_twice_while_it_waits(app_db: Session, sqlite_engine: Engine) -> None:
-    clerk = make_user(app_db, "clerk")
-    case = case_with_debt(app_db, "1000.00", contract_number="ДЗ-55501")
-    app_db.commit()
+def test_the_same_bank_file_cannot_be_queued_twice_while_it_waits(app_db: Session, sqlite_engine: Engine) -> None:  # noqa: F811
+    clerk, case = _clerk_and_the_case_the_bank_file_pays(app_db)
     first_tab = _payments_page(clerk)
     _upload(first_tab)
-    first_tab.button(key="payments.go").click()
-    first_tab.run()
+    _press_import(first_tab)
     assert not first_tab.exception
 
     second_tab = _payments_page(clerk)  # another browser tab, or a colleague
     _upload(second_tab, name="bank-copy.csv")
     assert second_tab.button(key="payments.go").label == "Import 2 row(s)"
-    second_tab.button(key="payments.go").click()
-    second_tab.run()
+    _press_import(second_tab)
     assert not second_tab.exception
     assert any("This bank file is already queued for import" in e.value for e in second_tab.error)
     assert _recent_imports(second_tab)["Status"].tolist() == ["⏳ queued"]
@@ -188,14 +164,11 @@ def test_the_same_bank_file_cannot_be_queued_twice_while_it_waits(app_db: Sessio
     assert balance(app_db, case.id).total == D("600.00")  # booked once
 
 
-def test_a_failed_bank_file_import_says_why_and_offers_the_import_again(app_db: Session, sqlite_engine: Engine) -> None:
-    clerk = make_user(app_db, "clerk")
-    case = case_with_debt(app_db, "1000.00", contract_number="ДЗ-55501")
-    app_db.commit()
+def test_a_failed_bank_file_import_says_why_and_offers_the_import_again(app_db: Session, sqlite_engine: Engine) -> None:  # noqa: F811
+    clerk, case = _clerk_and_the_case_the_bank_file_pays(app_db)
     at = _payments_page(clerk)
     _upload(at)
-    at.button(key="payments.go").click()
-    at.run()
+    _press_import(at)
     clerk_row = app_db.get(User, clerk.id)
     assert clerk_row is not None
     clerk_row.role = "nobody"  # the right to book payments was taken away meanwhile
@@ -211,15 +184,13 @@ def test_a_failed_bank_file_import_says_why_and_offers_the_import_again(app_db: 
     assert balance(app_db, case.id).total == D("1000.00")
 
 
-def test_plan_editor_generates_and_saves_a_schedule(app_db: Session) -> None:
+def test_plan_editor_generates_and_saves_a_schedule(app_db: Session) -> None:  # noqa: F811
     from core.ledger.plans import plan_status
 
     clerk = make_user(app_db, "clerk")
     case = case_with_debt(app_db, "900.00")
     app_db.commit()
-    at = _as(clerk)
-    at.query_params["case"] = case.number
-    at.run()
+    at = _case_card(clerk, case)
     assert any("No payment plan." in c.value for c in at.caption)
     at.number_input(key=f"money.plan.n.{case.id}").set_value(3)
     at.button(key=f"money.plan.gen.{case.id}").click()
