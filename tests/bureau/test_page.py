@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-from streamlit.testing.v1 import AppTest
+from sqlalchemy.orm import Session
 
 from core.auth.models import User
 from core.bureau.models import HELD, BureauEvent
-from core.config import PROJECT_ROOT, reset_settings_cache
+from tests.app.conftest import _navigation_only, app_db, signed_in  # noqa: F401 - fixtures shared with the app tests
 from tests.bureau.conftest import post_payment
 from tests.factories import make_case, make_user
-from ui.context import SignedInUser
-
-APP = str(PROJECT_ROOT / "app.py")
-
-
-@pytest.fixture
-def app_db(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    monkeypatch.setenv("CESSIO_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    st.cache_resource.clear()
-    s = sessionmaker(bind=sqlite_engine, expire_on_commit=False)()
-    try:
-        yield s
-    finally:
-        s.rollback()
-        s.close()
-        st.cache_resource.clear()
-
-
-def _as(user: User) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["user"] = SignedInUser(user.id, user.username, user.full_name, user.role)
-    return at
 
 
 def _overdue_and_held(session: Session) -> tuple[User, User, int]:
@@ -54,9 +25,9 @@ def _overdue_and_held(session: Session) -> tuple[User, User, int]:
     return head, clerk, case.id
 
 
-def test_head_sees_compliance_overdue_in_red_and_the_held_reason(app_db: Session) -> None:
+def test_head_sees_compliance_overdue_in_red_and_the_held_reason(app_db: Session) -> None:  # noqa: F811
     head, _, _ = _overdue_and_held(app_db)
-    at = _as(head).run()
+    at = signed_in(head).run()
     at.switch_page("pages/bureau.py").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -70,20 +41,20 @@ def test_head_sees_compliance_overdue_in_red_and_the_held_reason(app_db: Session
     assert {b.label for b in at.button} >= {"Send due events now", "Check acknowledgements", "Send again (0)"}
 
 
-def test_clerk_sees_the_queue_but_no_sending_buttons(app_db: Session) -> None:
+def test_clerk_sees_the_queue_but_no_sending_buttons(app_db: Session) -> None:  # noqa: F811
     _, clerk, _ = _overdue_and_held(app_db)
-    at = _as(clerk).run()
+    at = signed_in(clerk).run()
     at.switch_page("pages/bureau.py").run()
     assert not at.exception
     labels = {b.label for b in at.button}
     assert "Send due events now" not in labels and not any(label.startswith("Send again") for label in labels)
 
 
-def test_case_card_lists_the_cases_bureau_reports(app_db: Session) -> None:
+def test_case_card_lists_the_cases_bureau_reports(app_db: Session) -> None:  # noqa: F811
     head, _, case_id = _overdue_and_held(app_db)
     from core.cases.service import format_case_number
 
-    at = _as(head)
+    at = signed_in(head)
     at.query_params["case"] = format_case_number(case_id)
     at.run()
     assert not at.exception
