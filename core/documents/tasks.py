@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth.permissions import Actor, Permission
@@ -21,9 +20,8 @@ from core.documents.packages import (
     check_package_selection,
 )
 from core.errors import ValidationFailed
-from core.tasks.models import QUEUED, RUNNING, QueuedTask
 from core.tasks.registry import ProgressFn, TaskKind
-from core.tasks.service import enqueue_task
+from core.tasks.service import enqueue_task, unfinished_tasks
 
 PRINT_PACKAGE = "print_package"
 
@@ -45,17 +43,10 @@ def queue_print_package(
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     stage = check_package_selection(session, actor, ids, postage)
     wanted = sorted(ids)
-    pending = session.execute(
-        select(QueuedTask.id, QueuedTask.params).where(
-            QueuedTask.kind == PRINT_PACKAGE,
-            QueuedTask.created_by_id == actor.id,
-            QueuedTask.status.in_((QUEUED, RUNNING)),
-        )
-    ).all()
-    for task_id, params in pending:
-        if sorted(int(i) for i in (params or {}).get("case_ids", [])) == wanted:
+    for task in unfinished_tasks(session, PRINT_PACKAGE, actor.id):
+        if sorted(int(i) for i in (task.params or {}).get("case_ids", [])) == wanted:
             raise ValidationFailed(
-                f"You have already queued a package of these {len(ids):,} cases (queued work № {task_id}); "
+                f"You have already queued a package of these {len(ids):,} cases (queued work № {task.id}); "
                 "it is not built yet. Wait for it to finish before building them again."
             )
     return enqueue_task(

@@ -152,6 +152,22 @@ def store_generated_many(session: Session, actor: Actor | None, blobs: Sequence[
     return [int(r[0]) for r in result]
 
 
+def store_work_file(session: Session, actor: Actor, data: bytes, filename: str, kind: str, mime_type: str) -> int:
+    """Keep a file a person handed in for queued work (a bank statement, a legacy workbook) and
+    audit the upload; returns its id. Not checked like a court scan: the work that reads it
+    reports what is wrong with it. The caller has checked the permission of the work."""
+    (file_id,) = store_generated_many(session, actor, [GeneratedBlob(data, filename, None, kind, 0, mime_type)])
+    record_audit(
+        session,
+        actor,
+        "file.upload",
+        "file",
+        file_id,
+        {"name": filename, "kind": kind, "sha256": sha256_hex(data), "size": len(data)},
+    )
+    return file_id
+
+
 def get_file(session: Session, stored_file_id: int) -> StoredFile:
     row = session.get(StoredFile, stored_file_id)
     if row is None:

@@ -22,16 +22,14 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.audit.service import record_audit
 from core.auth.permissions import Actor, Permission, require
 from core.errors import ValidationFailed
 from core.files.models import StoredFile
-from core.files.service import GeneratedBlob, get_file, read_file, store_generated_many
+from core.files.service import GeneratedBlob, get_file, read_file, store_generated_many, store_work_file
 from core.files.store import sha256_hex
 from core.importer.service import STATUS_LABELS, ImportReport, dry_run, invalid_rows_file, run_import
-from core.tasks.models import QUEUED, RUNNING, QueuedTask
 from core.tasks.registry import ProgressFn, TaskKind
-from core.tasks.service import enqueue_task
+from core.tasks.service import enqueue_task, unfinished_tasks
 
 IMPORT_DRY_RUN = "import_dry_run"
 IMPORT_RUN = "import_run"
@@ -73,18 +71,7 @@ def store_workbook(session: Session, actor: Actor, data: bytes, filename: str) -
     )
     if existing is not None:
         return int(existing)
-    (file_id,) = store_generated_many(
-        session, actor, [GeneratedBlob(data, filename, None, WORKBOOK_KIND, 1, WORKBOOK_MIME)]
-    )
-    record_audit(
-        session,
-        actor,
-        "file.upload",
-        "file",
-        file_id,
-        {"name": filename, "kind": WORKBOOK_KIND, "sha256": digest, "size": len(data)},
-    )
-    return file_id
+    return store_work_file(session, actor, data, filename, WORKBOOK_KIND, WORKBOOK_MIME)
 
 
 def queue_import_task(
@@ -102,18 +89,11 @@ def queue_import_task(
     if kind not in KINDS:
         raise ValueError(f"'{kind}' is not importer work")
     params = {"stored_file_id": int(stored_file_id), "filename": filename, "mapping": dict(mapping)}
-    pending = session.execute(
-        select(QueuedTask.id, QueuedTask.params).where(
-            QueuedTask.kind == kind,
-            QueuedTask.created_by_id == actor.id,
-            QueuedTask.status.in_((QUEUED, RUNNING)),
-        )
-    ).all()
-    for task_id, queued in pending:
-        if queued == params:
+    for task in unfinished_tasks(session, kind, actor.id):
+        if task.params == params:
             what = "dry run" if kind == IMPORT_DRY_RUN else "import"
             raise ValidationFailed(
-                f"This {what} of '{filename}' with this mapping is already queued (queued work № {task_id}). "
+                f"This {what} of '{filename}' with this mapping is already queued (queued work № {task.id}). "
                 "Wait for it to finish."
             )
     title = f"{'Dry run' if kind == IMPORT_DRY_RUN else 'Import'} of {filename}"

@@ -16,18 +16,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.audit.service import record_audit
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, require
 from core.calendar import to_local
 from core.errors import ValidationFailed
 from core.files.models import StoredFile
-from core.files.service import GeneratedBlob, read_file, store_generated_many
+from core.files.service import read_file, store_work_file
 from core.files.store import sha256_hex
 from core.ledger.payments_import import MAX_BYTES, ImportReport, import_payment_file
-from core.tasks.models import QUEUED, RUNNING, QueuedTask
+from core.tasks.models import RUNNING, QueuedTask
 from core.tasks.registry import ProgressFn, TaskKind
-from core.tasks.service import enqueue_task
+from core.tasks.service import enqueue_task, unfinished_tasks
 
 PAYMENT_FILE_IMPORT = "payment_file_import"
 BANK_FILE_KIND = "bank_file"
@@ -37,13 +36,7 @@ RESULT_ROWS_LIMIT = 1000
 
 def _already_queued(session: Session, digest: str) -> QueuedTask | None:
     """A queued or running import of a file with these bytes (under any name, by anyone)."""
-    pending = list(
-        session.scalars(
-            select(QueuedTask)
-            .where(QueuedTask.kind == PAYMENT_FILE_IMPORT, QueuedTask.status.in_((QUEUED, RUNNING)))
-            .order_by(QueuedTask.id)
-        )
-    )
+    pending = unfinished_tasks(session, PAYMENT_FILE_IMPORT)
     file_ids = {int(t.params["stored_file_id"]) for t in pending if "stored_file_id" in (t.params or {})}
     if not file_ids:
         return None
@@ -74,17 +67,7 @@ def queue_payment_file_import(session: Session, actor: Actor, content: bytes, fi
             f"{owner.full_name if owner else 'another user'} at {when:%d.%m.%Y %H:%M}). "
             "Wait for it to finish and check its report; importing the file again afterwards books nothing new."
         )
-    (file_id,) = store_generated_many(
-        session, actor, [GeneratedBlob(content, filename, None, BANK_FILE_KIND, 0, "text/csv")]
-    )
-    record_audit(
-        session,
-        actor,
-        "file.upload",
-        "file",
-        file_id,
-        {"name": filename, "kind": BANK_FILE_KIND, "sha256": digest, "size": len(content)},
-    )
+    file_id = store_work_file(session, actor, content, filename, BANK_FILE_KIND, "text/csv")
     title = f"Bank file {filename}: {new_rows:,} payment(s)"
     return enqueue_task(session, actor, PAYMENT_FILE_IMPORT, title, {"stored_file_id": file_id, "filename": filename})
 

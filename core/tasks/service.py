@@ -142,6 +142,15 @@ def my_tasks(session: Session, actor: Actor, kinds: tuple[str, ...], limit: int 
     return [_view(session, r, with_result=False) for r in rows]
 
 
+def unfinished_tasks(session: Session, kind: str, created_by_id: int | None = None) -> list[QueuedTask]:
+    """Queued or running tasks of ``kind`` (of one user's, or everyone's), oldest first: what a
+    queueing function checks so that a second click does not queue the same work twice."""
+    stmt = select(QueuedTask).where(QueuedTask.kind == kind, QueuedTask.status.in_((QUEUED, RUNNING)))
+    if created_by_id is not None:
+        stmt = stmt.where(QueuedTask.created_by_id == created_by_id)
+    return list(session.scalars(stmt.order_by(QueuedTask.id)))
+
+
 @dataclass(frozen=True)
 class QueueRow:
     task: TaskView
