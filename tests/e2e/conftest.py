@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyotp
@@ -134,6 +135,24 @@ def launch_browser(pw: Playwright) -> Browser:
         executable_path=CHROMIUM,
         args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     )
+
+
+@contextmanager
+def browser_page(failure_shot: str, **context: Any) -> Iterator[Page]:
+    """A page in a fresh headless Chromium (1440x900); on a failure its screenshot is kept as
+    ``tests/artifacts/<failure_shot>.png`` so a person can see what the browser showed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_browser(pw)
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, **context)
+        try:
+            yield page
+        except Exception:
+            shot(page, failure_shot)
+            raise
+        finally:
+            browser.close()
 
 
 def sign_in(page: Page, username: str) -> None:

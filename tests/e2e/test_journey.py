@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.e2e.conftest import TOTP_SECRET, launch_browser, serve_app, settle, shot, sign_in
+from tests.e2e.conftest import TOTP_SECRET, browser_page, serve_app, settle, shot, sign_in
 from tests.factories import PASSWORD, make_case, make_user
 
 pytestmark = pytest.mark.browser
@@ -39,91 +39,75 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
 
 def test_deep_link_as_first_request_after_start_signs_in_then_opens_the_case(server: dict[str, str]) -> None:
     """Runs first on a fresh server: Streamlit's old pages/ mode is still on at that moment."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = launch_browser(pw)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        try:
-            page.goto(f"{server['base']}/case?case={server['case']}")
-            settle(page)
-            expect(page.get_by_label("Password", exact=True)).to_be_visible()
-            sign_in(page, "hanna")
-            expect(page.get_by_role("heading", name=f"{server['case']} · Петров Пётр Иванович")).to_be_visible()
-        except Exception:
-            shot(page, "deep-link-failure")
-            raise
-        finally:
-            browser.close()
+    with browser_page("deep-link-failure") as page:
+        page.goto(f"{server['base']}/case?case={server['case']}")
+        settle(page)
+        expect(page.get_by_label("Password", exact=True)).to_be_visible()
+        sign_in(page, "hanna")
+        expect(page.get_by_role("heading", name=f"{server['case']} · Петров Пётр Иванович")).to_be_visible()
 
 
 def test_clerk_journey_sign_in_search_open_move_timeline(server: dict[str, str]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = launch_browser(pw)
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="ru-RU")
-        try:
-            page.goto(server["base"] + "/")
-            settle(page)
-            page.get_by_label("Username").fill("hanna")
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            shot(page, "journey-01-sign-in")
-            page.get_by_role("button", name="Sign in").click()
-            settle(page)
-            expect(page.get_by_text("Two-step verification")).to_be_visible()
-            page.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRET).now())
-            shot(page, "journey-02-code")
-            page.get_by_role("button", name="Verify").click()
-            settle(page)
-            expect(page.get_by_role("heading", name="Case search")).to_be_visible()
-            expect(page.get_by_text("Ганна Руководитель")).to_be_visible()
-            expect(page.get_by_text("4 cases match", exact=False)).to_be_visible()
-            shot(page, "journey-03-search")
+    with browser_page("journey-failure", locale="ru-RU") as page:
+        page.goto(server["base"] + "/")
+        settle(page)
+        page.get_by_label("Username").fill("hanna")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        shot(page, "journey-01-sign-in")
+        page.get_by_role("button", name="Sign in").click()
+        settle(page)
+        expect(page.get_by_text("Two-step verification")).to_be_visible()
+        page.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRET).now())
+        shot(page, "journey-02-code")
+        page.get_by_role("button", name="Verify").click()
+        settle(page)
+        expect(page.get_by_role("heading", name="Case search")).to_be_visible()
+        expect(page.get_by_text("Ганна Руководитель")).to_be_visible()
+        expect(page.get_by_text("4 cases match", exact=False)).to_be_visible()
+        shot(page, "journey-03-search")
 
-            page.get_by_label("Debtor").fill("Петров")
-            page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
-            settle(page)
-            expect(page.get_by_text("1 case matches", exact=False)).to_be_visible()
+        page.get_by_label("Debtor").fill("Петров")
+        page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
+        settle(page)
+        expect(page.get_by_text("1 case matches", exact=False)).to_be_visible()
 
-            grid = page.locator("[data-testid='stDataFrame']").first
-            box = grid.bounding_box()
-            assert box is not None
-            page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)  # the selection checkbox of row 1
-            settle(page)
-            shot(page, "journey-04-search-filtered-selected")
-            page.get_by_role("button", name=f"Open case {server['case']}").click()
-            settle(page)
-            expect(page.get_by_role("heading", name=f"{server['case']} · Петров Пётр Иванович")).to_be_visible()
-            assert f"case={server['case']}" in page.url
-            shot(page, "journey-05-case-card")
+        grid = page.locator("[data-testid='stDataFrame']").first
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)  # the selection checkbox of row 1
+        settle(page)
+        shot(page, "journey-04-search-filtered-selected")
+        page.get_by_role("button", name=f"Open case {server['case']}").click()
+        settle(page)
+        expect(page.get_by_role("heading", name=f"{server['case']} · Петров Пётр Иванович")).to_be_visible()
+        assert f"case={server['case']}" in page.url
+        shot(page, "journey-05-case-card")
 
-            page.get_by_role("button", name="Claim prepared", exact=True).click()
-            settle(page)
-            expect(page.get_by_text("Moved to “Claim prepared”.")).to_be_visible()
-            timeline = page.locator("[data-testid='stDataFrame']").first
-            expect(timeline.get_by_test_id("glide-cell-2-0")).to_have_text("New → Claim prepared")
-            expect(timeline.get_by_test_id("glide-cell-3-0")).to_have_text("Ганна Руководитель")
-            shot(page, "journey-06-moved-timeline")
+        page.get_by_role("button", name="Claim prepared", exact=True).click()
+        settle(page)
+        expect(page.get_by_text("Moved to “Claim prepared”.")).to_be_visible()
+        timeline = page.locator("[data-testid='stDataFrame']").first
+        expect(timeline.get_by_test_id("glide-cell-2-0")).to_have_text("New → Claim prepared")
+        expect(timeline.get_by_test_id("glide-cell-3-0")).to_have_text("Ганна Руководитель")
+        shot(page, "journey-06-moved-timeline")
 
-            page.get_by_role("button", name="← Back to the search results").click()
-            settle(page)
-            expect(page.get_by_text("1 case matches", exact=False)).to_be_visible()  # the filter survived
-            shot(page, "journey-07-back-to-search")
+        page.get_by_role("button", name="← Back to the search results").click()
+        settle(page)
+        expect(page.get_by_text("1 case matches", exact=False)).to_be_visible()  # the filter survived
+        shot(page, "journey-07-back-to-search")
 
-            page.reload()  # the login survives a refresh (signed cookie), the filter too (address)
-            settle(page)
-            expect(page.get_by_text("Ганна Руководитель")).to_be_visible()
-            expect(page.get_by_text("1 case matches", exact=False)).to_be_visible()
+        page.reload()  # the login survives a refresh (signed cookie), the filter too (address)
+        settle(page)
+        expect(page.get_by_text("Ганна Руководитель")).to_be_visible()
+        expect(page.get_by_text("1 case matches", exact=False)).to_be_visible()
 
-            page.get_by_role("button", name="Sign out").click()
-            settle(page)
-            expect(page.get_by_text("You signed out.")).to_be_visible()
-            page.reload()
-            settle(page)
-            expect(page.get_by_label("Password", exact=True)).to_be_visible()  # the cookie was removed
-        except Exception:
-            shot(page, "journey-failure")
-            raise
-        finally:
-            browser.close()
+        page.get_by_role("button", name="Sign out").click()
+        settle(page)
+        expect(page.get_by_text("You signed out.")).to_be_visible()
+        page.reload()
+        settle(page)
+        expect(page.get_by_label("Password", exact=True)).to_be_visible()  # the cookie was removed
