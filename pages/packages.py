@@ -21,6 +21,7 @@ from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
 from core.documents.packages import (
     DEFAULT_PACKAGE_DOCS,
     DEFAULT_POSTAGE,
+    MAX_PACKAGE_CASES,
     list_packages,
     mark_mailed,
     package_items,
@@ -37,7 +38,6 @@ from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "documents"
 SHOWN = 500
-MAX_CASES = 3000
 
 
 def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
@@ -132,12 +132,9 @@ def _new_package(user: SignedInUser) -> None:
         ids = list(preselected)
     else:
         with db() as session:
-            ids = matching_ids(session, user, f, cap=MAX_CASES + 1)
+            ids = matching_ids(session, user, f, cap=MAX_PACKAGE_CASES + 1)
     if not ids:
         st.warning("Select at least one case.")
-        return
-    if len(ids) > MAX_CASES:
-        st.error(f"A package holds at most {MAX_CASES:,} cases; narrow the selection (e.g. by region).")
         return
     if not doc_types:
         st.warning("Choose at least one document for each envelope.")

@@ -151,6 +151,10 @@ def _store_register(
     return doc.id
 
 
+# One package is one print run a clerk can handle (and one PDF a printer takes): about 12,000 pages.
+MAX_PACKAGE_CASES = 3000
+
+
 def check_package_selection(session: Session, actor: Actor, case_ids: Sequence[int], postage: Decimal) -> str:
     """The one stage of the selected cases, or the reason no package can be made of them.
 
@@ -160,6 +164,11 @@ def check_package_selection(session: Session, actor: Actor, case_ids: Sequence[i
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     if not ids:
         raise ValidationFailed("Select the cases to print.")
+    if len(ids) > MAX_PACKAGE_CASES:
+        raise ValidationFailed(
+            f"A package holds at most {MAX_PACKAGE_CASES:,} cases; {len(ids):,} were selected. "
+            "Narrow the selection (e.g. by region)."
+        )
     if isinstance(postage, float) or postage < 0:
         raise ValidationFailed("Postage must be a non-negative amount in rubles.")
     stages = dict(session.execute(select(Case.id, Case.stage).where(Case.id.in_(ids))).all())

@@ -159,3 +159,15 @@ def test_a_clerk_without_the_permission_cannot_queue_a_package(
             params = {"case_ids": [case.id], "doc_types": ["court_order_application"], "postage": "142.00"}
             enqueue_task(session, clerk, PRINT_PACKAGE, "Print package", params)
     assert _count(session, QueuedTask) == 0
+
+
+def test_a_package_of_more_cases_than_a_print_run_is_refused_before_queueing(session: Session) -> None:
+    from core.documents.packages import MAX_PACKAGE_CASES
+
+    clerk = make_user(session, "clerk")
+    case = make_case(session, stage="claim_prepared")
+    session.commit()
+    too_many = [case.id, *range(10**9, 10**9 + MAX_PACKAGE_CASES)]
+    with pytest.raises(ValidationFailed, match=f"at most {MAX_PACKAGE_CASES:,} cases; {MAX_PACKAGE_CASES + 1:,} were"):
+        queue_print_package(session, clerk, too_many)
+    assert session.scalar(select(func.count()).select_from(QueuedTask)) == 0
