@@ -121,10 +121,9 @@ def _sees_everyones(actor: Actor) -> bool:
 
 def get_task(session: Session, actor: Actor, task_id: int) -> TaskView:
     """One task as its owner (or a head or admin) sees it, progress included."""
-    row = session.get(QueuedTask, task_id)
+    row = session.get(QueuedTask, task_id, populate_existing=True)  # fresh: the page polls it
     if row is None or (row.created_by_id != actor.id and not _sees_everyones(actor)):
         raise NotFound(f"Queued work № {task_id} does not exist or is not yours.")
-    session.refresh(row)
     return _view(session, row)
 
 
