@@ -50,3 +50,10 @@ def local_date(moment: dt.datetime) -> dt.date:
 
 def to_local(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(local_tz()) if moment else None
+
+
+def format_local(moment: dt.datetime | None, empty: str = "—") -> str:
+    """A stored UTC moment as people read it: ``28.11.2026 21:40`` in the department's time zone;
+    ``empty`` when there is none."""
+    local = to_local(moment)
+    return f"{local:%d.%m.%Y %H:%M}" if local else empty

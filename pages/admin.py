@@ -16,7 +16,7 @@ import streamlit as st
 from core.audit.service import AuditFilter, audit_actions, record_audit, search_audit
 from core.auth.permissions import Permission, Role, has_permission
 from core.auth.service import change_role, create_user, list_users, reset_mfa, set_active, set_password, unlock
-from core.calendar import local_tz, to_local
+from core.calendar import format_local, local_tz
 from core.db import utcnow
 from core.errors import CessioError
 from ui.context import SignedInUser, actor, db
@@ -25,11 +25,6 @@ KEY = "admin"
 AUDIT_PAGE = 50
 AUDIT_EXPORT_CAP = 100_000
 ROLES = [r.value for r in Role]
-
-
-def _when(value: dt.datetime | None) -> str:
-    local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else ""
 
 
 def _flash(message: str) -> None:
@@ -76,9 +71,9 @@ def _users(user: SignedInUser) -> None:
                 "Role": u["role"],
                 "Status": "deactivated"
                 if not u["active"]
-                else (f"locked until {_when(u['locked_until'])}" if u["locked"] else "active"),
+                else (f"locked until {format_local(u['locked_until'], empty='')}" if u["locked"] else "active"),
                 "MFA": "enrolled" if u["mfa"] else "—",
-                "Last sign-in": _when(u["last_login"]),
+                "Last sign-in": format_local(u["last_login"], empty=""),
             }
             for u in users
         ]
@@ -178,7 +173,7 @@ def _audit_csv(user: SignedInUser, f: AuditFilter) -> bytes:
                 writer.writerow(
                     [
                         r.id,
-                        _when(r.at),
+                        format_local(r.at, empty=""),
                         r.actor_name,
                         r.action,
                         r.entity,
@@ -203,7 +198,7 @@ def _audit(user: SignedInUser) -> None:
         rows, total = search_audit(session, user, f, limit=AUDIT_PAGE, before_id=cursors[-1])
         shown = [
             {
-                "When": _when(r.at),
+                "When": format_local(r.at, empty=""),
                 "User": r.actor_name,
                 "Action": r.action,
                 "Entity": r.entity,

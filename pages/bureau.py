@@ -26,7 +26,7 @@ from core.bureau.service import (
     send_now,
     submission_file,
 )
-from core.calendar import local_date, to_local
+from core.calendar import format_local, local_date
 from core.db import utcnow
 from core.errors import CessioError, ValidationFailed
 from ui.context import SignedInUser, actor, db, engine
@@ -40,11 +40,6 @@ VIEW_LABELS = {
     "waiting": "Waiting / sent",
     "all": "All events",
 }
-
-
-def _when(value: dt.datetime | None) -> str:
-    local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
 
 
 def _day(value: dt.date | None) -> str:
@@ -200,9 +195,9 @@ def _submissions(user: SignedInUser) -> None:
                 "Records": s.records,
                 "Status": s.status,
                 "Receipt": s.receipt_id or "—",
-                "Received": _when(s.received_at),
+                "Received": format_local(s.received_at),
                 "Answer": s.ack_status or "—",
-                "Answered": _when(s.acknowledged_at),
+                "Answered": format_local(s.acknowledged_at),
                 "Accepted": s.accepted,
                 "Rejected": s.rejected,
                 "Error": s.last_error or "",

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import to_local
+from core.calendar import format_local, to_local
 from core.cases.service import CaseCard, case_timeline, find_case_id, get_case_card, transition_case
 from core.cases.workflow import STAGE_BY_CODE, stage, transition
 from core.errors import CessioError, ConcurrentChange
@@ -218,7 +218,7 @@ def _timeline(user: SignedInUser, case_id: int) -> None:
     frame = pd.DataFrame(
         [
             {
-                "When": to_local(e.at).strftime("%d.%m.%Y %H:%M") if e.at else "",
+                "When": format_local(e.at, empty=""),
                 "What": EVENT_KINDS.get(e.kind, e.kind),
                 "Change": (
                     f"{stage(e.from_stage).label} → {stage(e.to_stage).label}" if e.from_stage and e.to_stage else ""

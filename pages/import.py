@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import to_local
+from core.calendar import format_local
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.errors import CessioError, NotFound
 from core.files.service import download
@@ -341,7 +341,7 @@ def _history_tab(user: SignedInUser) -> None:
         pd.DataFrame(
             [
                 {
-                    "When": f"{to_local(r.started_at):%d.%m.%Y %H:%M}",
+                    "When": format_local(r.started_at),
                     "Who": r.actor_name,
                     "File": r.filename,
                     "Rows": r.summary.get("rows"),

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import format_local, to_local
 from core.errors import CessioError
 from core.jobstate.service import job_overview
 from core.tasks.models import RUNNING
@@ -20,11 +20,6 @@ from ui.context import SignedInUser, actor, db
 from ui.queued_task import STATUS_LABELS
 
 STATUS = {"ok": "✅ ok", "error": "❌ error", "skipped": "⏭ skipped"}
-
-
-def _when(value: dt.datetime | None) -> str:
-    local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
 
 
 @st.fragment(run_every=30)
@@ -44,10 +39,10 @@ def _overview(user: SignedInUser) -> None:
             {
                 "Job": j.name,
                 "Status": STATUS.get(j.last_status or "", j.last_status or "never ran"),
-                "Last started": _when(j.last_started_at),
-                "Last finished": _when(j.last_finished_at),
+                "Last started": format_local(j.last_started_at),
+                "Last finished": format_local(j.last_finished_at),
                 "Result": j.last_result or "",
-                "Next run": _when(j.next_run_at),
+                "Next run": format_local(j.next_run_at),
                 "Running on": j.running_on or "",
                 "Runs": j.run_count,
             }
@@ -79,8 +74,8 @@ def _queued_work(user: SignedInUser) -> None:
                 "Queued by": r.queued_by,
                 "Status": STATUS_LABELS.get(r.task.status, r.task.status),
                 "Progress": r.task.progress_label if r.task.status == RUNNING else "",
-                "Queued": _when(r.task.created_at),
-                "Finished": _when(r.task.finished_at),
+                "Queued": format_local(r.task.created_at),
+                "Finished": format_local(r.task.finished_at),
                 "Problem": r.task.error or "",
             }
             for r in rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import format_local
 from core.cases.service import find_case_id
 from core.errors import CessioError
 from core.ocr import models as m
@@ -86,7 +86,7 @@ def _queue(user: SignedInUser) -> None:
                 "State": r.status_label,
                 "Document": r.document_type or "",
                 "Case": r.case_number or (f"{r.proposed_case_number}?" if r.proposed_case_number else ""),
-                "Uploaded": f"{to_local(r.uploaded_at):%d.%m.%Y %H:%M}",
+                "Uploaded": format_local(r.uploaded_at),
                 "Attempts": r.attempts,
                 "Problem": r.last_error or "",
             }

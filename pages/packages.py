@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import format_local
 from core.cases.search import CaseFilter, filter_options, matching_ids, search_cases
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
@@ -48,11 +48,6 @@ def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
             return download(session, user, file_id)[2]
 
     return fetch
-
-
-def _when(value: dt.datetime | None) -> str:
-    local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
 
 
 def _new_package(user: SignedInUser) -> None:
@@ -220,7 +215,7 @@ def _packages(user: SignedInUser) -> None:
         st.info("No packages yet.")
         return
     labels = {
-        p.id: f"№ {p.id} · {_when(p.created_at)} · {STAGE_BY_CODE[p.stage].label} · {p.case_count} envelopes · "
+        p.id: f"№ {p.id} · {format_local(p.created_at)} · {STAGE_BY_CODE[p.stage].label} · {p.case_count} envelopes · "
         f"{p.status.replace('_', ' ')}"
         for p in packages
     }
@@ -246,7 +241,7 @@ def _packages(user: SignedInUser) -> None:
     if registers:
         _, file_id, at = registers[0]
         c2.download_button(
-            f"Mailing register, form 103 ({_when(at)})",
+            f"Mailing register, form 103 ({format_local(at)})",
             data=_downloader(user, file_id),
             file_name=f"package_{package_id}_form103.pdf",
             mime="application/pdf",
@@ -267,7 +262,7 @@ def _packages(user: SignedInUser) -> None:
                 "Debtor": i.debtor,
                 "Pages": f"{i.first_page}–{i.first_page + i.page_count - 1}",
                 "Tracking number": i.tracking_number or "",
-                "Status": "mailed " + _when(i.mailed_at) if i.mailed_at else (i.problem or "not mailed"),
+                "Status": "mailed " + format_local(i.mailed_at) if i.mailed_at else (i.problem or "not mailed"),
             }
             for i in items
         ]

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import to_local
+from core.calendar import format_local
 from core.errors import CessioError
 from core.ledger.payments_import import (
     ImportReport,
@@ -249,7 +249,7 @@ def _recent_tab(user: SignedInUser) -> None:
                     "Amount": format_amount(p.amount, currency=False),
                     "Source": p.source.replace("_", " "),
                     "Reference": p.reference or "",
-                    "Booked": (to_local(p.booked_at) or p.booked_at).strftime("%d.%m.%Y %H:%M"),
+                    "Booked": format_local(p.booked_at),
                 }
                 for p in payments
             ]

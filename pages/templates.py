@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import format_local
 from core.documents.catalog import BLOCKS, DOC_TYPE_BY_CODE, DOC_TYPES, placeholders_for
 from core.documents.service import current_template, preview_template, save_template, template_history
 from core.documents.template import __doc__ as SYNTAX
@@ -30,7 +30,8 @@ def main() -> None:
         st.error(str(exc))
         return
     st.caption(
-        f"Current version: {current.version}" + (" (built-in)" if current.version == 0 else f", saved {_when(current)}")
+        f"Current version: {current.version}"
+        + (" (built-in)" if current.version == 0 else f", saved {format_local(current.created_at, empty='')}")
     )
     loaded_key = f"{KEY}.loaded.{code}"
     body_key = f"{KEY}.body.{code}"
@@ -75,7 +76,7 @@ def main() -> None:
     with st.expander(f"History ({len(history)} versions)"):
         for t in history:
             label = f"Version {t.version}" + (
-                f" · {_when(t)} · {t.created_by or ''}" if t.created_at else " · built-in"
+                f" · {format_local(t.created_at, empty='')} · {t.created_by or ''}" if t.created_at else " · built-in"
             )
             if t.comment:
                 label += f" · {t.comment}"
@@ -87,11 +88,6 @@ def main() -> None:
 def _load(body_key: str, body: str) -> None:
     """Put an older version into the editor (a callback: it runs before the editor is drawn)."""
     st.session_state[body_key] = body
-
-
-def _when(t: object) -> str:
-    local = to_local(getattr(t, "created_at", None))
-    return f"{local:%d.%m.%Y %H:%M}" if local else ""
 
 
 main()

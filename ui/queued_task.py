@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import format_local
 from core.errors import NotFound
 from core.tasks.models import DONE, FAILED, QUEUED, RUNNING
 from core.tasks.service import TaskView, get_task, my_tasks
@@ -80,8 +80,8 @@ def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> 
                 "Work": v.title,
                 "Status": STATUS_LABELS.get(v.status, v.status),
                 "Progress": v.progress_share if v.status == RUNNING else (1.0 if v.status == DONE else 0.0),
-                "Queued": _when(v.created_at),
-                "Finished": _when(v.finished_at),
+                "Queued": format_local(v.created_at),
+                "Finished": format_local(v.finished_at),
                 "Problem": v.error or "",
             }
             for v in views
@@ -95,8 +95,3 @@ def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> 
         column_config={"Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0)},
     )
     return views
-
-
-def _when(value: object) -> str:
-    local = to_local(value)  # type: ignore[arg-type]
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"

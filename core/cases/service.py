@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core.audit.service import record_audit, record_audit_many
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, Role, require
-from core.calendar import to_local
+from core.calendar import format_local
 from core.cases import hooks
 from core.cases.models import (
     AssignmentAgreement,
@@ -251,8 +251,7 @@ def _changed_by(session: Session, case_id: int) -> tuple[str | None, str | None]
     ).first()
     if row is None:
         return None, None
-    at = to_local(row[0])
-    return row[1], f"{at:%d.%m.%Y %H:%M}" if at else None
+    return row[1], format_local(row[0], empty="") or None
 
 
 def transition_cases(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import record_audit
 from core.auth.permissions import Actor, Permission, require
-from core.calendar import to_local
+from core.calendar import format_local
 from core.kpi import service
 from core.kpi.filters import KpiFilters
 
@@ -35,9 +35,8 @@ def _sheet_name(key: str, used: set[str]) -> str:
 def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | None = None) -> bytes:
     """The workbook of one computed dashboard (no database access)."""
     buffer = io.BytesIO()
-    generated = to_local(board.generated_at)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        about = [("Generated", f"{generated:%d.%m.%Y %H:%M}" if generated else "")]
+        about = [("Generated", format_local(board.generated_at, empty=""))]
         about += board.filters.describe(names)
         pd.DataFrame(about, columns=["Filter", "Value"]).to_excel(writer, sheet_name="Filters", index=False)
         tiles = pd.DataFrame(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, require
-from core.calendar import to_local
+from core.calendar import format_local
 from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import read_file, store_work_file
@@ -60,11 +60,10 @@ def queue_payment_file_import(session: Session, actor: Actor, content: bytes, fi
     pending = _already_queued(session, digest)
     if pending is not None:
         owner = session.get(User, pending.created_by_id)
-        when = to_local(pending.created_at)
         state = "is being imported" if pending.status == RUNNING else "is already queued for import"
         raise ValidationFailed(
             f"This bank file {state} (queued work № {pending.id}, “{pending.title}”, by "
-            f"{owner.full_name if owner else 'another user'} at {when:%d.%m.%Y %H:%M}). "
+            f"{owner.full_name if owner else 'another user'} at {format_local(pending.created_at)}). "
             "Wait for it to finish and check its report; importing the file again afterwards books nothing new."
         )
     file_id = store_work_file(session, actor, content, filename, BANK_FILE_KIND, "text/csv")

@@ -3,14 +3,13 @@ documents Cessio generated for the case (generate, download)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import to_local
+from core.calendar import format_local
 from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
 from core.documents.service import case_documents, generate_documents
 from core.errors import CessioError
@@ -20,11 +19,6 @@ from ui.context import SignedInUser, db
 
 KEY = "card_docs"
 PREVIEWS = 6
-
-
-def _when(value: dt.datetime | None) -> str:
-    local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
 
 
 def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
@@ -74,7 +68,7 @@ def _scans(case_id: int, user: SignedInUser) -> None:
                     c1.caption(str(exc))
             c2.markdown(f"**{f.original_name}**")
             c2.caption(
-                f"{KIND_LABELS.get(f.kind, f.kind)} · {f.pages} p. · {f.size / 1024:,.0f} KB · {_when(f.uploaded_at)}"
+                f"{KIND_LABELS.get(f.kind, f.kind)} · {f.pages} p. · {f.size / 1024:,.0f} KB · {format_local(f.uploaded_at)}"
             )
             c2.download_button(
                 "Download",
@@ -113,7 +107,7 @@ def _generated(case_id: int, user: SignedInUser) -> None:
             [
                 {
                     "Document": d.title,
-                    "Generated": _when(d.generated_at),
+                    "Generated": format_local(d.generated_at),
                     "By": d.generated_by,
                     "Pages": d.pages,
                     "Template version": d.template_version,
@@ -125,7 +119,7 @@ def _generated(case_id: int, user: SignedInUser) -> None:
         hide_index=True,
         width="stretch",
     )
-    labels = {d.id: f"{d.title} · {_when(d.generated_at)}" for d in docs}
+    labels = {d.id: f"{d.title} · {format_local(d.generated_at)}" for d in docs}
     doc_id = st.selectbox("Document to download", list(labels), format_func=labels.__getitem__, key=f"{KEY}.pick")
     doc = next(d for d in docs if d.id == doc_id)
     st.download_button(

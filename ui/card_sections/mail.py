@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission
-from core.calendar import to_local
+from core.calendar import format_local
 from core.postal.service import shipment_history, shipments_for_case
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
-
-
-def _when(value: dt.datetime | None) -> str:
-    local = to_local(value)
-    return f"{local:%d.%m.%Y %H:%M}" if local else "—"
 
 
 def render(case_id: int, user: SignedInUser) -> None:
@@ -32,8 +25,8 @@ def render(case_id: int, user: SignedInUser) -> None:
             title += f" on {s.delivered_on:%d.%m.%Y}"
         with st.expander(title, expanded=len(shipments) == 1):
             st.caption(
-                f"To {s.addressee or '—'} · mailed {_when(s.mailed_at)} · last operation: "
-                f"{s.last_operation or '—'} ({_when(s.last_operation_at)})"
+                f"To {s.addressee or '—'} · mailed {format_local(s.mailed_at)} · last operation: "
+                f"{s.last_operation or '—'} ({format_local(s.last_operation_at)})"
             )
             if s.last_error:
                 st.warning(f"The post says: {s.last_error}")

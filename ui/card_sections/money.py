@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import to_local
+from core.calendar import format_local
 from core.errors import CessioError
 from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS
 from core.ledger.fees import FilingKind, state_fee
@@ -89,7 +89,7 @@ def _entries_table(entries: list[EntryView]) -> None:
                 "Reference": e.reference or "",
                 "Comment": e.comment or "",
                 "By": e.author,
-                "Booked": (to_local(e.booked_at) or e.booked_at).strftime("%d.%m.%Y %H:%M"),
+                "Booked": format_local(e.booked_at),
                 "Reversal": (
                     f"reverses {e.reverses_id}"
                     if e.reverses_id
