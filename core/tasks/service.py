@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.orm import Session, defer
 
 from core.audit.service import record_audit
@@ -85,20 +86,18 @@ def enqueue_task(session: Session, actor: Actor, kind: str, title: str, params: 
     return row.id
 
 
-def _view(session: Session, row: QueuedTask, with_result: bool = True) -> TaskView:
+def _queued_ids(session: Session) -> list[int]:
+    """Ids of every task still waiting, in queue order: one read for a whole list of views."""
+    return list(session.scalars(select(QueuedTask.id).where(QueuedTask.status == QUEUED).order_by(QueuedTask.id)))
+
+
+def _view(session: Session, row: QueuedTask, queued_ids: list[int], with_result: bool = True) -> TaskView:
     share, label = row.progress_share or 0.0, row.progress_label
     if row.status == RUNNING and not is_postgres(session):
         from_file = read_progress_file(row.id)
         if from_file is not None:
             share, label = from_file
-    ahead = 0
-    if row.status == QUEUED:
-        ahead = int(
-            session.scalar(
-                select(func.count()).select_from(QueuedTask).where(QueuedTask.status == QUEUED, QueuedTask.id < row.id)
-            )
-            or 0
-        )
+    ahead = bisect_left(queued_ids, row.id) if row.status == QUEUED else 0
     return TaskView(
         row.id,
         row.kind,
@@ -124,21 +123,24 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskView:
     row = session.get(QueuedTask, task_id, populate_existing=True)  # fresh: the page polls it
     if row is None or (row.created_by_id != actor.id and not _sees_everyones(actor)):
         raise NotFound(f"Queued work № {task_id} does not exist or is not yours.")
-    return _view(session, row)
+    return _view(session, row, _queued_ids(session) if row.status == QUEUED else [])
 
 
 def my_tasks(session: Session, actor: Actor, kinds: tuple[str, ...], limit: int = 10) -> list[TaskView]:
     """The actor's latest tasks of these kinds, newest first (the page's "your queued work").
 
     Without their results (an import's report can be hundreds of kilobytes): ``get_task`` one."""
-    rows = session.scalars(
-        select(QueuedTask)
-        .options(defer(QueuedTask.result))
-        .where(QueuedTask.created_by_id == actor.id, QueuedTask.kind.in_(kinds))
-        .order_by(QueuedTask.id.desc())
-        .limit(limit)
+    rows = list(
+        session.scalars(
+            select(QueuedTask)
+            .options(defer(QueuedTask.result))
+            .where(QueuedTask.created_by_id == actor.id, QueuedTask.kind.in_(kinds))
+            .order_by(QueuedTask.id.desc())
+            .limit(limit)
+        )
     )
-    return [_view(session, r, with_result=False) for r in rows]
+    queued = _queued_ids(session) if any(r.status == QUEUED for r in rows) else []
+    return [_view(session, r, queued, with_result=False) for r in rows]
 
 
 def unfinished_tasks(session: Session, kind: str, created_by_id: int | None = None) -> list[QueuedTask]:
@@ -166,7 +168,8 @@ def queue_overview(session: Session, actor: Actor, limit: int = 20) -> list[Queu
         .order_by(QueuedTask.id.desc())
         .limit(limit)
     ).all()
-    return [QueueRow(_view(session, task, with_result=False), name) for task, name in rows]
+    queued = _queued_ids(session) if any(task.status == QUEUED for task, _ in rows) else []
+    return [QueueRow(_view(session, task, queued, with_result=False), name) for task, name in rows]
 
 
 # ---------------------------------------------------------------- the jobs process side
