@@ -55,7 +55,7 @@ from core.bureau.models import (
 from core.bureau.validation import validate_record
 from core.calendar import local_date
 from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Debtor
-from core.cases.service import add_case_events, raise_flag, resolve_flags
+from core.cases.service import add_case_events, raise_flag, resolve_flags_many
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
 
@@ -701,12 +701,15 @@ def send_again(
             "bureau_event",
             [(e.id, {"case_id": e.case_id, "was": e.status, "code": e.reject_code}) for e in queued],
         )
-        for case_id in {e.case_id for e in queued}:
-            still = session.scalar(
-                select(func.count()).where(BureauEvent.case_id == case_id, BureauEvent.status == REJECTED)
+        affected = {e.case_id for e in queued}
+        still_rejected = set(
+            session.scalars(
+                select(BureauEvent.case_id)
+                .where(BureauEvent.case_id.in_(affected), BureauEvent.status == REJECTED)
+                .distinct()
             )
-            if not still:
-                resolve_flags(session, actor, case_id, REJECT_FLAG)
+        )
+        resolve_flags_many(session, actor, sorted(affected - still_rejected), [REJECT_FLAG])
         session.expire_all()
     return outcomes
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.auth.permissions import Actor, SystemActor
 from core.calendar import local_date
 from core.cases.hooks import MovedCase, after_transition, transition_guard
-from core.cases.service import resolve_flags
+from core.cases.service import resolve_flags_many
 from core.ledger.models import PaymentPlan
 from core.ledger.plans import PLAN_BROKEN_FLAG
 from core.ledger.service import READY_FOR_REPAID_FLAG, balances, write_off_remaining
@@ -54,6 +54,4 @@ def book_write_off_and_close(session: Session, actor: Actor | None, moved: Seque
         session.execute(
             update(PaymentPlan).where(PaymentPlan.case_id.in_(ids), PaymentPlan.active.is_(True)).values(active=False)
         )
-        for case_id in ids:
-            resolve_flags(session, actor, case_id, READY_FOR_REPAID_FLAG)
-            resolve_flags(session, actor, case_id, PLAN_BROKEN_FLAG)
+        resolve_flags_many(session, actor, ids, [READY_FOR_REPAID_FLAG, PLAN_BROKEN_FLAG])

@@ -129,6 +129,8 @@ def test_partial_rejection_correction_and_resend(
     [outcome] = send_again(session, HEAD, [rejected.id])
     session.commit()
     assert outcome.queued
+    session.expire_all()
+    assert session.scalar(select(CaseFlag).where(CaseFlag.case_id == bad.id, CaseFlag.resolved_at.is_(None))) is None
 
     second = run_submissions(client, engine=engine)
     assert second.records == 1 and second.accepted == 1

@@ -122,3 +122,20 @@ def test_a_new_plan_replaces_the_old_one(session) -> None:
     session.commit()
     view = plan_status(session, clerk, case.id, dt.date(2024, 5, 2))
     assert view is not None and view.plan_id == second.id and len(view.instalments) == 6
+
+
+def test_a_bulk_write_off_resolves_the_money_flags_of_every_case_and_keeps_the_others(session) -> None:
+    from core.cases.service import raise_flag
+
+    lawyer = make_user(session, "lawyer")
+    cases = [case_with_debt(session, "1000.00", stage="enforcement") for _ in range(3)]
+    session.commit()
+    for case in cases:
+        raise_flag(session, case.id, "plan_broken", "instalment of 01.03.2024 not paid")
+        raise_flag(session, case.id, "bureau_rejected", "E031")
+    session.commit()
+    report = transition_cases(session, lawyer, [c.id for c in cases], "write_off", {"reason": "bankrupt"})
+    session.commit()
+    assert all(o.moved for o in report.outcomes)
+    session.expire_all()
+    assert [_open_flags(session, c.id) for c in cases] == [["bureau_rejected"]] * 3
