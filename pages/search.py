@@ -11,7 +11,16 @@ import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
 from core.calendar import to_local
-from core.cases.search import SORTABLE, CaseFilter, CaseRow, Cursor, export_cases, matching_ids, search_cases
+from core.cases.search import (
+    EXPORT_CAP,
+    SORTABLE,
+    CaseFilter,
+    CaseRow,
+    Cursor,
+    export_cases,
+    matching_ids,
+    search_cases,
+)
 from core.errors import CessioError
 from core.money import format_amount
 from ui import bulk
@@ -80,7 +89,14 @@ def _export(user: SignedInUser, f: CaseFilter, sort: str, descending: bool, tota
         with db() as session:
             return export_cases(session, user, f, fmt, sort=sort, descending=descending)
 
-    st.caption(f"Export all {total:,} matching cases (the export is recorded in the audit log):")
+    if total > EXPORT_CAP:
+        st.caption(
+            f"Export the first {EXPORT_CAP:,} of the {total:,} matching cases, in the order shown (an export "
+            "holds at most that many; narrow the filter, e.g. by creditor or region, for the rest). "
+            "The export is recorded in the audit log:"
+        )
+    else:
+        st.caption(f"Export all {total:,} matching cases (the export is recorded in the audit log):")
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         "CSV",

@@ -226,3 +226,15 @@ def test_cases_of_one_stage_go_to_print_packages(app_db: Session) -> None:
     assert sorted(at.session_state["documents.preselected"]) == sorted(c.id for c in prepared)
     assert any("2 cases were handed over" in i.value for i in at.info)
     assert at.radio(key="documents.which").value == "handed"
+
+
+def test_the_export_says_when_it_holds_only_the_first_cases(app_db: Session, monkeypatch) -> None:
+    monkeypatch.setattr("core.cases.search.EXPORT_CAP", 2)
+    clerk = make_user(app_db, "clerk")
+    for last in ("Петров", "Сидоров", "Орлов"):
+        make_case(app_db, last_name=last)
+    app_db.commit()
+    at = signed_in(clerk).run()
+    assert any("Export the first 2 of the 3 matching cases" in c.value for c in at.caption)
+    at = _search(at, debtor_name="петров")
+    assert any(c.value.startswith("Export all 1 matching cases") for c in at.caption)
