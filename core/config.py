@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     secret_key: SecretStr = SecretStr("dev-only-change-me")
     session_idle_minutes: int = 30
+    language: str = "ru"  # the interface language of the installation; each user may choose another
 
     # OCR
     ocr_languages: list[str] = ["en", "ru"]
