@@ -9,7 +9,7 @@ DEMO_CASES ?= 2000
 
 export CESSIO_POSTAL_TICKET_WAIT_SECONDS ?= 5
 
-.PHONY: install run test lint chromium postgres clean
+.PHONY: install run test lint chromium system-packages postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install
+run: install system-packages
 	@mkdir -p var
 	$(BIN)/cessio db upgrade
 	$(BIN)/cessio demo --cases $(DEMO_CASES) --if-empty
 	@bash scripts/run-all.sh $(PORT)
 
-chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+# Debian packages the tests and the app need: the browser for the journeys, Tesseract with its
+# Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans.
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus fonts-liberation
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+chromium: system-packages
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true
@@ -38,7 +48,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install chromium
+test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider --timeout=900
 
