@@ -58,6 +58,7 @@ from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Deb
 from core.cases.service import add_case_events, raise_flag, resolve_flags_many
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
+from core.i18n import _
 
 BATCH = 5000
 JOB_ACTOR = SystemActor("bureau job")
@@ -733,10 +734,12 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
     require(actor, Permission.BUREAU_MANAGE)
     event = session.get(BureauEvent, event_id)
     if event is None:
-        raise NotFound(f"Bureau event {event_id} does not exist.")
+        raise NotFound(_("Bureau event {event_id} does not exist.").format(event_id=event_id))
     if event.status not in (HELD, REJECTED):
         raise ValidationFailed(
-            f"Only held or rejected events can be corrected; this one is '{STATUS_LABELS[event.status]}'."
+            _("Only held or rejected events can be corrected; this one is '{status}'.").format(
+                status=STATUS_LABELS[event.status]
+            )
         )
     allowed = EDITABLE_FIELDS.get(event.event_code, {})
     payload = dict(event.payload or {})
@@ -758,7 +761,7 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
         except (ValueError, ArithmeticError):
             problems[name] = f"'{value}' is not a valid {kind}"
     if problems:
-        raise ValidationFailed("Some corrections cannot be accepted.", problems)
+        raise ValidationFailed(_("Some corrections cannot be accepted."), problems)
     before = dict(event.payload or {})
     event.payload = payload
     record_audit(session, actor, "bureau.correct", "bureau_event", event.id, {"before": before, "after": payload})
@@ -827,7 +830,9 @@ def list_events(
         "waiting": BureauEvent.status.in_((PENDING, SENDING)),
     }
     if view not in VIEWS:
-        raise ValidationFailed(f"Unknown view '{view}'; choose one of: {', '.join(VIEWS)}.")
+        raise ValidationFailed(
+            _("Unknown view '{view}'; choose one of: {items}.").format(view=view, items=", ".join(VIEWS))
+        )
     if view in conditions:
         stmt = stmt.where(conditions[view])
     if case_id is not None:
@@ -986,6 +991,6 @@ def submission_file(session: Session, actor: Actor, submission_id: int) -> tuple
     require(actor, Permission.BUREAU_VIEW)
     sub = session.get(BureauSubmission, submission_id)
     if sub is None:
-        raise NotFound(f"Bureau submission {submission_id} does not exist.")
+        raise NotFound(_("Bureau submission {submission_id} does not exist.").format(submission_id=submission_id))
     record_audit(session, actor, "bureau.file_download", "bureau_submission", sub.id, {"file": sub.file_name})
     return sub.file_name, sub.content

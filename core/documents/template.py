@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from core.documents.catalog import BLOCKS, DOC_TYPE_BY_CODE, placeholders_for
 from core.errors import ValidationFailed
+from core.i18n import _
 
 _BLOCK = re.compile(r"^\[([a-z0-9_]+)\]$")
 _MARKERS = (("##", "subtitle"), (">>", "right"), ("#", "title"), ("!", "bold"), ("-", "item"), ("~", "rightline"))
@@ -73,7 +74,7 @@ def _split(text: str, lineno: int, known: dict[str, tuple[str, str]], problems: 
 def compile_template(doc_type: str, text: str) -> CompiledTemplate:
     """Parse and check a template; ``ValidationFailed`` lists every unknown placeholder or block."""
     if doc_type not in DOC_TYPE_BY_CODE:
-        raise ValidationFailed(f"There is no document type '{doc_type}'.")
+        raise ValidationFailed(_("There is no document type '{doc_type}'.").format(doc_type=doc_type))
     known = placeholders_for(doc_type)
     blocks = BLOCKS.get(doc_type, {})
     problems: list[str] = []
@@ -110,7 +111,7 @@ def compile_template(doc_type: str, text: str) -> CompiledTemplate:
             else ""
         )
         raise ValidationFailed(
-            f"{head}The template was not saved: " + "; ".join(problems) + ".",
+            head + _("The template was not saved: {problems}.").format(problems="; ".join(problems)),
             {"body": "; ".join(problems)},
         )
     fields = frozenset(p.name for line in lines for p in line.parts if isinstance(p, Field))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import _
 from core.importer import values as v
 from core.importer.mapping import FIELD_BY_NAME, ImportField, normalize_word
 from core.importer.read import Table
@@ -85,7 +86,9 @@ def _parse(f: ImportField, raw: Any, stages: Mapping[str, str]) -> Any:
         code = stages.get(normalize_word(word))
         if code is None:
             raise v.ValueProblem(
-                f"'{word}' is not in the stage-word table; add it there (Import page, Stage words) or fix the cell"
+                _(
+                    "'{word}' is not in the stage-word table; add it there (Import page, Stage words) or fix the cell"
+                ).format(word=word)
             )
         return code
     if kind == "person":
