@@ -29,6 +29,7 @@ from core.bureau.service import (
 from core.calendar import format_local, local_date
 from core.db import utcnow
 from core.errors import CessioError, ValidationFailed
+from core.i18n import _
 from ui.context import SignedInUser, actor, db, engine
 
 KEY = "bureau"
@@ -54,21 +55,22 @@ def _compliance(user: SignedInUser) -> None:
     cols = st.columns(5)
     share = figure.share_on_time
     cols[0].metric(
-        "Acknowledged by the due date",
+        _("Acknowledged by the due date"),
         f"{share} %" if share is not None else "—",
-        help="Share of the events due so far that the bureau accepted by their due date "
-        "(the next business day after the change).",
+        help=_(
+            "Share of the events due so far that the bureau accepted by their due date (the next business day after the change)."
+        ),
     )
     last30 = recent.share_on_time
-    cols[1].metric("Last 30 days", f"{last30} %" if last30 is not None else "—")
+    cols[1].metric(_("Last 30 days"), f"{last30} %" if last30 is not None else "—")
     statutory = figure.share_statutory
     cols[2].metric(
-        "Within the legal deadline",
+        _("Within the legal deadline"),
         f"{statutory} %" if statutory is not None else "—",
-        help="Accepted within the statutory number of business days (218-FZ art. 5 part 5).",
+        help=_("Accepted within the statutory number of business days (218-FZ art. 5 part 5)."),
     )
-    cols[3].metric("Due today", figure.due_today)
-    cols[4].metric("Overdue", figure.overdue)
+    cols[3].metric(_("Due today"), figure.due_today)
+    cols[4].metric(_("Overdue"), figure.overdue)
     if figure.overdue:
         st.markdown(
             f":red[**{figure.overdue} event(s) are overdue**"
@@ -105,7 +107,7 @@ def _red_when_late(row: pd.Series) -> list[str]:
 def _events(user: SignedInUser) -> None:
     view = (
         st.segmented_control(
-            "Show", list(VIEW_LABELS), format_func=lambda v: VIEW_LABELS[v], default="overdue", key=f"{KEY}.view"
+            _("Show"), list(VIEW_LABELS), format_func=lambda v: VIEW_LABELS[v], default="overdue", key=f"{KEY}.view"
         )
         or "overdue"
     )
@@ -124,8 +126,8 @@ def _events(user: SignedInUser) -> None:
         selection_mode="multi-row",
         key=f"{KEY}.events.{view}",
         column_config={
-            "Case": st.column_config.LinkColumn("Case", display_text=r"case=(C-\d+)", width="small"),
-            "Late": st.column_config.CheckboxColumn("Late", width="small"),
+            "Case": st.column_config.LinkColumn(_("Case"), display_text=r"case=(C-\d+)", width="small"),
+            "Late": st.column_config.CheckboxColumn(_("Late"), width="small"),
         },
     )
     chosen = [rows[i] for i in selection.selection.rows] if selection else []
@@ -133,10 +135,10 @@ def _events(user: SignedInUser) -> None:
         return
     fixable = [r for r in chosen if r.status in ("held", "rejected")]
     if st.button(
-        f"Send again ({len(fixable)})",
+        _("Send again ({count})").format(count=len(fixable)),
         disabled=not fixable,
         key=f"{KEY}.resend",
-        help="After the data is fixed: put the selected held or rejected events back in the queue.",
+        help=_("After the data is fixed: put the selected held or rejected events back in the queue."),
     ):
         try:
             with db() as session:
@@ -145,10 +147,10 @@ def _events(user: SignedInUser) -> None:
             st.error(str(exc))
         else:
             queued = sum(1 for o in outcomes if o.queued)
-            st.success(f"{queued} event(s) will go with the next submission.")
+            st.success(_("{queued} event(s) will go with the next submission.").format(queued=queued))
             for o in outcomes:
                 if not o.queued:
-                    st.warning(f"Event {o.event_id}: {o.reason}")
+                    st.warning(_("Event {event_id}: {reason}").format(event_id=o.event_id, reason=o.reason))
     if len(fixable) == 1:
         _correction_form(user, fixable[0])
 
@@ -156,14 +158,18 @@ def _events(user: SignedInUser) -> None:
 def _correction_form(user: SignedInUser, row: EventRow) -> None:
     fields = EDITABLE_FIELDS.get(row.event_code, {})
     if not fields:
-        st.caption("This event's data comes from the debtor and the case: fix it there, then send it again.")
+        st.caption(_("This event's data comes from the debtor and the case: fix it there, then send it again."))
         return
     with st.form(f"{KEY}.correct.{row.id}"):
-        st.markdown(f"**Correct event {row.event_code} of {row.case_number}** (leave a field empty to keep it)")
+        st.markdown(
+            _("**Correct event {event_code} of {case_number}** (leave a field empty to keep it)").format(
+                event_code=row.event_code, case_number=row.case_number
+            )
+        )
         values = {
             name: st.text_input(name.replace("_", " ").capitalize(), key=f"{KEY}.c.{row.id}.{name}") for name in fields
         }
-        if st.form_submit_button("Save and send again"):
+        if st.form_submit_button(_("Save and send again")):
             changes = {k: v for k, v in values.items() if v.strip()}
             try:
                 with db() as session:
@@ -176,16 +182,16 @@ def _correction_form(user: SignedInUser, row: EventRow) -> None:
                 st.error(str(exc))
             else:
                 if outcome.queued:
-                    st.success("Corrected; it goes with the next submission.")
+                    st.success(_("Corrected; it goes with the next submission."))
                 else:
-                    st.warning(f"Saved, but it still cannot be sent: {outcome.reason}")
+                    st.warning(_("Saved, but it still cannot be sent: {reason}").format(reason=outcome.reason))
 
 
 def _submissions(user: SignedInUser) -> None:
     with db() as session:
         subs, total = list_submissions(session, user, limit=100)
     if not subs:
-        st.info("No submissions yet. The bureau job sends the due events every day.")
+        st.info(_("No submissions yet. The bureau job sends the due events every day."))
         return
     frame = pd.DataFrame(
         [
@@ -205,14 +211,14 @@ def _submissions(user: SignedInUser) -> None:
             for s in subs
         ]
     )
-    st.caption(f"{total} submission(s)")
+    st.caption(_("{total} submission(s)").format(total=total))
     selection = st.dataframe(
         frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"{KEY}.subs"
     )
     picked = selection.selection.rows if selection else []
     if picked:
         sub = subs[picked[0]]
-        if st.button(f"Prepare {sub.file_name} for download", key=f"{KEY}.prep.{sub.id}"):
+        if st.button(_("Prepare {file_name} for download").format(file_name=sub.file_name), key=f"{KEY}.prep.{sub.id}"):
             try:
                 with db() as session:
                     name, content = submission_file(session, user, sub.id)
@@ -220,7 +226,7 @@ def _submissions(user: SignedInUser) -> None:
                 st.error(str(exc))
             else:
                 st.download_button(
-                    f"Download {name}",
+                    _("Download {name}").format(name=name),
                     content,
                     file_name=name,
                     mime="text/tab-separated-values",
@@ -232,16 +238,16 @@ def _submissions(user: SignedInUser) -> None:
 def _actions(user: SignedInUser) -> None:
     if not has_permission(user, Permission.BUREAU_MANAGE):
         return
-    left, right, _ = st.columns([1, 1, 3])
-    if left.button("Send due events now", icon=":material/send:", key=f"{KEY}.send"):
-        with st.spinner("Sending to the bureau..."):
+    left, right, _rest = st.columns([1, 1, 3])
+    if left.button(_("Send due events now"), icon=":material/send:", key=f"{KEY}.send"):
+        with st.spinner(_("Sending to the bureau...")):
             try:
                 summary = send_now(user, BureauClient.from_settings(attempts=2), engine())
             except CessioError as exc:
                 st.error(str(exc))
             else:
                 (st.warning if summary.errors else st.success)(summary.text())
-    if right.button("Check acknowledgements", icon=":material/fact_check:", key=f"{KEY}.acks"):
+    if right.button(_("Check acknowledgements"), icon=":material/fact_check:", key=f"{KEY}.acks"):
         try:
             summary = check_acknowledgements(user, BureauClient.from_settings(attempts=2), engine())
         except CessioError as exc:
@@ -252,14 +258,15 @@ def _actions(user: SignedInUser) -> None:
 
 def main() -> None:
     user = actor()
-    st.title("Credit bureau")
+    st.title(_("Credit bureau"))
     st.caption(
-        "Every change of a debt is reported to the credit bureau by the next business day "
-        "(218-FZ art. 5 sets the legal deadline). Late items are red."
+        _(
+            "Every change of a debt is reported to the credit bureau by the next business day (218-FZ art. 5 sets the legal deadline). Late items are red."
+        )
     )
     _compliance(user)
     _actions(user)
-    events_tab, subs_tab = st.tabs(["Events", "Submissions"])
+    events_tab, subs_tab = st.tabs([_("Events"), _("Submissions")])
     with events_tab:
         _events(user)
     with subs_tab:

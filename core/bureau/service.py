@@ -747,7 +747,7 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
     for name, value in changes.items():
         kind = allowed.get(name)
         if kind is None:
-            problems[name] = "this field cannot be corrected for this event (fix the case or debtor instead)"
+            problems[name] = _("this field cannot be corrected for this event (fix the case or debtor instead)")
             continue
         try:
             if kind == "date":
@@ -759,7 +759,7 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
             else:
                 payload[name] = _clean(str(value)) if value is not None else None
         except (ValueError, ArithmeticError):
-            problems[name] = f"'{value}' is not a valid {kind}"
+            problems[name] = _("'{value}' is not a valid {kind}").format(value=value, kind=kind)
     if problems:
         raise ValidationFailed(_("Some corrections cannot be accepted."), problems)
     before = dict(event.payload or {})

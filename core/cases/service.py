@@ -42,7 +42,7 @@ from core.cases.workflow import (
 )
 from core.db import bulk_insert, is_postgres, json_safe, utcnow
 from core.errors import ConcurrentChange, NotFound, PermissionDenied, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _
 
 CHUNK = 2000
 ProgressFn = Callable[[int, int], None]
@@ -606,14 +606,17 @@ def case_timeline(session: Session, actor: Actor, case_id: int, limit: int = 500
     ]
 
 
+_SOURCE_NAMES = {
+    "postal_job": N_("postal job"),
+    "ocr_review": N_("OCR review"),
+    "import": N_("import"),
+    "bureau_job": N_("bureau job"),
+    "accrual_job": N_("accrual job"),
+}
+
+
 def _source_name(source: str) -> str:
-    return {
-        "postal_job": "postal job",
-        "ocr_review": "OCR review",
-        "import": "import",
-        "bureau_job": "bureau job",
-        "accrual_job": "accrual job",
-    }.get(source, "system")
+    return _(_SOURCE_NAMES.get(source, N_("system")))
 
 
 def list_staff(session: Session, role: str | None = None, active_only: bool = True) -> list[User]:

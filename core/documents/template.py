@@ -55,7 +55,9 @@ def _split(text: str, lineno: int, known: dict[str, tuple[str, str]], problems: 
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        problems.append(f"line {lineno}: {exc} (write {{{{ and }}}} for literal braces)")
+        problems.append(
+            _("line {lineno}: {exc} (write {{{{ and }}}} for literal braces)").format(lineno=lineno, exc=exc)
+        )
         return (text,)
     for literal, field, spec, conversion in parsed:
         if literal:
@@ -63,9 +65,13 @@ def _split(text: str, lineno: int, known: dict[str, tuple[str, str]], problems: 
         if field is None:
             continue
         if spec or conversion:
-            problems.append(f"line {lineno}: write the placeholder as {{{field}}} without ':' or '!'")
+            problems.append(
+                _("line {lineno}: write the placeholder as {{{field}}} without ':' or '!'").format(
+                    lineno=lineno, field=field
+                )
+            )
         if field not in known:
-            problems.append(f"line {lineno}: unknown placeholder {{{field}}}")
+            problems.append(_("line {lineno}: unknown placeholder {{{field}}}").format(lineno=lineno, field=field))
             continue
         parts.append(Field(field))
     return tuple(parts)
@@ -89,7 +95,11 @@ def compile_template(doc_type: str, text: str) -> CompiledTemplate:
             name = block.group(1)
             if name not in blocks:
                 allowed = ", ".join(f"[{b}]" for b in blocks) or "none"
-                problems.append(f"line {lineno}: unknown block [{name}] (this document has: {allowed})")
+                problems.append(
+                    _("line {lineno}: unknown block [{name}] (this document has: {allowed})").format(
+                        lineno=lineno, name=name, allowed=allowed
+                    )
+                )
             else:
                 lines.append(Line("block", block=name))
             continue
@@ -102,7 +112,7 @@ def compile_template(doc_type: str, text: str) -> CompiledTemplate:
                 break
         lines.append(Line(kind, _split(body, lineno, known, problems)))
     if not any(line.kind != "space" for line in lines):
-        problems.append("the template is empty")
+        problems.append(_("the template is empty"))
     if problems:
         unknown = sorted({m.group(1) for p in problems if (m := re.search(r"unknown placeholder \{([^}]*)\}", p))})
         head = (

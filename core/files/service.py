@@ -24,16 +24,16 @@ from core.errors import NotFound, ValidationFailed
 from core.files.checks import PDF, PDFIUM_LOCK, check_upload
 from core.files.models import StoredFile
 from core.files.store import get_store, sha256_hex
-from core.i18n import _
+from core.i18n import N_, _
 
 PREVIEW_WIDTH = 600
 KIND_LABELS = {
-    "scan": "Scan",
-    "court_mail": "Court mail",
-    "envelope": "Envelope",
-    "letter": "Letter",
-    "generated": "Generated document",
-    "package": "Print package",
+    "scan": N_("Scan"),
+    "court_mail": N_("Court mail"),
+    "envelope": N_("Envelope"),
+    "letter": N_("Letter"),
+    "generated": N_("Generated document"),
+    "package": N_("Print package"),
 }
 UPLOAD_KINDS = ("scan", "court_mail", "envelope", "letter")
 

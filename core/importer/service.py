@@ -214,7 +214,7 @@ def save_stage_words(session: Session, actor: Actor, words: Mapping[str, str]) -
         if not key:
             continue
         if code not in STAGE_BY_CODE:
-            problems[key] = f"'{code}' is not a stage"
+            problems[key] = _("'{code}' is not a stage").format(code=code)
             continue
         cleaned[key] = code
     if problems:
@@ -305,8 +305,9 @@ def _analyse(
         matches = existing.get(r.contract_number, [])
         if len(matches) > 1:
             r.errors.append(
-                f"Contract number: {len(matches)} contracts in Cessio are numbered '{r.contract_number}'; "
-                "the import cannot tell which one this row means"
+                _(
+                    "Contract number: {count} contracts in Cessio are numbered '{contract_number}'; the import cannot tell which one this row means"
+                ).format(count=len(matches), contract_number=r.contract_number)
             )
             plan.status = "invalid"
         elif matches:
@@ -351,10 +352,16 @@ def _agreements(
             continue
         if not found.get(number):
             r.errors.append(
-                f"{header}: assignment agreement '{number}' is not in Cessio; add it first or clear the cell"
+                _("{header}: assignment agreement '{number}' is not in Cessio; add it first or clear the cell").format(
+                    header=header, number=number
+                )
             )
         elif len(found[number]) > 1:
-            r.errors.append(f"{header}: {len(found[number])} assignment agreements are numbered '{number}'")
+            r.errors.append(
+                _("{header}: {count} assignment agreements are numbered '{number}'").format(
+                    header=header, count=len(found[number]), number=number
+                )
+            )
     ids = {n: lst[0][0] for n, lst in found.items() if len(lst) == 1}
     return ids, {lst[0][0]: (n, lst[0][1]) for n, lst in found.items() if len(lst) == 1}
 

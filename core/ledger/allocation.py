@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _
 
 COMPONENTS: tuple[str, ...] = ("principal", "interest", "penalty", "state_fee", "postage", "court_costs")
 COSTS: tuple[str, ...] = ("state_fee", "postage", "court_costs")
@@ -22,13 +22,13 @@ OVERPAYMENT = "overpayment"
 DEFAULT_ORDER: tuple[str, ...] = ("state_fee", "postage", "court_costs", "interest", "principal", "penalty")
 
 COMPONENT_LABELS: dict[str, str] = {
-    "principal": "Principal",
-    "interest": "Interest",
-    "penalty": "Penalty",
-    "state_fee": "State fee",
-    "postage": "Postage",
-    "court_costs": "Court costs",
-    OVERPAYMENT: "Overpayment",
+    "principal": N_("Principal"),
+    "interest": N_("Interest"),
+    "penalty": N_("Penalty"),
+    "state_fee": N_("State fee"),
+    "postage": N_("Postage"),
+    "court_costs": N_("Court costs"),
+    OVERPAYMENT: N_("Overpayment"),
 }
 
 ZERO = Decimal("0.00")

@@ -192,7 +192,7 @@ def read_payment_file(content: bytes) -> tuple[str, list[ParsedRow]]:
         try:
             amount = parse_amount(cell("amount"))
             if amount <= 0:
-                problems.append(f"the amount {cell('amount')} is not a receipt")
+                problems.append(_("the amount {cell} is not a receipt").format(cell=cell("amount")))
                 amount = None
         except MoneyParseError as exc:
             problems.append(str(exc))

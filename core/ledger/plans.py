@@ -86,15 +86,15 @@ def _validate(instalments: Sequence[Instalment]) -> list[Instalment]:
     for n, inst in enumerate(instalments, start=1):
         amount = inst.amount
         if isinstance(amount, float) or not isinstance(amount, Decimal):
-            problems[f"instalment {n}"] = "the amount must be a Decimal"
+            problems[f"instalment {n}"] = _("the amount must be a Decimal")
             continue
         if amount <= 0 or amount != amount.quantize(KOPECK):
-            problems[f"instalment {n}"] = "the amount must be positive, in kopecks"
+            problems[f"instalment {n}"] = _("the amount must be positive, in kopecks")
         if not isinstance(inst.due_date, dt.date):
-            problems[f"instalment {n}"] = "the due date is missing"
+            problems[f"instalment {n}"] = _("the due date is missing")
             continue
         if previous is not None and inst.due_date <= previous:
-            problems[f"instalment {n}"] = "due dates must be in increasing order"
+            problems[f"instalment {n}"] = _("due dates must be in increasing order")
         previous = inst.due_date
         cleaned.append(Instalment(inst.due_date, amount))
     if problems:

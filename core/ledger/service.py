@@ -33,7 +33,7 @@ from core.cases.workflow import CLOSED_STAGES
 from core.db import Money, is_postgres, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.events import publish
-from core.i18n import _
+from core.i18n import N_, _
 from core.ledger.accrual import accrue
 from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS, OVERPAYMENT, ZERO, allocate, parse_order
 from core.ledger.models import LedgerAllocation, LedgerEntry
@@ -80,16 +80,16 @@ _EVENT_SOURCE = {
 }
 
 KIND_LABELS: dict[str, str] = {
-    "principal": "Principal",
-    "interest": "Interest",
-    "penalty": "Penalty",
-    "state_fee": "State fee",
-    "postage": "Postage",
-    "court_costs": "Court costs",
-    "payment": "Payment",
-    "refund": "Refund",
-    "write_off": "Write-off",
-    "adjustment": "Adjustment",
+    "principal": N_("Principal"),
+    "interest": N_("Interest"),
+    "penalty": N_("Penalty"),
+    "state_fee": N_("State fee"),
+    "postage": N_("Postage"),
+    "court_costs": N_("Court costs"),
+    "payment": N_("Payment"),
+    "refund": N_("Refund"),
+    "write_off": N_("Write-off"),
+    "adjustment": N_("Adjustment"),
 }
 
 
@@ -119,7 +119,7 @@ class Balance:
     def describe(self) -> str:
         """``12 000,00 руб. (principal 10 000,00, interest 2 000,00)`` for messages."""
         parts = [
-            f"{COMPONENT_LABELS[c].lower()} {format_amount(v, currency=False)}"
+            f"{_(COMPONENT_LABELS[c]).lower()} {format_amount(v, currency=False)}"
             for c, v in self.components().items()
             if v != 0
         ]
@@ -356,32 +356,36 @@ def _post(
     parts: dict[str, Decimal] = {}
     if kind in CHARGE_KINDS:
         if value < 0 and source not in ("accrual", "system"):
-            problems["amount"] = "a charge is positive; reduce a debt with an adjustment or a reversal"
+            problems["amount"] = _("a charge is positive; reduce a debt with an adjustment or a reversal")
         component = None
     elif kind == EntryKind.PAYMENT:
         if value < 0:
-            problems["amount"] = "a payment is positive; to undo one, reverse it"
+            problems["amount"] = _("a payment is positive; to undo one, reverse it")
         if effective_date > today():
-            problems["effective_date"] = "a payment cannot be dated in the future"
+            problems["effective_date"] = _("a payment cannot be dated in the future")
         component = None
     elif kind == EntryKind.REFUND:
         over = balance(session, case_id).overpayment
         if value < 0:
-            problems["amount"] = "a refund is positive"
+            problems["amount"] = _("a refund is positive")
         elif value > over:
-            problems["amount"] = f"only the overpayment can be refunded: {format_amount(over)}"
+            problems["amount"] = _("only the overpayment can be refunded: {format_amount}").format(
+                format_amount=format_amount(over)
+            )
         component = None
     elif kind == EntryKind.WRITE_OFF:
         owed = balance(session, case_id).components()
         if component is not None and component not in COMPONENTS:
-            problems["component"] = f"unknown component '{component}'"
+            problems["component"] = _("unknown component '{component}'").format(component=component)
         elif value < 0:
-            problems["amount"] = "a write-off is positive"
+            problems["amount"] = _("a write-off is positive")
         else:
             scope = {component: owed[component]} if component else owed
             available = sum((max(v, ZERO) for v in scope.values()), ZERO)
             if value > available:
-                problems["amount"] = f"more than is owed ({format_amount(available)})"
+                problems["amount"] = _("more than is owed ({format_amount})").format(
+                    format_amount=format_amount(available)
+                )
             else:
                 order = (component,) if component else _allocation_order(session, case)
                 parts = allocate(value, {k: max(v, ZERO) for k, v in scope.items()}, order)
@@ -391,14 +395,14 @@ def _post(
         else:
             owed = balance(session, case_id).components()[component]
             if owed + value < 0:
-                problems["amount"] = (
-                    f"would make {COMPONENT_LABELS[component].lower()} negative (owed {format_amount(owed)})"
+                problems["amount"] = _("would make {lower} negative (owed {format_amount})").format(
+                    lower=COMPONENT_LABELS[component].lower(), format_amount=format_amount(owed)
                 )
     if problems:
         detail = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationFailed(
             _("{kind} for case {number} not booked: {detail}.").format(
-                kind=KIND_LABELS[kind], number=case.number, detail=detail
+                kind=_(KIND_LABELS[kind]), number=case.number, detail=detail
             ),
             problems,
         )
@@ -527,7 +531,7 @@ def reverse_entry(session: Session, actor: Actor, entry_id: int, reason: str) ->
         raise ValidationFailed(
             _(
                 "{kind} {format_amount} is already partly paid; reverse the payment first, or book an adjustment."
-            ).format(kind=KIND_LABELS[original.kind], format_amount=format_amount(original.amount))
+            ).format(kind=_(KIND_LABELS[original.kind]), format_amount=format_amount(original.amount))
         )
     if -parts.get(OVERPAYMENT, ZERO) > current.overpayment:
         raise ValidationFailed(_("Part of this payment's overpayment was refunded or offset; reverse that first."))
@@ -690,7 +694,7 @@ def case_entries(session: Session, actor: Actor, case_id: int, as_of: dt.date | 
         EntryView(
             id=e.id,
             kind=e.kind,
-            kind_label=KIND_LABELS.get(e.kind, e.kind),
+            kind_label=_(KIND_LABELS[e.kind]) if e.kind in KIND_LABELS else e.kind,
             component=e.component,
             amount=e.amount,
             effective_date=e.effective_date,

@@ -175,7 +175,7 @@ def create_shipment(
     problems: list[str] = []
     problem = tracking_problem(tracking_number)
     if problem:
-        problems.append(f"Tracking number: {problem}")
+        problems.append(_("Tracking number: {problem}").format(problem=problem))
     case_ids: list[int] = []
     for raw in case_numbers:
         text = raw.strip()
@@ -183,11 +183,11 @@ def create_shipment(
             continue
         found = session.scalar(select(Case.id).where(Case.number == text.upper()))
         if found is None:
-            problems.append(f"Case '{text}' does not exist")
+            problems.append(_("Case '{text}' does not exist").format(text=text))
         else:
             case_ids.append(int(found))
     if postage is not None and postage < 0:
-        problems.append("Postage cannot be negative")
+        problems.append(_("Postage cannot be negative"))
     if problems:
         raise ValidationFailed(_("The shipment was not saved."), problems)
     number = normalize_tracking(tracking_number)

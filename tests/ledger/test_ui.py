@@ -39,15 +39,15 @@ def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db:
     at = _case_card(clerk, case)
     assert not at.exception
     metrics = _metrics(at)
-    assert metrics["Total owed"] == "11\u00a0700,00 руб."
+    assert metrics["Total owed"] == "11,700.00\u00a0₽"
     assert metrics["Interest"] == "1\u00a0500,00"
     at.text_input(key=f"money.amount.{case.id}").input("2 000,00")
     at.date_input(key=f"money.date.{case.id}").set_value(dt.date(2024, 3, 1))
     next(b for b in at.button if b.label == "Book").click()
     at.run()
     assert not at.exception
-    assert any("Booked payment 2\u00a0000,00 руб." in s.value for s in at.success)
-    assert _metrics(at)["Total owed"] == "9\u00a0700,00 руб."
+    assert any("Booked payment 2,000.00\u00a0₽" in s.value for s in at.success)
+    assert _metrics(at)["Total owed"] == "9,700.00\u00a0₽"
     table = next(df.value for df in at.dataframe if "Paid off / applied to" in df.value.columns)
     allocations = table["Paid off / applied to"].tolist()
     assert "State fee 200,00 · Interest 1\u00a0500,00 · Principal 300,00" in allocations
@@ -61,7 +61,7 @@ def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> 
     app_db.commit()
     at = _case_card(clerk, case)
     assert not at.exception
-    assert any("Overpayment of 50,00 руб." in w.value for w in at.warning)
+    assert any("Overpayment of 50.00\u00a0₽" in w.value for w in at.warning)
     kinds = at.selectbox(key=f"money.kind.{case.id}").options
     assert "Payment" in kinds and "Adjustment" not in kinds
 
@@ -124,7 +124,7 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
     assert run_queued_tasks(sqlite_engine, "test-runner") == "1 done, 0 failed"
     at.run()
     assert not at.exception
-    assert any("Imported bank.csv: 1 booked (400,00 руб.), 1 to the queue." in s.value for s in at.success)
+    assert any("Imported bank.csv: 1 booked (400.00\u00a0₽), 1 to the queue." in s.value for s in at.success)
     assert _metrics(at) == {"Rows": "2", "Booked": "1", "To the queue": "1", "Already imported": "0"}
     report = next(df.value for df in at.dataframe if "result" in df.value.columns)
     assert report["result"].tolist() == ["✅ booked", "🟡 to the queue: no case"]
