@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import to_local
+from core.cases.workflow import stage
 from core.config import get_settings
 from core.errors import CessioError, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _, format_date, format_number, ngettext
 from core.money import MoneyParseError, parse_amount
 from core.postal.client import PostalError, PostalUnavailable
 from core.postal.service import (
@@ -31,12 +32,21 @@ from ui.context import SignedInUser, actor, db
 
 KEY = "mail"
 PAGE_SIZE = 50
+OPERATION_MEANINGS = {
+    "delivered": N_("delivered"),
+    "returned": N_("returned"),
+    "refused": N_("refused"),
+    "failed_attempt": N_("failed delivery attempt"),
+    "accepted": N_("accepted"),
+    "lost": N_("lost"),
+    "other": N_("other"),
+}
 FILTER_LABELS = {
-    "in_transit": "In transit",
-    "stale": "No movement",
-    "delivered": "Delivered",
-    "returned": "Returned / refused",
-    "all": "All",
+    "in_transit": N_("In transit"),
+    "stale": N_("No movement"),
+    "delivered": N_("Delivered"),
+    "returned": N_("Returned / refused"),
+    "all": N_("All"),
 }
 
 
@@ -58,11 +68,13 @@ def _job_state(user: SignedInUser) -> None:
         st.error(str(exc))
         return
     cols = st.columns(5)
-    cols[0].metric(_("Letters in transit"), f"{state.items_in_transit:,}".replace(",", " "))
+    cols[0].metric(_("Letters in transit"), format_number(state.items_in_transit))
     cols[1].metric(
         _("Tickets waiting"),
         state.tickets_waiting,
-        help=_("{items_waiting} letters in them").format(items_waiting=state.items_waiting),
+        help=ngettext("{n} letter in them", "{n} letters in them", state.items_waiting).format(
+            n=format_number(state.items_waiting)
+        ),
     )
     cols[2].metric(_("Last run"), _when(state.last_finished_at or state.last_started_at))
     cols[3].metric(_("Next run"), _when(state.next_run_at))
@@ -79,7 +91,7 @@ def _shipments(user: SignedInUser) -> None:
         left.segmented_control(
             _("Show"),
             list(FILTER_LABELS),
-            format_func=lambda k: FILTER_LABELS[k],
+            format_func=lambda k: _(FILTER_LABELS[k]),
             default="in_transit",
             key=f"{KEY}.filter",
         )
@@ -109,15 +121,15 @@ def _shipments(user: SignedInUser) -> None:
     frame = pd.DataFrame(
         [
             {
-                "Tracking number": r.tracking_number,
-                "Cases": r.cases,
-                "Status": r.status_label,
-                "Last operation": r.last_operation or "—",
-                "When": _when(r.last_operation_at),
-                "Delivered on": f"{r.delivered_on:%d.%m.%Y}" if r.delivered_on else "",
-                "Mailed": _when(r.mailed_at),
-                "Court": r.addressee or "",
-                "Note": r.last_error or ("waiting for the post's answer" if r.waiting_for_ticket else ""),
+                _("Tracking number"): r.tracking_number,
+                _("Cases"): r.cases,
+                _("Status"): r.status_label,
+                _("Last operation"): r.last_operation or "—",
+                _("When"): _when(r.last_operation_at),
+                _("Delivered on"): format_date(r.delivered_on, empty=""),
+                _("Mailed"): _when(r.mailed_at),
+                _("Court"): r.addressee or "",
+                _("Note"): r.last_error or (_("waiting for the post's answer") if r.waiting_for_ticket else ""),
             }
             for r in rows
         ]
@@ -133,7 +145,11 @@ def _shipments(user: SignedInUser) -> None:
     if nav[1].button(_("Next"), disabled=page + 1 >= pages, key=f"{KEY}.next"):
         st.session_state[f"{KEY}.page"] = page + 1
         st.rerun()
-    nav[2].caption(_("{total} shipments · page {value} of {pages}").format(total=total, value=page + 1, pages=pages))
+    nav[2].caption(
+        ngettext("{n} shipment · page {page} of {pages}", "{n} shipments · page {page} of {pages}", total).format(
+            n=format_number(total), page=page + 1, pages=pages
+        )
+    )
     selected = event.selection.rows if event and event.selection else []
     if selected:
         _detail(user, rows[selected[0]].id, rows[selected[0]].tracking_number)
@@ -145,13 +161,24 @@ def _detail(user: SignedInUser, shipment_id: int, number: str) -> None:
         try:
             with db() as session:
                 report = refresh_shipment(session, user, shipment_id)
-            moved = f"; {report.cases_moved} case(s) moved to “Claim delivered”" if report.cases_moved else ""
-            flagged = f"; {report.cases_flagged} case(s) flagged as returned" if report.cases_flagged else ""
-            st.success(
-                _("{new_operations} new operation(s){moved}{flagged}.").format(
-                    new_operations=report.new_operations, moved=moved, flagged=flagged
+            parts = [
+                ngettext("{n} new operation", "{n} new operations", report.new_operations).format(
+                    n=report.new_operations
                 )
-            )
+            ]
+            if report.cases_moved:
+                parts.append(
+                    ngettext("{n} case moved to “{stage}”", "{n} cases moved to “{stage}”", report.cases_moved).format(
+                        n=report.cases_moved, stage=stage("claim_delivered").label
+                    )
+                )
+            if report.cases_flagged:
+                parts.append(
+                    ngettext(
+                        "{n} case flagged as returned", "{n} cases flagged as returned", report.cases_flagged
+                    ).format(n=report.cases_flagged)
+                )
+            st.success("; ".join(parts) + ".")
         except (PostalUnavailable, PostalError) as exc:
             st.error(_("The post did not answer: {exc}. Try again later.").format(exc=exc))
         except CessioError as exc:
@@ -165,11 +192,11 @@ def _detail(user: SignedInUser, shipment_id: int, number: str) -> None:
         pd.DataFrame(
             [
                 {
-                    "When (local)": h.local_time,
-                    "Operation": h.name,
-                    "Meaning": h.kind,
-                    "Office": h.office_index,
-                    "Code": h.type_attr,
+                    _("When (local)"): h.local_time,
+                    _("Operation"): h.name,
+                    _("Meaning"): _(OPERATION_MEANINGS[h.kind]) if h.kind in OPERATION_MEANINGS else h.kind,
+                    _("Office"): h.office_index,
+                    _("Code"): h.type_attr,
                 }
                 for h in history
             ]
@@ -210,7 +237,7 @@ def _add_one(user: SignedInUser) -> None:
                 mailed_on=mailed_on,
                 postage=amount,
             )
-        st.success(_("Shipment {upper} saved; the postal job will track it.").format(upper=number.strip().upper()))
+        st.success(_("Shipment {number} saved; the postal job will track it.").format(number=number.strip().upper()))
     except ValidationFailed as exc:
         st.error(str(exc))
         for p in exc.problems:
@@ -234,7 +261,7 @@ def _paste(user: SignedInUser) -> None:
     with db() as session:
         case_ids, unknown = resolve_case_numbers(session, user, case_text.splitlines())
     if unknown:
-        st.error("These case numbers do not exist: " + ", ".join(unknown))
+        st.error(_("These case numbers do not exist: {numbers}").format(numbers=", ".join(unknown)))
         return
     case_numbers = [n.strip().upper() for n in case_text.splitlines() if n.strip()]
     lines = match_tracking_column(case_numbers, numbers_text)
@@ -243,10 +270,10 @@ def _paste(user: SignedInUser) -> None:
         pd.DataFrame(
             [
                 {
-                    "Line": ln.line,
-                    "Case": ln.case_number,
-                    "Tracking number": ln.tracking_number,
-                    "Problem": ln.problem or "ok",
+                    _("Line"): ln.line,
+                    _("Case"): ln.case_number,
+                    _("Tracking number"): ln.tracking_number,
+                    _("Problem"): ln.problem or _("ok"),
                 }
                 for ln in lines
             ]
@@ -257,18 +284,25 @@ def _paste(user: SignedInUser) -> None:
     good = len(lines) - len(bad)
     if bad:
         st.warning(
-            _("{count} line(s) have a problem and will be skipped; {good} will be saved.").format(
-                count=len(bad), good=good
-            )
+            ngettext(
+                "{n} line has a problem and will be skipped; {good} will be saved.",
+                "{n} lines have a problem and will be skipped; {good} will be saved.",
+                len(bad),
+            ).format(n=len(bad), good=good)
         )
-    if good and st.button(_("Save {good} shipment(s)").format(good=good), type="primary", key=f"{KEY}.paste.save"):
+    save_label = ngettext("Save {n} shipment", "Save {n} shipments", good).format(n=good)
+    if good and st.button(save_label, type="primary", key=f"{KEY}.paste.save"):
         try:
             with db() as session:
                 report = apply_tracking_column(session, user, case_ids, numbers_text, mailed_on=mailed_on)
             st.success(
-                _("{moved} case(s) marked mailed, {registered} shipment(s) added to cases further on.").format(
-                    moved=report.moved, registered=report.registered
-                )
+                ngettext("{n} case marked mailed", "{n} cases marked mailed", report.moved).format(n=report.moved)
+                + ", "
+                + ngettext(
+                    "{n} shipment added to cases further on.",
+                    "{n} shipments added to cases further on.",
+                    report.registered,
+                ).format(n=report.registered)
             )
             for number, reason in report.refused:
                 st.warning(f"{number}: {reason}")

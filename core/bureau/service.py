@@ -58,7 +58,7 @@ from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Deb
 from core.cases.service import add_case_events, raise_flag, resolve_flags_many
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _
 
 BATCH = 5000
 JOB_ACTOR = SystemActor("bureau job")
@@ -66,11 +66,11 @@ UID_NAMESPACE = uuid.UUID("6f0c1a52-3b7e-4d0b-9a43-5a1c2e7d9b10")
 TERMINATION_CODES = {REPAID: "1", WRITTEN_OFF: "5"}
 REJECT_FLAG = "bureau_rejected"
 STATUS_LABELS = {
-    PENDING: "waiting",
-    HELD: "held (fix the data)",
-    SENDING: "sent, awaiting answer",
-    ACCEPTED: "accepted",
-    REJECTED: "rejected",
+    PENDING: N_("waiting"),
+    HELD: N_("held (fix the data)"),
+    SENDING: N_("sent, awaiting answer"),
+    ACCEPTED: N_("accepted"),
+    REJECTED: N_("rejected"),
 }
 
 
@@ -738,7 +738,7 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
     if event.status not in (HELD, REJECTED):
         raise ValidationFailed(
             _("Only held or rejected events can be corrected; this one is '{status}'.").format(
-                status=STATUS_LABELS[event.status]
+                status=_(STATUS_LABELS[event.status])
             )
         )
     allowed = EDITABLE_FIELDS.get(event.event_code, {})
@@ -874,7 +874,7 @@ def list_events(
                 due_date=e.due_date,
                 statutory_date=e.statutory_date,
                 status=e.status,
-                status_label=STATUS_LABELS[e.status],
+                status_label=_(STATUS_LABELS[e.status]),
                 problem=problem,
                 accepted_on=done_on,
                 overdue=overdue,

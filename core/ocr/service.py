@@ -285,7 +285,9 @@ def process_queue(limit: int = 10, engine: OcrEngine | None = None, worker: str 
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-    return "read " + ", ".join(f"{n} {m.STATUS_LABELS.get(s, s).lower()}" for s, n in sorted(counts.items()))
+    return "read " + ", ".join(
+        f"{n} {_(m.STATUS_LABELS[s]).lower() if s in m.STATUS_LABELS else s}" for s, n in sorted(counts.items())
+    )
 
 
 def retry_document(session: Session, actor: Actor, document_id: int) -> m.OcrDocument:
@@ -295,7 +297,7 @@ def retry_document(session: Session, actor: Actor, document_id: int) -> m.OcrDoc
     if doc.status not in (m.FAILED, m.REJECTED):
         raise ValidationFailed(
             _("Document #{id} is {lower}; only failed or rejected ones are read again.").format(
-                id=doc.id, lower=m.STATUS_LABELS[doc.status].lower()
+                id=doc.id, lower=_(m.STATUS_LABELS[doc.status]).lower()
             )
         )
     doc.status = m.QUEUED
@@ -341,7 +343,7 @@ def list_documents(
             d.id,
             d.filename,
             d.status,
-            m.STATUS_LABELS.get(d.status, d.status),
+            _(m.STATUS_LABELS[d.status]) if d.status in m.STATUS_LABELS else d.status,
             d.uploaded_at,
             numbers.get(d.case_id) if d.case_id else None,
             numbers.get(d.proposed_case_id) if d.proposed_case_id else None,
@@ -590,7 +592,7 @@ def confirm_document(
     doc = _get(session, document_id)
     if doc.status != m.NEEDS_REVIEW:
         who = session.get(User, doc.reviewed_by_id).full_name if doc.reviewed_by_id else None
-        status = m.STATUS_LABELS[doc.status].lower()
+        status = _(m.STATUS_LABELS[doc.status]).lower()
         if who:
             message = _("Document #{id} is {status} (by {who}); open the next document.")
         else:
@@ -725,7 +727,7 @@ def reject_document(session: Session, actor: Actor, document_id: int, reason: st
     doc = _get(session, document_id)
     if doc.status in (m.CONFIRMED, m.REJECTED):
         raise ValidationFailed(
-            _("Document #{id} is already {lower}.").format(id=doc.id, lower=m.STATUS_LABELS[doc.status].lower())
+            _("Document #{id} is already {lower}.").format(id=doc.id, lower=_(m.STATUS_LABELS[doc.status]).lower())
         )
     doc.status = m.REJECTED
     doc.reject_reason = reason

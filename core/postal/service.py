@@ -789,7 +789,7 @@ def _row(s: Shipment, case_numbers: list[str]) -> ShipmentRow:
         s.id,
         s.tracking_number,
         s.status,
-        STATUS_LABELS.get(s.status, s.status),
+        _(STATUS_LABELS[s.status]) if s.status in STATUS_LABELS else s.status,
         ", ".join(case_numbers),
         s.addressee,
         s.mailed_at,

@@ -63,4 +63,4 @@ def test_case_card_lists_the_cases_bureau_reports(app_db: Session) -> None:  # n
     frames = [t.data if hasattr(t, "data") else t for t in tables]
     bureau = next(f for f in frames if "Event" in f.columns and "Due" in f.columns)
     assert bureau.iloc[0]["Event"].startswith("2.3 Payment") and bool(bureau.iloc[0]["Late"])
-    assert any("1 report(s) late" in m.value for m in at.markdown)
+    assert any("1 report late" in m.value for m in at.markdown)
