@@ -58,7 +58,7 @@ from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Deb
 from core.cases.service import add_case_events, raise_flag, resolve_flags_many
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 
 BATCH = 5000
 JOB_ACTOR = SystemActor("bureau job")
@@ -255,16 +255,26 @@ class RunSummary:
 
     def text(self) -> str:
         parts = [
-            f"{self.files} file(s), {self.records} record(s) sent",
-            f"{self.held} held for correction",
-            f"{self.accepted} accepted, {self.rejected} rejected",
+            ngettext("{n} file", "{n} files", self.files).format(n=self.files)
+            + ", "
+            + ngettext("{n} record sent", "{n} records sent", self.records).format(n=self.records),
+            _("{n} held for correction").format(n=self.held),
+            _("{accepted} accepted, {rejected} rejected").format(accepted=self.accepted, rejected=self.rejected),
         ]
         if self.resumed:
-            parts.append(f"{self.resumed} interrupted submission(s) resumed")
+            parts.append(
+                ngettext(
+                    "{n} interrupted submission resumed", "{n} interrupted submissions resumed", self.resumed
+                ).format(n=self.resumed)
+            )
         if self.waiting:
-            parts.append(f"{self.waiting} awaiting acknowledgement")
+            parts.append(_("{n} awaiting acknowledgement").format(n=self.waiting))
         if self.errors:
-            parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
+            parts.append(
+                ngettext("{n} error: {first}", "{n} errors: {first}", len(self.errors)).format(
+                    n=len(self.errors), first=self.errors[0]
+                )
+            )
         return "; ".join(parts)
 
 

@@ -33,7 +33,7 @@ def test_head_sees_compliance_overdue_in_red_and_the_held_reason(app_db: Session
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Overdue"] == "1"
     assert metrics["Acknowledged by the due date"] == "0.0 %"
-    assert any(":red[**1 event(s) are overdue**" in m.value for m in at.markdown)
+    assert any(":red[**1 event is overdue, 1 past the legal deadline**.]" in m.value for m in at.markdown)
     frame = at.dataframe[0].value
     table = frame.data if hasattr(frame, "data") else frame
     row = table.iloc[0]
