@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract, Creditor, Debtor
 from core.documents.render import Column, DocData, Table
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import _, use_language
 from core.money import amount_in_words, format_amount
 
 ZERO = Decimal("0.00")
@@ -183,6 +183,7 @@ def load_money(session: Session, case_ids: Sequence[int], as_of: dt.date, filing
     return out
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def case_values(
     src: CaseSource, money: Money, signer: str, today: dt.date, tracking: str | None, postage: Decimal | None
 ) -> dict[str, str]:
@@ -247,6 +248,7 @@ def case_values(
     return values
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def attachments(values: dict[str, str]) -> list[str]:
     """The attachments CPC art. 124 part 3 asks for, in the order courts expect them."""
     return [
@@ -285,6 +287,7 @@ INVENTORY_COLUMNS = (
 )
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def claim_table(money: Money) -> Table:
     rows = [
         [COMPONENT_TITLES["principal"], fmt_money(money.principal)],
@@ -298,11 +301,13 @@ def claim_table(money: Money) -> Table:
     return Table(CLAIM_COLUMNS, rows, footer)
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def balance_table(money: Money) -> Table:
     rows = [[COMPONENT_TITLES[k], fmt_money(v)] for k, v in money.components.items() if v != 0 or k == "principal"]
     return Table(CLAIM_COLUMNS, rows, ["Итого", fmt_money(money.balance_total)])
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def entries_table(entries: Sequence[Any]) -> tuple[Table, Decimal]:
     """Rows of the calculation from the ledger's entries; returns the table and the sum paid."""
     rows: list[list[str]] = []
@@ -322,6 +327,7 @@ def entries_table(entries: Sequence[Any]) -> tuple[Table, Decimal]:
     return Table(ENTRY_COLUMNS, rows), paid
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def register_table(src: CaseSource, values: dict[str, str]) -> Table:
     if src.register is None:
         raise ValidationFailed(
@@ -343,6 +349,7 @@ def register_table(src: CaseSource, values: dict[str, str]) -> Table:
     return Table(REGISTER_COLUMNS, [row])
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def inventory_table(items: Sequence[str]) -> tuple[Table, Decimal]:
     rows = [[str(i), item, "1", fmt_money(DECLARED_VALUE_PER_ITEM)] for i, item in enumerate(items, start=1)]
     total = DECLARED_VALUE_PER_ITEM * len(items)
