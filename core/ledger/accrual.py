@@ -45,6 +45,7 @@ from core.cases.models import Case, Contract
 from core.cases.workflow import CLOSED_STAGES
 from core.config import get_settings
 from core.db import Money, is_postgres, utcnow
+from core.i18n import _
 from core.ledger.models import LedgerAllocation, LedgerEntry
 from core.ledger.rates import (
     PENALTY_CAP_ANNUAL_WITH_INTEREST,
@@ -206,9 +207,17 @@ class AccrualSummary:
     skipped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def text(self) -> str:
-        return (
-            f"accrual as of {self.as_of:%d.%m.%Y}: {self.cases} cases, {self.entries} entries, "
-            f"interest {self.interest}, penalty {self.penalty}, art. 395 {self.statutory}, {self.capped} at the cap"
+        return _(
+            "accrual as of {as_of:%d.%m.%Y}: {cases} cases, {entries} entries, "
+            "interest {interest}, penalty {penalty}, art. 395 {statutory}, {capped} at the cap"
+        ).format(
+            as_of=self.as_of,
+            cases=self.cases,
+            entries=self.entries,
+            interest=self.interest,
+            penalty=self.penalty,
+            statutory=self.statutory,
+            capped=self.capped,
         )
 
 

@@ -214,14 +214,15 @@ def process_next(engine: OcrEngine | None = None, worker: str | None = None) -> 
         return _fail(doc_id, worker, f"OCR failed: {type(exc).__name__}: {exc}", retry=attempts < m.MAX_ATTEMPTS)
     seconds = time.perf_counter() - started
     if not reading.lines:
-        blank = "every page is blank" if len(reading.blank_pages) == reading.pages else "no text could be recognised"
-        return _fail(
-            doc_id,
-            worker,
-            f"No text was found: {blank} ({reading.pages} page(s)). Check the scan (right side up, not empty) "
-            "and upload it again.",
-            retry=False,
-        )
+        if len(reading.blank_pages) == reading.pages:
+            why = _(
+                "No text was found: every page is blank ({pages} p.). Check the scan (right side up, not empty) and upload it again."
+            )
+        else:
+            why = _(
+                "No text was found: no text could be recognised ({pages} p.). Check the scan (right side up, not empty) and upload it again."
+            )
+        return _fail(doc_id, worker, why.format(pages=reading.pages), retry=False)
     fields = extract_fields(reading.lines)
     with session_scope() as session:
         doc = session.get(m.OcrDocument, doc_id, populate_existing=True)
@@ -479,7 +480,9 @@ def _warning(name: str, value: str | None, facts: dict[str, str | None], case: C
     if name == "total":
         read = Decimal(value)
         if read != case.claim_amount:
-            return f"differs from the claim amount ({format_amount(case.claim_amount)}): check what the court awarded"
+            return _("differs from the claim amount ({amount}): check what the court awarded").format(
+                amount=format_amount(case.claim_amount)
+            )
         return None
     if name == "debtor_name":
         return None if name_search_key(value) == name_search_key(current) else "differs from the debtor on the case"
