@@ -29,7 +29,7 @@ from core.auth.permissions import Actor, Permission, require
 from core.calendar import local_date
 from core.cases.models import Case, Creditor
 from core.cases.service import add_case_event, format_case_number, raise_flag, resolve_flags
-from core.cases.workflow import CLOSED_STAGES
+from core.cases.workflow import CLOSED_STAGES, STAGE_BY_CODE
 from core.db import Money, is_postgres, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.events import publish
@@ -492,8 +492,11 @@ def _debt_repaid(session: Session, actor: Actor | None, case: Case, on: dt.date,
     publish(session, actor, "debt.repaid", [{"case_id": case.id, "effective_date": on}])
     if case.stage in CLOSED_STAGES:
         return
-    extra = f"; overpayment {format_amount(after.overpayment)}" if after.overpayment > 0 else ""
-    reason = f"The debt was fully paid on {on:%d.%m.%Y}{extra}. Move the case to 'Repaid'."
+    if after.overpayment > 0:
+        reason = _("The debt was fully paid on {date:%d.%m.%Y}; overpayment {amount}. Move the case to “{stage}”.")
+    else:
+        reason = _("The debt was fully paid on {date:%d.%m.%Y}. Move the case to “{stage}”.")
+    reason = reason.format(date=on, amount=format_amount(after.overpayment), stage=STAGE_BY_CODE["repaid"].label)
     raise_flag(session, case.id, READY_FOR_REPAID_FLAG, reason)
     add_case_event(
         session,
