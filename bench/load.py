@@ -250,7 +250,7 @@ async def _stay_idle(clerk: Clerk, results: Results, stop_at: float) -> None:
 
 
 async def _measure_idle(
-    pid: int | None, args: argparse.Namespace, results: Results, stop_at: float, out: dict[str, float]
+    pid: list[int], args: argparse.Namespace, results: Results, stop_at: float, out: dict[str, float]
 ) -> None:
     """With ``--idle``: the server's CPU share once every tab has signed in and sits still."""
     if not args.idle:
@@ -289,29 +289,31 @@ def _listening_pid(port: int) -> int | None:
     return None
 
 
-def _cpu_seconds(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU seconds of the app process(es) so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total if pids else None
 
 
-def _rss_mib(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+def _rss_mib(pids: list[int]) -> float | None:
+    """Resident memory of the app process(es), MiB."""
+    total = 0
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            return None
+        total += next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
+    return round(total / 1024, 1) if pids else None
 
 
-async def _sample_rss(pid: int | None, every: float, stop_at: float, samples: list[tuple[float, float]]) -> None:
+async def _sample_rss(pid: list[int], every: float, stop_at: float, samples: list[tuple[float, float]]) -> None:
     """The server's resident memory every ``every`` seconds: a soak shows whether it stays flat."""
     started = time.monotonic()
     while time.monotonic() < stop_at:
@@ -327,7 +329,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _main(args: argparse.Namespace) -> dict[str, object]:
-    pid = args.server_pid or _listening_pid(urlparse(args.url).port or 80)
+    if args.server_pid:
+        pid = [int(p) for p in str(args.server_pid).split(",")]
+    else:
+        found = _listening_pid(urlparse(args.url).port or 80)
+        pid = [found] if found is not None else []
     results = Results()
     rng = random.Random(args.seed)
     cpu_before = _cpu_seconds(pid)
@@ -365,7 +371,7 @@ async def _main(args: argparse.Namespace) -> dict[str, object]:
     }
     if cpu_before is not None and cpu_after is not None:
         cpu = cpu_after - cpu_before
-        report["server_pid"] = pid
+        report["server_pids"] = pid
         report["server_cpu_s"] = round(cpu, 2)
         report["server_cpu_share"] = round(cpu / elapsed, 3) if elapsed else None
         report["server_cpu_s_per_action"] = round(cpu / actions, 4) if actions else None
@@ -394,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cases", type=int, default=2000, help="case numbers C-000001..N exist")
     parser.add_argument("--username", default="clerk")
     parser.add_argument("--password", default="cessio-demo-2026")
-    parser.add_argument("--server-pid", type=int, default=None)
+    parser.add_argument("--server-pid", default=None, help="pid(s) of the app process(es), comma-separated")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--idle", action="store_true", help="sign in, then leave the tabs open (idle CPU)")
     parser.add_argument("--rss-every", type=float, default=30.0, help="seconds between samples of the server's memory")
