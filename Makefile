@@ -29,8 +29,9 @@ run: install system-packages
 	@bash scripts/run-all.sh $(PORT)
 
 # Debian packages the tests and the app need: the browser for the journeys, Tesseract with its
-# Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans.
-SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus fonts-liberation
+# Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans,
+# nginx (several app processes behind one address: scripts/run-cluster.sh).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus fonts-liberation nginx
 
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
