@@ -13,7 +13,7 @@ import streamlit as st
 from core.auth.permissions import Permission, has_permission
 from core.calendar import to_local
 from core.cases.service import CaseCard, case_timeline, find_case_id, get_case_card, transition_case
-from core.cases.workflow import STAGE_BY_CODE, stage, transition
+from core.cases.workflow import STAGE_BY_CODE, TRANSITIONS, stage, transition
 from core.errors import CessioError, ConcurrentChange
 from core.i18n import N_, _, format_date, format_datetime_local, format_money, ngettext
 from ui.card_sections import all_sections
@@ -23,6 +23,7 @@ from ui.search_link import back_to_search
 from ui.stage_style import badge_html
 
 KEY = "case"
+FIELDS_BY_NAME = {f.name: f for t in TRANSITIONS for f in t.fields}
 EVENT_KINDS = {
     "transition": N_("Stage change"),
     "assignment": N_("Responsible changed"),
@@ -255,9 +256,32 @@ def _actions(user: SignedInUser, card: CaseCard) -> None:
         b2.button(_("Cancel"), key=f"{KEY}.cancel", on_click=_close_form, args=(case_id,))
 
 
+# what a timeline entry's data holds, named in the user's language: the fields of the transitions
+# (workflow data) and a few more the services record
+DATA_NAMES = {
+    "comment": N_("comment"),
+    "amount": N_("amount"),
+    "file_id": N_("file"),
+    "package_id": N_("package"),
+    "shipment_id": N_("shipment"),
+    "plan_id": N_("payment plan"),
+    "entry_id": N_("entry"),
+    "document_id": N_("document"),
+    "kind": N_("kind"),
+    "source": N_("source"),
+}
+
+
+def _data_name(key: str) -> str:
+    field = FIELDS_BY_NAME.get(key)
+    if field is not None:
+        return field.label
+    return _(DATA_NAMES[key]) if key in DATA_NAMES else key.replace("_", " ")
+
+
 def _describe(entry_data: dict[str, object]) -> str:
     hidden = {"transition", "responsible_id", "from", "to"}
-    return ", ".join(f"{_(k.replace('_', ' '))}: {v}" for k, v in entry_data.items() if k not in hidden and v)
+    return ", ".join(f"{_data_name(k)}: {v}" for k, v in entry_data.items() if k not in hidden and v)
 
 
 def _timeline(user: SignedInUser, case_id: int) -> None:

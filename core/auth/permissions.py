@@ -122,4 +122,5 @@ def has_permission(actor: Actor, permission: Permission) -> bool:
 def require(actor: Actor, permission: Permission) -> None:
     """Raise ``PermissionDenied`` naming the permission unless the actor's role has it."""
     if not has_permission(actor, permission):
-        raise PermissionDenied(permission.value, getattr(actor, "username", None), getattr(actor, "role", None))
+        role = getattr(actor, "role", None)
+        raise PermissionDenied(permission.value, getattr(actor, "username", None), role_name(role) if role else None)

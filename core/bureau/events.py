@@ -33,6 +33,7 @@ from core.bureau.models import PENDING, BureauEvent
 from core.calendar import add_business_days, local_date, next_business_day
 from core.config import get_settings
 from core.db import bulk_insert, json_safe, utcnow
+from core.i18n import N_
 
 SUBJECT_CHANGED = "subject_changed"
 PAYMENT = "payment"
@@ -50,24 +51,24 @@ EVENT_CODES: dict[str, str] = {
     ACQUIRED: "2.11",
 }
 KIND_LABELS: dict[str, str] = {
-    SUBJECT_CHANGED: "Debtor data changed",
-    PAYMENT: "Payment",
-    REPAID: "Repaid in full",
-    WRITTEN_OFF: "Written off",
-    COURT: "Court",
-    ACQUIRED: "Claim acquired",
+    SUBJECT_CHANGED: N_("Debtor data changed"),
+    PAYMENT: N_("Payment"),
+    REPAID: N_("Repaid in full"),
+    WRITTEN_OFF: N_("Written off"),
+    COURT: N_("Court"),
+    ACQUIRED: N_("Claim acquired"),
 }
 TERMINATIONS = (REPAID, WRITTEN_OFF)
 
 # Court events (2.6): what happened in the dispute, and whether the act is in force.
 COURT_EVENT_LABELS: dict[str, str] = {
-    "application_filed": "Application for a court order filed",
-    "order_issued": "Court order issued",
-    "order_cancelled": "Court order cancelled",
-    "order_in_force": "Court order in force",
-    "lawsuit_filed": "Lawsuit filed",
-    "judgment": "Judgment",
-    "enforcement_started": "Enforcement started",
+    "application_filed": N_("Application for a court order filed"),
+    "order_issued": N_("Court order issued"),
+    "order_cancelled": N_("Court order cancelled"),
+    "order_in_force": N_("Court order in force"),
+    "lawsuit_filed": N_("Lawsuit filed"),
+    "judgment": N_("Judgment"),
+    "enforcement_started": N_("Enforcement started"),
 }
 
 

@@ -808,9 +808,9 @@ VIEWS = ("due_today", "overdue", "corrections", "waiting", "all")
 
 
 def _what(kind: str, payload: dict[str, Any]) -> str:
-    label = KIND_LABELS.get(kind, kind)
-    if payload.get("court_event"):
-        return COURT_EVENT_LABELS.get(payload["court_event"], label)
+    label = _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+    if payload.get("court_event") in COURT_EVENT_LABELS:
+        return _(COURT_EVENT_LABELS[payload["court_event"]])
     if payload.get("amount") and kind in ("payment", "written_off"):
         return f"{label}: {payload['amount']}"
     return label

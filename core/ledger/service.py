@@ -444,7 +444,9 @@ def _post(
         "component": component,
         "allocation": {k: str(v) for k, v in parts.items()},
     }
-    text = f"{KIND_LABELS[kind]} {format_amount(value)} on {effective_date:%d.%m.%Y}"
+    text = _("{kind} {amount} on {date:%d.%m.%Y}").format(
+        kind=_(KIND_LABELS[kind]), amount=format_amount(value), date=effective_date
+    )
     if comment:
         text += f": {comment}"
     add_case_event(
@@ -555,14 +557,16 @@ def reverse_entry(session: Session, actor: Actor, entry_id: int, reason: str) ->
     session.flush()
     _add_allocations(session, entry, parts)
     session.flush()
-    label = KIND_LABELS.get(original.kind, original.kind)
+    label = _(KIND_LABELS[original.kind]) if original.kind in KIND_LABELS else original.kind
     add_case_event(
         session,
         case.id,
         "payment",
         "manual",
         actor,
-        f"{label} {format_amount(original.amount)} of {original.effective_date:%d.%m.%Y} reversed: {reason.strip()}",
+        _("{kind} {amount} of {date:%d.%m.%Y} reversed: {reason}").format(
+            kind=label, amount=format_amount(original.amount), date=original.effective_date, reason=reason.strip()
+        ),
         {"entry_id": entry.id, "reverses_id": original.id},
     )
     record_audit(
@@ -614,7 +618,7 @@ def offset_overpayment(
         "payment",
         "manual",
         actor,
-        f"Overpayment {format_amount(usable)} offset against the debt",
+        _("Overpayment {amount} offset against the debt").format(amount=format_amount(usable)),
         {"entry_id": entry.id, "allocation": {k: str(v) for k, v in parts.items()}},
     )
     record_audit(

@@ -68,6 +68,7 @@ _NOT_PROSE = [
     re.compile(r":material/[a-z_]+:"),  # icons
     re.compile(r":[a-z]+\["),  # markdown colour directives (":red[")
     re.compile(r"\b(?:case\?case=|https?://)\S*"),  # links
+    re.compile(r"\{[a-z_.]+\}|\[[a-z_]+\]"),  # template placeholders and blocks, as the admin types them
 ]
 _TEXT_KEYS = ("label", "body", "help", "placeholder", "caption", "options")
 _SKIPPED_ELEMENTS = ("Html", "Code", "Json")
@@ -105,7 +106,7 @@ def _frame_texts(frame: Any) -> Iterator[str]:
         return
     yield from (str(c) for c in data.columns)
     for column in data.columns:
-        if data[column].dtype == object:
+        if data[column].dtype == object or pd.api.types.is_string_dtype(data[column]):
             yield from (v for v in data[column].head(50) if isinstance(v, str))
 
 
