@@ -219,7 +219,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         (Field("act_date", "Date of the cancellation", "date", column="court_act_date"),),
         document_type="cancellation",
     ),
-    Transition("file_lawsuit", "File a lawsuit", ("order_refused", "order_cancelled"), "lawsuit_filed", LEGAL),
+    # A claim over 500,000 rubles cannot take the order route (CPC art. 121; the ledger's guard
+    # refuses "prepare_claim"/"mail_claim" for it), so a new or prepared case may go to a lawsuit.
+    Transition(
+        "file_lawsuit",
+        "File a lawsuit",
+        ("new", "claim_prepared", "order_refused", "order_cancelled"),
+        "lawsuit_filed",
+        LEGAL,
+    ),
     Transition(
         "schedule_hearing",
         "Hearing scheduled",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract, Creditor, Debtor
 from core.documents.render import Column, DocData, Table
 from core.errors import ValidationFailed
+from core.ledger.fees import COURT_ORDER_LIMIT
 from core.money import amount_in_words, format_amount
 
 ZERO = Decimal("0.00")
@@ -365,6 +366,12 @@ def build_case_doc(
         ]
         if missing:
             raise ValidationFailed(f"Case {number}: {' and '.join(missing)} missing; fill it in on the case card.")
+        if money.claim_total > COURT_ORDER_LIMIT:
+            # The template says the claim "не превышает пятисот тысяч рублей": true by construction.
+            raise ValidationFailed(
+                f"Case {number}: the claim is {fmt_money(money.claim_total)} rubles, more than 500,000; a court "
+                "order is only for claims up to 500,000 rubles (Civil Procedure Code art. 121). File a lawsuit."
+            )
         if money.claim_total <= 0 or money.fee is None:
             raise ValidationFailed(
                 f"Case {number} owes no principal, interest or penalty on {fmt_date(money.as_of)} according to "
