@@ -17,6 +17,7 @@ from core.jobstate.service import job_overview
 from core.tasks.models import RUNNING
 from core.tasks.service import queue_overview
 from ui.context import SignedInUser, actor, db
+from ui.key_rate_notice import key_rate_form, show_key_rate_warning
 from ui.queued_task import STATUS_LABELS
 
 STATUS = {"ok": "✅ ok", "error": "❌ error", "skipped": "⏭ skipped"}
@@ -87,6 +88,8 @@ def _queued_work(user: SignedInUser) -> None:
 def main() -> None:
     user = actor()
     st.header("Background jobs")
+    show_key_rate_warning()
+    key_rate_form(user)
     _overview(user)
 
 
