@@ -28,28 +28,29 @@ def _forget_added_rates():  # type: ignore[no-untyped-def]
 
 
 def test_table_is_stale_after_the_next_scheduled_meeting() -> None:
-    """The last decision in the table took effect on 27.10.2025 (meeting of 24.10.2025); the next
-    scheduled meeting was 19.12.2025: current on that day, out of date from 20.12.2025."""
-    assert not rate_table_status(dt.date(2025, 12, 19)).stale
-    status = rate_table_status(dt.date(2025, 12, 20))
-    assert status.stale and status.next_meeting == dt.date(2025, 12, 19)
+    """The last decision in the table took effect on 22.12.2025 (meeting of 19.12.2025); the next
+    scheduled meeting was 13.02.2026: current on that day, out of date from 14.02.2026."""
+    assert not rate_table_status(dt.date(2026, 2, 13)).stale
+    status = rate_table_status(dt.date(2026, 2, 14))
+    assert status.stale and status.next_meeting == dt.date(2026, 2, 13)
     with use_language("en"):
-        assert "19.12.2025" in status.message()
+        assert "13.02.2026" in status.message()
 
 
 def test_admin_adds_a_decision_and_clerk_may_not(session: Session) -> None:
     admin = make_user(session, "admin")
     clerk = make_user(session, "clerk")
-    with pytest.raises(PermissionDenied):
-        add_key_rate(session, clerk, dt.date(2025, 12, 22), "16")
     with pytest.raises(ValidationFailed):
-        add_key_rate(session, admin, dt.date(2025, 12, 22), "160")
-    add_key_rate(session, admin, dt.date(2025, 12, 22), "16,00", "test decision")
+        add_key_rate(session, admin, dt.date(2026, 2, 16), "160")
+    with pytest.raises(PermissionDenied):
+        add_key_rate(session, clerk, dt.date(2026, 2, 16), "15.5")
+    add_key_rate(session, admin, dt.date(2026, 2, 16), "15,50", "test decision")
     session.commit()
-    assert key_rate_on(dt.date(2025, 12, 25)) == D("16.00")
-    assert key_rate_on(dt.date(2025, 12, 21)) == D("16.50")
-    # a decision known for the 19.12 meeting: the table is current until the next scheduled one
-    assert key_rate_warning(session, dt.date(2025, 12, 30)) == ""
+    assert key_rate_on(dt.date(2026, 2, 20)) == D("15.50")
+    assert key_rate_on(dt.date(2026, 2, 15)) == D("16.00")
+    # the decision of the 13.02 meeting is known: current until the next scheduled one (20.03)
+    assert key_rate_warning(session, dt.date(2026, 3, 20)) == ""
+    assert key_rate_warning(session, dt.date(2026, 3, 21)) != ""
 
 
 def test_money_tab_warns_and_shows_the_fee_life(app_db: Session) -> None:  # noqa: F811
@@ -62,6 +63,6 @@ def test_money_tab_warns_and_shows_the_fee_life(app_db: Session) -> None:  # noq
     at.query_params["case"] = case.number
     at.run()
     assert not at.exception
-    assert any("27.10.2025" in w.value for w in at.warning)
+    assert any("22.12.2025" in w.value for w in at.warning)
     life = next(df.value for df in at.dataframe if len(df.value) == 2 and "2\u00a0000,00" in df.value.to_string())
     assert len(life) == 2  # paid by the creditor, then awarded
