@@ -36,7 +36,16 @@ from core.errors import NotFound, ValidationFailed
 from core.events import publish
 from core.i18n import _
 from core.ledger.accrual import accrue
-from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS, OVERPAYMENT, ZERO, allocate, order_for
+from core.ledger.allocation import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    OVERPAYMENT,
+    ZERO,
+    allocate,
+    check_order,
+    order_for,
+    parse_order,
+)
 from core.ledger.models import LedgerAllocation, LedgerEntry
 from core.ledger.plans import check_plans
 from core.money import KOPECK, format_amount
@@ -826,3 +835,28 @@ def recent_payments(session: Session, actor: Actor, limit: int = 100) -> list[Re
         RecentPayment(e.id, e.case_id, number, e.amount, e.effective_date, e.booked_at, e.source, e.reference)
         for e, number in rows
     ]
+
+
+def set_allocation_order(session: Session, actor: Actor, creditor_id: int, text: str | None) -> tuple[str, ...] | None:
+    """Store a creditor's own allocation order (``None`` or "" for the statutory one).
+
+    Only an order the law allows is stored: lawful for a consumer loan (353-FZ art. 5 p. 20: only
+    the costs among themselves may be reordered) or for an art. 319 debt (Plenum 54 pp. 37, 49).
+    For each payment ``order_for`` uses it only where it is lawful for that debt.
+    """
+    require(actor, Permission.LEDGER_ADJUST)
+    creditor = session.get(Creditor, creditor_id)
+    if creditor is None:
+        raise NotFound(f"Creditor {creditor_id} does not exist.")
+    order = parse_order(text)
+    if order is not None:
+        try:
+            check_order(text, consumer=True)
+        except ValidationFailed:
+            check_order(text, consumer=False)
+    creditor.allocation_order = ",".join(order) if order else None
+    session.flush()
+    record_audit(
+        session, actor, "ledger.allocation_order", "creditor", creditor_id, {"order": creditor.allocation_order}
+    )
+    return order

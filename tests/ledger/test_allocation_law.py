@@ -143,3 +143,18 @@ def test_no_accepted_order_pays_penalty_before_principal_on_a_consumer_loan(
             assert parts.get("principal", 0) == owed["principal"]
             assert parts.get("interest", 0) == owed["interest"]
         assert sum(parts.values()) == pay
+
+
+def test_creditor_setting_refuses_penalty_before_principal(session) -> None:
+    from core.ledger.service import set_allocation_order
+
+    lawyer = make_user(session, "lawyer")
+    creditor = make_creditor(session)
+    with pytest.raises(ValidationFailed, match="Plenum No. 54"):
+        set_allocation_order(session, lawyer, creditor.id, "penalty,principal,interest,state_fee,postage,court_costs")
+    assert creditor.allocation_order is None
+    # lawful for an art. 319 debt only: stored, and ignored for consumer loans (see above)
+    assert set_allocation_order(
+        session, lawyer, creditor.id, "interest,principal,state_fee,postage,court_costs,penalty"
+    )
+    assert set_allocation_order(session, lawyer, creditor.id, "") is None
