@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.calendar import format_local, to_local
 from core.errors import CessioError
+from core.i18n import _
 from core.jobstate.service import job_overview
 from core.tasks.models import RUNNING
 from core.tasks.service import queue_overview
@@ -32,7 +33,7 @@ def _overview(user: SignedInUser) -> None:
         st.error(str(exc))
         return
     if not jobs:
-        st.info("No job has run yet. Start the jobs process with `python -m jobs` (or `cessio jobs`).")
+        st.info(_("No job has run yet. Start the jobs process with `python -m jobs` (or `cessio jobs`)."))
         _queued_work(user)
         return
     frame = pd.DataFrame(
@@ -53,19 +54,19 @@ def _overview(user: SignedInUser) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
     for j in jobs:
         if j.last_error:
-            with st.expander(f"Last error of {j.name}", icon=":material/error:"):
+            with st.expander(_("Last error of {name}").format(name=j.name), icon=":material/error:"):
                 st.code(j.last_error, language=None)
     _queued_work(user)
-    st.caption(f"Updated {dt.datetime.now(tz=to_local(dt.datetime.now(dt.UTC)).tzinfo):%H:%M:%S}")
+    st.caption(_("Updated {now:%H:%M:%S}").format(now=dt.datetime.now(tz=to_local(dt.datetime.now(dt.UTC)).tzinfo)))
 
 
 def _queued_work(user: SignedInUser) -> None:
     """What people queued for the jobs process (print packages, imports): the ``task_queue`` job."""
-    st.subheader("Queued work")
+    st.subheader(_("Queued work"))
     with db() as session:
         rows = queue_overview(session, user)
     if not rows:
-        st.caption("Nobody has queued any work yet.")
+        st.caption(_("Nobody has queued any work yet."))
         return
     frame = pd.DataFrame(
         [
@@ -87,7 +88,7 @@ def _queued_work(user: SignedInUser) -> None:
 
 def main() -> None:
     user = actor()
-    st.header("Background jobs")
+    st.header(_("Background jobs"))
     show_key_rate_warning()
     key_rate_form(user)
     _overview(user)

@@ -12,6 +12,7 @@ from core.documents.service import current_template, preview_template, save_temp
 from core.documents.template import __doc__ as SYNTAX
 from core.errors import CessioError, ValidationFailed
 from core.files.service import preview_png
+from core.i18n import _
 from ui.context import actor, db
 
 KEY = "templates"
@@ -19,9 +20,9 @@ KEY = "templates"
 
 def main() -> None:
     user = actor()
-    st.header("Document templates")
+    st.header(_("Document templates"))
     codes = [d.code for d in DOC_TYPES]
-    code = st.selectbox("Document", codes, format_func=lambda c: DOC_TYPE_BY_CODE[c].label, key=f"{KEY}.doc")
+    code = st.selectbox(_("Document"), codes, format_func=lambda c: DOC_TYPE_BY_CODE[c].label, key=f"{KEY}.doc")
     try:
         with db() as session:
             current = current_template(session, code)
@@ -40,24 +41,24 @@ def main() -> None:
         st.session_state[loaded_key] = current.version
     edit, preview = st.columns(2)
     with edit:
-        body = st.text_area("Template text", key=body_key, height=560)
-        comment = st.text_input("What changed (for the history)", key=f"{KEY}.comment.{code}")
-        if st.button("Save as a new version", type="primary", key=f"{KEY}.save"):
+        body = st.text_area(_("Template text"), key=body_key, height=560)
+        comment = st.text_input(_("What changed (for the history)"), key=f"{KEY}.comment.{code}")
+        if st.button(_("Save as a new version"), type="primary", key=f"{KEY}.save"):
             try:
                 with db() as session:
                     version = save_template(session, user, code, body, comment)
                 st.session_state[loaded_key] = version
-                st.success(f"Saved as version {version}. New documents use it from now on.")
+                st.success(_("Saved as version {version}. New documents use it from now on.").format(version=version))
             except CessioError as exc:
                 st.error(str(exc))
     with preview:
-        st.markdown("**Preview with sample data**")
+        st.markdown(_("**Preview with sample data**"))
         try:
             pdf = preview_template(code, body)
             st.image(preview_png(pdf, "application/pdf", 900), width="stretch")
         except ValidationFailed as exc:
             st.error(str(exc))
-    with st.expander("Placeholders and blocks you can use"):
+    with st.expander(_("Placeholders and blocks you can use")):
         st.dataframe(
             pd.DataFrame(
                 [
@@ -73,7 +74,7 @@ def main() -> None:
             width="stretch",
         )
         st.code(SYNTAX or "", language="text")
-    with st.expander(f"History ({len(history)} versions)"):
+    with st.expander(_("History ({count} versions)").format(count=len(history))):
         for t in history:
             label = f"Version {t.version}" + (
                 f" · {format_local(t.created_at, empty='')} · {t.created_by or ''}" if t.created_at else " · built-in"
@@ -82,7 +83,7 @@ def main() -> None:
                 label += f" · {t.comment}"
             c1, c2 = st.columns([4, 1])
             c1.write(label)
-            c2.button("Load", key=f"{KEY}.load.{code}.{t.version}", on_click=_load, args=(body_key, t.body))
+            c2.button(_("Load"), key=f"{KEY}.load.{code}.{t.version}", on_click=_load, args=(body_key, t.body))
 
 
 def _load(body_key: str, body: str) -> None:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from core.calendar import format_local
 from core.errors import NotFound
+from core.i18n import _
 from core.tasks.models import DONE, FAILED, QUEUED, RUNNING
 from core.tasks.service import TaskView, get_task, my_tasks
 from ui.context import SignedInUser, db
@@ -53,16 +54,19 @@ def _live_progress(user: SignedInUser, task_id: int, key: str) -> None:
         st.rerun()  # the whole page, which then shows the result
     if view.status == QUEUED:
         ahead = f" ({view.ahead} ahead of it)" if view.ahead else ""
-        st.progress(0.0, text=f"{view.title}: queued{ahead}, waiting for the jobs process…")
+        st.progress(
+            0.0, text=_("{title}: queued{ahead}, waiting for the jobs process…").format(title=view.title, ahead=ahead)
+        )
         if view.waited_seconds() > STUCK_AFTER_SECONDS and not view.ahead:
             st.warning(
-                f"Nothing has picked this up for {int(view.waited_seconds())} s. Is the jobs process "
-                "running (`cessio jobs run`; `make run` starts it)? The work stays queued until it is."
+                _(
+                    "Nothing has picked this up for {waited_seconds} s. Is the jobs process running (`cessio jobs run`; `make run` starts it)? The work stays queued until it is."
+                ).format(waited_seconds=int(view.waited_seconds()))
             )
     else:
         st.progress(view.progress_share, text=f"{view.title}: {view.progress_label or 'working…'}")
     st.caption(
-        "You can leave this page: the work goes on, and its result waits here and in the list of your queued work."
+        _("You can leave this page: the work goes on, and its result waits here and in the list of your queued work.")
     )
 
 
@@ -71,7 +75,7 @@ def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> 
     with db() as session:
         views = my_tasks(session, user, kinds)
     if not views:
-        st.caption("Nothing queued yet.")
+        st.caption(_("Nothing queued yet."))
         return views
     frame = pd.DataFrame(
         [
@@ -92,6 +96,6 @@ def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> 
         hide_index=True,
         width="stretch",
         key=key,
-        column_config={"Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0)},
+        column_config={"Progress": st.column_config.ProgressColumn(_("Progress"), min_value=0.0, max_value=1.0)},
     )
     return views

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import streamlit as st
 
@@ -45,7 +46,7 @@ def _usable(user: User | None, now: dt.datetime) -> bool:
 def sign_in(user: User, now: dt.datetime | None = None) -> SignedInUser:
     """Remember ``user`` (after a completed login) in this session and in the browser."""
     now = now or utcnow()
-    signed = SignedInUser(user.id, user.username, user.full_name, user.role)
+    signed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
     st.session_state[USER_KEY] = signed
     st.session_state[_LAST_SEEN] = now
     st.session_state[_FINGERPRINT] = _fingerprint(user)
@@ -115,7 +116,7 @@ def current_user(now: dt.datetime | None = None) -> SignedInUser | None:
         if known is not None and known != fingerprint:
             sign_out("Your account was changed by an administrator (password, MFA or role). Please sign in again.")
             return None
-        refreshed = SignedInUser(user.id, user.username, user.full_name, user.role)
+        refreshed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
     st.session_state[USER_KEY] = refreshed
     st.session_state[_LAST_SEEN] = now
     st.session_state[_FINGERPRINT] = fingerprint
@@ -123,6 +124,13 @@ def current_user(now: dt.datetime | None = None) -> SignedInUser | None:
     if issued is None or now - issued >= _RENEW_EVERY:
         _issue_cookie(refreshed.id, fingerprint, now)
     return refreshed
+
+
+def remember_language(language: str | None) -> None:
+    """Use a just-chosen language from this rerun on (the account row has it for the next)."""
+    signed = st.session_state.get(USER_KEY)
+    if isinstance(signed, SignedInUser):
+        st.session_state[USER_KEY] = replace(signed, language=language)
 
 
 def seconds_until_idle(now: dt.datetime | None = None) -> float | None:

@@ -21,6 +21,7 @@ from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract
 from core.declension import decline_full_name
 from core.documents.render import Column, DocData, Table
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.ledger.allocation import is_consumer_debt
 from core.ledger.fees import COURT_ORDER_LIMIT
 from core.money import amount_in_words, format_amount
@@ -357,8 +358,9 @@ def entries_table(entries: Sequence[Any]) -> tuple[Table, Decimal]:
 def register_table(src: CaseSource, values: dict[str, str]) -> Table:
     if src.register is None:
         raise ValidationFailed(
-            f"Case {src.case.number}: the contract {src.contract.number} has no line in the register of assigned "
-            "claims; import the register of the assignment agreement first."
+            _(
+                "Case {number}: the contract {number2} has no line in the register of assigned claims; import the register of the assignment agreement first."
+            ).format(number=src.case.number, number2=src.contract.number)
         )
     r = src.register
     row = [
@@ -397,17 +399,24 @@ def build_case_doc(
             if not values.get(key)
         ]
         if missing:
-            raise ValidationFailed(f"Case {number}: {' and '.join(missing)} missing; fill it in on the case card.")
+            raise ValidationFailed(
+                _("Case {number}: {items} missing; fill it in on the case card.").format(
+                    number=number, items=" and ".join(missing)
+                )
+            )
         if money.claim_total > COURT_ORDER_LIMIT:
             # The template says the claim "не превышает пятисот тысяч рублей": true by construction.
             raise ValidationFailed(
-                f"Case {number}: the claim is {fmt_money(money.claim_total)} rubles, more than 500,000; a court "
-                "order is only for claims up to 500,000 rubles (Civil Procedure Code art. 121). File a lawsuit."
+                _(
+                    "Case {number}: the claim is {amount} rubles, more than 500,000; a court order is only for "
+                    "claims up to 500,000 rubles (Civil Procedure Code art. 121). File a lawsuit."
+                ).format(number=number, amount=fmt_money(money.claim_total))
             )
         if money.claim_total <= 0 or money.fee is None:
             raise ValidationFailed(
-                f"Case {number} owes no principal, interest or penalty on {fmt_date(money.as_of)} according to "
-                "the ledger; there is nothing to claim."
+                _(
+                    "Case {number} owes no principal, interest or penalty on {fmt_date} according to the ledger; there is nothing to claim."
+                ).format(number=number, fmt_date=fmt_date(money.as_of))
             )
         return DocData(dict(values), {"claim_table": claim_table(money)}, {"attachments": attachments(values)})
     if doc_type == "debt_calculation":
@@ -423,4 +432,4 @@ def build_case_doc(
         vals = dict(values)
         vals["mail.declared_total"] = fmt_money(total)
         return DocData(vals, {"inventory_table": table})
-    raise ValidationFailed(f"'{doc_type}' is not a document of a case.")
+    raise ValidationFailed(_("'{doc_type}' is not a document of a case.").format(doc_type=doc_type))

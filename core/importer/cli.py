@@ -21,6 +21,7 @@ from core.auth.models import User
 from core.auth.permissions import Actor, SystemActor
 from core.db import session_scope
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.importer.service import (
     ImportReport,
     dry_run,
@@ -47,7 +48,7 @@ def _actor(session: Any, username: str | None) -> Actor:
         return SystemActor("import")
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None:
-        raise ValidationFailed(f"There is no active user '{username}'.")
+        raise ValidationFailed(_("There is no active user '{username}'.").format(username=username))
     return user
 
 

@@ -27,6 +27,7 @@ from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import GeneratedBlob, get_file, read_file, store_generated_many, store_work_file
 from core.files.store import sha256_hex
+from core.i18n import _
 from core.importer.service import STATUS_LABELS, ImportReport, dry_run, invalid_rows_file, run_import
 from core.tasks.registry import ProgressFn, TaskKind
 from core.tasks.service import enqueue_task, unfinished_tasks
@@ -64,7 +65,7 @@ def store_workbook(session: Session, actor: Actor, data: bytes, filename: str) -
     """
     require(actor, Permission.IMPORT_RUN)
     if not data:
-        raise ValidationFailed(f"'{filename}' is empty (0 bytes). Choose the file again.")
+        raise ValidationFailed(_("'{filename}' is empty (0 bytes). Choose the file again.").format(filename=filename))
     digest = sha256_hex(data)
     existing = session.scalar(
         select(StoredFile.id).where(StoredFile.sha256 == digest, StoredFile.kind == WORKBOOK_KIND).limit(1)
@@ -93,8 +94,9 @@ def queue_import_task(
         if task.params == params:
             what = "dry run" if kind == IMPORT_DRY_RUN else "import"
             raise ValidationFailed(
-                f"This {what} of '{filename}' with this mapping is already queued (queued work № {task.id}). "
-                "Wait for it to finish."
+                _(
+                    "This {what} of '{filename}' with this mapping is already queued (queued work № {id}). Wait for it to finish."
+                ).format(what=what, filename=filename, id=task.id)
             )
     title = f"{'Dry run' if kind == IMPORT_DRY_RUN else 'Import'} of {filename}"
     return enqueue_task(session, actor, kind, title, params)
@@ -136,7 +138,9 @@ def _workbook(session: Session, params: Mapping[str, Any]) -> tuple[bytes, str, 
     """The stored workbook's bytes, its original name and the mapping (None: the remembered one)."""
     stored = get_file(session, int(params["stored_file_id"]))
     if stored.kind != WORKBOOK_KIND:
-        raise ValidationFailed(f"File {stored.id} is not an uploaded spreadsheet; upload the file again.")
+        raise ValidationFailed(
+            _("File {id} is not an uploaded spreadsheet; upload the file again.").format(id=stored.id)
+        )
     given = params.get("mapping")
     mapping = {str(k): str(v) for k, v in given.items()} if given else None
     return read_file(stored.id, session), str(params["filename"]), mapping

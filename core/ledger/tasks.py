@@ -23,6 +23,7 @@ from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import read_file, store_work_file
 from core.files.store import sha256_hex
+from core.i18n import _
 from core.ledger.payments_import import MAX_BYTES, ImportReport, import_payment_file
 from core.tasks.models import RUNNING, QueuedTask
 from core.tasks.registry import ProgressFn, TaskKind
@@ -53,18 +54,28 @@ def queue_payment_file_import(session: Session, actor: Actor, content: bytes, fi
     """
     require(actor, Permission.LEDGER_IMPORT)
     if not content:
-        raise ValidationFailed(f"'{filename}' is empty (0 bytes). Export the statement from the bank again.")
+        raise ValidationFailed(
+            _("'{filename}' is empty (0 bytes). Export the statement from the bank again.").format(filename=filename)
+        )
     if len(content) > MAX_BYTES:
-        raise ValidationFailed(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split the statement.")
+        raise ValidationFailed(
+            _("The file is larger than {value} MB; split the statement.").format(value=MAX_BYTES // (1024 * 1024))
+        )
     digest = sha256_hex(content)
     pending = _already_queued(session, digest)
     if pending is not None:
         owner = session.get(User, pending.created_by_id)
         state = "is being imported" if pending.status == RUNNING else "is already queued for import"
         raise ValidationFailed(
-            f"This bank file {state} (queued work № {pending.id}, “{pending.title}”, by "
-            f"{owner.full_name if owner else 'another user'} at {format_local(pending.created_at)}). "
-            "Wait for it to finish and check its report; importing the file again afterwards books nothing new."
+            _(
+                "This bank file {state} (queued work № {id}, “{title}”, by {value} at {format_local}). Wait for it to finish and check its report; importing the file again afterwards books nothing new."
+            ).format(
+                state=state,
+                id=pending.id,
+                title=pending.title,
+                value=owner.full_name if owner else "another user",
+                format_local=format_local(pending.created_at),
+            )
         )
     file_id = store_work_file(session, actor, content, filename, BANK_FILE_KIND, "text/csv")
     title = f"Bank file {filename}: {new_rows:,} payment(s)"

@@ -28,7 +28,7 @@ def test_card_section_lists_generated_documents_and_generates_new(app_db: Sessio
     assert any("No scans attached yet" in c.value for c in at.caption)
     at.button(key=f"card_docs.go.{case.id}").click().run()
     assert not at.exception
-    assert any("Generated 2 document(s)" in s.value for s in at.success)
+    assert any("Generated 2 documents" in s.value for s in at.success)
     table = next(d for d in at.dataframe if "Template version" in d.value.columns)
     assert set(table.value["Document"]) == {"Заявление о вынесении судебного приказа", "Расчёт задолженности"}
 
