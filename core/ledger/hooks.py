@@ -93,11 +93,15 @@ def follow_the_state_fee(session: Session, actor: Actor | None, moved: Sequence[
             record_fee_paid(session, None, m.case_id, act, amount, on, m.transition)
         elif m.transition in ("issue_order", "receive_judgment"):
             award_paid_fee(session, actor, m.case_id, "court_order" if m.transition == "issue_order" else "claim", on)
-        elif m.transition == "cancel_order":
+        elif m.transition in ("cancel_order", "refuse_order"):
+            # Tax Code art. 333.20 p. 1 subp. 13 covers both a cancelled order and a refusal to
+            # accept the application: the fee paid counts toward the claim's fee.
             reverse_cancelled_order_fee(session, actor, m.case_id, on)
 
 
-FEE_TRANSITIONS = frozenset({"mail_claim", "file_lawsuit", "issue_order", "receive_judgment", "cancel_order"})
+FEE_TRANSITIONS = frozenset(
+    {"mail_claim", "file_lawsuit", "issue_order", "receive_judgment", "cancel_order", "refuse_order"}
+)
 
 
 def _act_date(m: MovedCase) -> dt.date:

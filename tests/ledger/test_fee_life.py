@@ -103,3 +103,17 @@ def test_fee_the_debtor_paid_under_a_cancelled_order_becomes_an_overpayment(sess
     assert bal.state_fee == D("0.00")
     assert bal.total == D("0.00")
     assert bal.overpayment == D("2000.00")
+
+
+def test_refused_order_fee_is_credited_to_the_claim(session) -> None:
+    """The court refuses the order (CPC art. 125): the 2,000 paid counts toward the claim's 4,000
+    (Tax Code art. 333.20 p. 1 subp. 13, "при отказе в принятии ... заявления о выдаче судебного
+    приказа"); nothing was awarded, so the debtor's ledger has no fee."""
+    lawyer = make_user(session, "lawyer")
+    case = case_with_debt(session, "48000.00", interest="2000.00", stage="claim_prepared")
+    session.commit()
+    _move(session, lawyer, case, "mail_claim", {"tracking_number": "14571286000013"})
+    _move(session, lawyer, case, "deliver_claim", {"delivered_on": "05.10.2024"})
+    _move(session, lawyer, case, "refuse_order", {"act_date": "15.10.2024", "reason": "спор о праве"})
+    assert balance(session, case.id).state_fee == D("0.00")
+    assert available_credit(session, case.id) == D("2000.00")

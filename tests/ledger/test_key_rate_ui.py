@@ -64,5 +64,6 @@ def test_money_tab_warns_and_shows_the_fee_life(app_db: Session) -> None:  # noq
     at.run()
     assert not at.exception
     assert any("22.12.2025" in w.value for w in at.warning)
-    life = next(df.value for df in at.dataframe if len(df.value) == 2 and "2\u00a0000,00" in df.value.to_string())
-    assert len(life) == 2  # paid by the creditor, then awarded
+    life = next(df.value for df in at.dataframe if "What happened" in df.value.columns)
+    assert life["What happened"].tolist() == ["paid by the creditor", "awarded to the creditor: the debtor's debt"]
+    assert life["Court act"].tolist() == ["Court order", "Court order"]

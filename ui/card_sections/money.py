@@ -307,7 +307,7 @@ def _fee_life(case_id: int, user: SignedInUser) -> None:
     frame = pd.DataFrame(
         [
             {
-                _("Date"): s.on.strftime("%d.%m.%Y"),
+                _("Date"): format_date(s.on),
                 _("Court act"): _(FEE_ACT_LABELS.get(s.act, s.act)),
                 _("What happened"): _(FEE_STEP_LABELS[s.what]),
                 _("Amount"): _money(s.amount),
