@@ -16,14 +16,22 @@ Rules (Federal Law 353-FZ, see ``rates.py`` for the table of caps by date):
 - after the due date a penalty accrues on the overdue principal at the contract's annual rate,
   at most 20% a year while interest accrues, or at most 0.1% a day when it does not (art. 5
   para. 21); a day is 1/365 or 1/366 of its calendar year;
-- for loans of up to one year, interest + penalties + other charges (whatever was booked before,
-  e.g. by the original creditor) never exceed the multiple of the loan amount in force at the
-  contract date (130% from 2023-07-01, 150% for 2020-2023 ...; art. 5 para. 24); on the day the
-  cap is reached the rest of the day's interest, then penalty, is cut off;
+- for loans of up to one year (a calendar year, so 366 days over 29 February), interest +
+  penalties + other charges (whatever was booked before, e.g. by the original creditor) never
+  exceed the multiple of the loan amount in force at the contract date (130% from 2023-07-01,
+  150% for 2020-2023 ...; art. 5 para. 24); on the day the cap is reached the rest of the day's
+  interest, then penalty, is cut off. The caps of 2016-2018 (151-FZ) bound microfinance
+  organisations only and counted interest only: there the penalty runs on past the cap, and from
+  2017 interest stops at twice the unpaid principal (``rates.CAPS``);
+- loans before 29.03.2016: the contract's rate only for the term; after the due date the
+  configured average market rate or none (Supreme Court 7-КГ17-4);
+- no penalty and no art. 395 interest for 01.04.2022-01.10.2022 on obligations that arose before
+  (Government Decree 497);
 - once a court order or judgment fixes the amounts (the case carries an awarded amount and a
   court act date, and is not cancelled), contractual accrual stops on the act date. With the
   setting ``ledger_art395_after_court_act`` the job then accrues Civil Code art. 395 interest at
-  the key rate on the unpaid awarded amount, from the day after the act.
+  the key rate on the unpaid principal part of the award (p. 5: no interest on interest), from
+  the day after the act; a day before the key-rate table skips that case with a message.
 """
 
 from __future__ import annotations
