@@ -108,7 +108,7 @@ def _signed_in(user: SignedInUser) -> None:
 def main() -> None:
     user = ui_session.current_user(utcnow())
     # every rerun speaks the user's language (or the installation's, before sign-in)
-    set_language(user.language if user else None)
+    set_language(user.language if user else login.chosen_language())
     if user is None:
         _signed_out()
     else:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.calendar import format_local
 from core.cases.search import CaseFilter, filter_options, matching_ids, search_cases
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
@@ -30,14 +29,19 @@ from core.documents.packages import (
 from core.documents.tasks import PRINT_PACKAGE, queue_print_package
 from core.errors import CessioError
 from core.files.service import download
-from core.i18n import _
-from core.money import MoneyParseError, format_amount, parse_amount
+from core.i18n import N_, _, format_datetime_local, format_money, format_number, ngettext
+from core.money import MoneyParseError, parse_amount
 from core.tasks.models import DONE
 from core.tasks.service import TaskView, get_task, my_tasks
 from ui.context import SignedInUser, actor, db
 from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "documents"
+PACKAGE_STATUSES = {
+    "built": N_("built"),
+    "partly_mailed": N_("partly mailed"),
+    "mailed": N_("mailed"),
+}
 SHOWN = 500
 
 
@@ -49,6 +53,14 @@ def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
             return download(session, user, file_id)[2]
 
     return fetch
+
+
+def _envelopes(n: int) -> str:
+    return ngettext("{n} envelope", "{n} envelopes", n).format(n=format_number(n))
+
+
+def _pages(n: int) -> str:
+    return ngettext("{n} page", "{n} pages", n).format(n=format_number(n))
 
 
 def _new_package(user: SignedInUser) -> None:
@@ -69,28 +81,31 @@ def _new_package(user: SignedInUser) -> None:
         page = search_cases(session, user, f, sort="opened_at", descending=False, limit=SHOWN)
     total = page.total or 0
     if preselected:
-        st.info(_("{count} cases were handed over from another page.").format(count=len(preselected)))
+        st.info(
+            ngettext(
+                "{n} case was handed over from another page.",
+                "{n} cases were handed over from another page.",
+                len(preselected),
+            ).format(n=format_number(len(preselected)))
+        )
     if not total and not preselected:
         st.info(_("No cases at this stage."))
         return
+    columns = [_("Case"), _("Debtor"), _("Region"), _("Claim, ₽"), _("Days in stage")]
     frame = pd.DataFrame(
         [
-            {
-                "Case": r.number,
-                "Debtor": r.debtor_name,
-                "Region": r.region or "",
-                "Claim, ₽": format_amount(r.claim_amount, currency=False),
-                "Days in stage": r.days_in_stage,
-            }
+            (r.number, r.debtor_name, r.region or "", format_money(r.claim_amount, currency=False), r.days_in_stage)
             for r in page.rows
         ],
-        columns=["Case", "Debtor", "Region", "Claim, ₽", "Days in stage"],
+        columns=columns,
     )
     options = ["all", "selected"] + (["handed"] if preselected else [])
     labels = {
-        "all": f"All {total:,} matching cases",
-        "selected": "Only the rows I select below",
-        "handed": f"The {len(preselected)} cases handed over",
+        "all": ngettext("The {n} matching case", "All {n} matching cases", total).format(n=format_number(total)),
+        "selected": _("Only the rows I select below"),
+        "handed": ngettext("The {n} case handed over", "The {n} cases handed over", len(preselected)).format(
+            n=format_number(len(preselected))
+        ),
     }
     if st.session_state.get(f"{KEY}.which") not in (*options, None):
         st.session_state.pop(f"{KEY}.which")
@@ -99,16 +114,20 @@ def _new_package(user: SignedInUser) -> None:
         frame, hide_index=True, on_select="rerun", selection_mode="multi-row", key=f"{KEY}.table", width="stretch"
     )
     if total > SHOWN:
-        st.caption(_("Showing the first {SHOWN} of {total:,} (oldest first).").format(SHOWN=SHOWN, total=total))
+        st.caption(
+            _("Showing the first {shown} of {total} (oldest first).").format(
+                shown=format_number(SHOWN), total=format_number(total)
+            )
+        )
     c1, c2 = st.columns([3, 1])
     doc_types = c1.multiselect(
         _("Documents for each envelope"),
         list(CASE_DOC_TYPES),
         default=list(DEFAULT_PACKAGE_DOCS),
-        format_func=lambda c: DOC_TYPE_BY_CODE[c].label,
+        format_func=lambda c: DOC_TYPE_BY_CODE[c].ui_label,
         key=f"{KEY}.docs",
     )
-    postage_text = c2.text_input(_("Postage per envelope, ₽"), value=format_amount(DEFAULT_POSTAGE, currency=False))
+    postage_text = c2.text_input(_("Postage per envelope, ₽"), value=format_money(DEFAULT_POSTAGE, currency=False))
     if not st.button(
         _("Build the package"),
         type="primary",
@@ -187,8 +206,10 @@ def _show_built(user: SignedInUser, view: TaskView) -> None:
     result = view.result or {}
     package_id = int(result["package_id"])
     st.success(
-        _("Package № {package_id}: {case_count} envelopes, {page_count} pages.").format(
-            package_id=package_id, case_count=result["case_count"], page_count=result["page_count"]
+        _("Package № {package_id}: {envelopes}, {pages}.").format(
+            package_id=package_id,
+            envelopes=_envelopes(int(result["case_count"])),
+            pages=_pages(int(result["page_count"])),
         )
     )
     st.download_button(
@@ -202,9 +223,11 @@ def _show_built(user: SignedInUser, view: TaskView) -> None:
     )
     failures: dict[str, str] = result.get("failures") or {}
     if failures:
-        st.warning(_("{count} cases were left out:").format(count=len(failures)))
+        st.warning(
+            ngettext("{n} case was left out:", "{n} cases were left out:", len(failures)).format(n=len(failures))
+        )
         st.dataframe(
-            pd.DataFrame([{"Case id": int(k), "Reason": v} for k, v in failures.items()]),
+            pd.DataFrame([{_("Case id"): int(k), _("Reason"): v} for k, v in failures.items()]),
             hide_index=True,
             key=f"{KEY}.left_out",
         )
@@ -220,8 +243,15 @@ def _packages(user: SignedInUser) -> None:
         st.info(_("No packages yet."))
         return
     labels = {
-        p.id: f"№ {p.id} · {format_local(p.created_at)} · {STAGE_BY_CODE[p.stage].label} · {p.case_count} envelopes · "
-        f"{p.status.replace('_', ' ')}"
+        p.id: " · ".join(
+            (
+                f"№ {p.id}",
+                format_datetime_local(p.created_at),
+                STAGE_BY_CODE[p.stage].label,
+                _envelopes(p.case_count),
+                _(PACKAGE_STATUSES[p.status]) if p.status in PACKAGE_STATUSES else p.status.replace("_", " "),
+            )
+        )
         for p in packages
     }
     ids = list(labels)
@@ -236,7 +266,7 @@ def _packages(user: SignedInUser) -> None:
     c1, c2 = st.columns(2)
     if chosen.file_id:
         c1.download_button(
-            _("Package PDF ({page_count} pages)").format(page_count=chosen.page_count),
+            _("Package PDF ({pages})").format(pages=_pages(chosen.page_count)),
             data=_downloader(user, chosen.file_id),
             file_name=f"package_{package_id}.pdf",
             mime="application/pdf",
@@ -246,7 +276,7 @@ def _packages(user: SignedInUser) -> None:
     if registers:
         _pkg, file_id, at = registers[0]
         c2.download_button(
-            _("Mailing register, form 103 ({format_local})").format(format_local=format_local(at)),
+            _("Mailing register, form 103 ({when})").format(when=format_datetime_local(at)),
             data=_downloader(user, file_id),
             file_name=f"package_{package_id}_form103.pdf",
             mime="application/pdf",
@@ -260,15 +290,20 @@ def _packages(user: SignedInUser) -> None:
             "Type or scan the tracking number of each envelope you hand to the post office. Envelopes without a number stay open for later."
         )
     )
+    tracking_column = _("Tracking number")
     frame = pd.DataFrame(
         [
             {
                 "№": i.position,
-                "Case": i.number,
-                "Debtor": i.debtor,
-                "Pages": f"{i.first_page}–{i.first_page + i.page_count - 1}",
-                "Tracking number": i.tracking_number or "",
-                "Status": "mailed " + format_local(i.mailed_at) if i.mailed_at else (i.problem or "not mailed"),
+                _("Case"): i.number,
+                _("Debtor"): i.debtor,
+                _("Pages"): f"{i.first_page}–{i.first_page + i.page_count - 1}",
+                tracking_column: i.tracking_number or "",
+                _("Status"): (
+                    _("mailed {when}").format(when=format_datetime_local(i.mailed_at))
+                    if i.mailed_at
+                    else (i.problem or _("not mailed"))
+                ),
             }
             for i in items
         ]
@@ -278,7 +313,7 @@ def _packages(user: SignedInUser) -> None:
     st.data_editor(
         frame,
         hide_index=True,
-        disabled=["№", "Case", "Debtor", "Pages", "Status"],
+        disabled=["№", _("Case"), _("Debtor"), _("Pages"), _("Status")],
         key=editor_key,
         width="stretch",
     )
@@ -291,16 +326,17 @@ def _packages(user: SignedInUser) -> None:
     if st.button(_("Record as mailed"), type="primary", key=f"{KEY}.mail"):
         edited = (st.session_state.get(editor_key) or {}).get("edited_rows", {})
         tracking = {
-            items[int(row)].case_id: str(change.get("Tracking number") or "").strip()
+            items[int(row)].case_id: str(change.get(tracking_column) or "").strip()
             for row, change in edited.items()
-            if items[int(row)].mailed_at is None and str(change.get("Tracking number") or "").strip()
+            if items[int(row)].mailed_at is None and str(change.get(tracking_column) or "").strip()
         }
         open_items = [i for i in items if i.mailed_at is None and i.case_id not in tracking]
         numbers = [line.strip() for line in scanned.splitlines() if line.strip()]
         if len(numbers) > len(open_items):
             st.error(
-                _("{count} numbers scanned but only {count2} envelopes are open; check the list.").format(
-                    count=len(numbers), count2=len(open_items)
+                _("{scanned} scanned but only {open} open; check the list.").format(
+                    scanned=ngettext("{n} number", "{n} numbers", len(numbers)).format(n=len(numbers)),
+                    open=_envelopes(len(open_items)),
                 )
             )
             return
@@ -329,11 +365,22 @@ def _show_mail_report() -> None:
         return
     mailed, failed = report
     if mailed:
-        st.success(_("{mailed} envelopes recorded as mailed; postage booked to each case.").format(mailed=mailed))
+        st.success(
+            ngettext(
+                "{n} envelope recorded as mailed; postage booked to each case.",
+                "{n} envelopes recorded as mailed; postage booked to each case.",
+                mailed,
+            ).format(n=mailed)
+        )
     if failed:
-        st.warning(_("{count} envelopes were not recorded:").format(count=len(failed)))
+        st.warning(
+            ngettext("{n} envelope was not recorded:", "{n} envelopes were not recorded:", len(failed)).format(
+                n=len(failed)
+            )
+        )
         st.dataframe(
-            pd.DataFrame([{"Case": n, "Tracking number": t, "Problem": r} for n, t, r in failed]), hide_index=True
+            pd.DataFrame([{_("Case"): n, _("Tracking number"): t, _("Problem"): r} for n, t, r in failed]),
+            hide_index=True,
         )
 
 

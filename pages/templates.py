@@ -6,23 +6,31 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.calendar import format_local
 from core.documents.catalog import BLOCKS, DOC_TYPE_BY_CODE, DOC_TYPES, placeholders_for
 from core.documents.service import current_template, preview_template, save_template, template_history
-from core.documents.template import __doc__ as SYNTAX
 from core.errors import CessioError, ValidationFailed
 from core.files.service import preview_png
-from core.i18n import _
+from core.i18n import N_, _, format_datetime_local, ngettext
 from ui.context import actor, db
 
 KEY = "templates"
+# The template language (core/documents/template.py), as the editor's help shows it.
+TEMPLATE_SYNTAX = N_(
+    """>> text      a line of the header block in the right half (the court, the parties)
+# text       centred bold title            ## text   centred subtitle
+! text       bold paragraph                - text    list item
+~ text       right-aligned line            [name]    a built-in table or list (see above)
+empty line   vertical space                any other line: a paragraph (first line indented)
+
+Placeholders are {debtor.full_name}; {{ and }} print literal braces."""
+)
 
 
 def main() -> None:
     user = actor()
     st.header(_("Document templates"))
     codes = [d.code for d in DOC_TYPES]
-    code = st.selectbox(_("Document"), codes, format_func=lambda c: DOC_TYPE_BY_CODE[c].label, key=f"{KEY}.doc")
+    code = st.selectbox(_("Document"), codes, format_func=lambda c: DOC_TYPE_BY_CODE[c].ui_label, key=f"{KEY}.doc")
     try:
         with db() as session:
             current = current_template(session, code)
@@ -30,10 +38,14 @@ def main() -> None:
     except CessioError as exc:
         st.error(str(exc))
         return
-    st.caption(
-        f"Current version: {current.version}"
-        + (" (built-in)" if current.version == 0 else f", saved {format_local(current.created_at, empty='')}")
-    )
+    if current.version == 0:
+        st.caption(_("Current version: {version} (built-in)").format(version=current.version))
+    else:
+        st.caption(
+            _("Current version: {version}, saved {when}").format(
+                version=current.version, when=format_datetime_local(current.created_at, empty="")
+            )
+        )
     loaded_key = f"{KEY}.loaded.{code}"
     body_key = f"{KEY}.body.{code}"
     if st.session_state.get(loaded_key) is None or body_key not in st.session_state:
@@ -62,22 +74,24 @@ def main() -> None:
         st.dataframe(
             pd.DataFrame(
                 [
-                    {"Placeholder": "{" + name + "}", "Meaning": desc, "Example": sample}
+                    {_("Placeholder"): "{" + name + "}", _("Meaning"): _(desc), _("Example"): sample}
                     for name, (desc, sample) in placeholders_for(code).items()
                 ]
                 + [
-                    {"Placeholder": f"[{name}]", "Meaning": desc, "Example": "(a table or list)"}
+                    {_("Placeholder"): f"[{name}]", _("Meaning"): _(desc), _("Example"): _("(a table or list)")}
                     for name, desc in BLOCKS.get(code, {}).items()
                 ]
             ),
             hide_index=True,
             width="stretch",
         )
-        st.code(SYNTAX or "", language="text")
-    with st.expander(_("History ({count} versions)").format(count=len(history))):
+        st.code(_(TEMPLATE_SYNTAX), language="text")
+    with st.expander(ngettext("History ({n} version)", "History ({n} versions)", len(history)).format(n=len(history))):
         for t in history:
-            label = f"Version {t.version}" + (
-                f" · {format_local(t.created_at, empty='')} · {t.created_by or ''}" if t.created_at else " · built-in"
+            label = _("Version {version}").format(version=t.version) + (
+                f" · {format_datetime_local(t.created_at, empty='')} · {t.created_by or ''}"
+                if t.created_at
+                else " · " + _("built-in")
             )
             if t.comment:
                 label += f" · {t.comment}"

@@ -84,16 +84,16 @@ def _from_widgets() -> tuple[CaseFilter, list[str]]:
         court_case_number=s[_W + "court_case_number"].strip() or None,
         opened_from=s[_W + "opened_from"],
         opened_to=s[_W + "opened_to"],
-        claim_min=_amount(s[_W + "claim_min"], "Claim from", problems),
-        claim_max=_amount(s[_W + "claim_max"], "Claim to", problems),
+        claim_min=_amount(s[_W + "claim_min"], _("Claim from"), problems),
+        claim_max=_amount(s[_W + "claim_max"], _("Claim to"), problems),
         min_days_in_stage=int(s[_W + "min_days_in_stage"]) if s[_W + "min_days_in_stage"] else None,
         over_sla=bool(s[_W + "over_sla"]),
         flags=[str(x).strip() for x in s[_W + "flags"] if str(x).strip()],
     )
     if f.opened_from and f.opened_to and f.opened_from > f.opened_to:
-        problems.append("Opened: the “from” date is after the “to” date.")
+        problems.append(_("Opened: the “from” date is after the “to” date."))
     if f.claim_min is not None and f.claim_max is not None and f.claim_min > f.claim_max:
-        problems.append("Claim: the lower bound is above the upper bound.")
+        problems.append(_("Claim: the lower bound is above the upper bound."))
     return f, problems
 
 
@@ -124,7 +124,8 @@ def filter_bar(options: FilterOptions) -> CaseFilter:
             key=_W + "stages",
             placeholder=_("Any"),
         )
-        with st.expander("More filters" + (f" ({extra} in use)" if extra else ""), expanded=False):
+        more = _("More filters ({n} in use)").format(n=extra) if extra else _("More filters")
+        with st.expander(more, expanded=False):
             m1, m2, m3, m4 = st.columns(4)
             m1.multiselect(
                 _("Creditor"),

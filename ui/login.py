@@ -15,11 +15,33 @@ import streamlit as st
 
 from core.auth.service import check_password, finish_enrolment, get_user, start_enrolment, verify_totp
 from core.errors import CessioError
-from core.i18n import _
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language
 from ui.context import db
 from ui.session import sign_in, take_notice
 
 _PENDING = "_login_pending"
+LANGUAGE_KEY = "_login_language"  # the language chosen on this screen, until someone signs in
+
+
+def chosen_language() -> str | None:
+    """The language picked on the sign-in screen of this browser session, if any."""
+    value = st.session_state.get(LANGUAGE_KEY)
+    return value if value in LANGUAGES else None
+
+
+def _language_choice() -> None:
+    shown = current_language()
+    picked = st.segmented_control(
+        "Язык / Language",
+        LANGUAGES,
+        default=shown,
+        format_func=lambda code: LANGUAGE_NAMES[code],
+        key=f"login_language_{shown}",
+        label_visibility="collapsed",
+    )
+    if picked and picked != shown:
+        st.session_state[LANGUAGE_KEY] = picked
+        st.rerun()
 
 
 @dataclass(frozen=True)
@@ -42,7 +64,7 @@ def _complete(user_id: int) -> None:
     with db() as session:
         user = get_user(session, user_id)
         if user is None:
-            raise CessioError("The account no longer exists.")
+            raise CessioError(_("The account no longer exists."))
         sign_in(user)
     for key in (_PENDING, "login_password", "login_code_value", "login_enrol_value"):
         st.session_state.pop(key, None)
@@ -108,7 +130,7 @@ def _enrol_step(pending: _Pending) -> None:
             ).format(username=pending.username)
         )
         left, right = st.columns([1, 2])
-        left.image(_qr_png(pending.uri), width=200, caption="Scan with your authenticator app")
+        left.image(_qr_png(pending.uri), width=200, caption=_("Scan with your authenticator app"))
         right.write(_("Cannot scan? Enter this key in the app by hand:"))
         right.code(" ".join(pending.secret[i : i + 4] for i in range(0, len(pending.secret), 4)), language=None)
         with right.form("login_enrol", border=False):
@@ -138,7 +160,7 @@ def render() -> None:
     """The whole sign-in screen (used as every page while nobody is signed in)."""
     _left, middle, _right = st.columns([1, 2, 1])
     with middle:
-        st.title(_("Cessio"))
+        st.title("Cessio")
         notice = take_notice()
         if notice:
             st.info(notice)
@@ -153,3 +175,4 @@ def render() -> None:
                 st.rerun()
         else:
             _password_step()
+        _language_choice()

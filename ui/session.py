@@ -18,6 +18,7 @@ from core.auth.models import User
 from core.auth.service import get_user
 from core.config import get_settings
 from core.db import utcnow
+from core.i18n import _, ngettext
 from ui.context import SignedInUser, db
 from ui.token import COOKIE_NAME, issue_token, read_token, user_fingerprint
 
@@ -104,17 +105,24 @@ def current_user(now: dt.datetime | None = None) -> SignedInUser | None:
         return _restore_from_cookie(now)
     last_seen = st.session_state.get(_LAST_SEEN) or now
     if now - last_seen > idle_limit():
-        sign_out(f"You were signed out after {get_settings().session_idle_minutes} minutes without activity.")
+        minutes = get_settings().session_idle_minutes
+        sign_out(
+            ngettext(
+                "You were signed out after {n} minute without activity.",
+                "You were signed out after {n} minutes without activity.",
+                minutes,
+            ).format(n=minutes)
+        )
         return None
     with db() as session:
         user = get_user(session, signed.id)
         if not _usable(user, now) or user is None:
-            sign_out("Your account was deactivated or locked. Ask an administrator.")
+            sign_out(_("Your account was deactivated or locked. Ask an administrator."))
             return None
         fingerprint = _fingerprint(user)
         known = st.session_state.get(_FINGERPRINT)
         if known is not None and known != fingerprint:
-            sign_out("Your account was changed by an administrator (password, MFA or role). Please sign in again.")
+            sign_out(_("Your account was changed by an administrator (password, MFA or role). Please sign in again."))
             return None
         refreshed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
     st.session_state[USER_KEY] = refreshed

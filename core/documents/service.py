@@ -90,7 +90,7 @@ def template_history(session: Session, actor: Actor, doc_type: str) -> list[Temp
         .order_by(TemplateVersion.version.desc())
     ).all()
     history = [TemplateText(doc_type, r.version, r.body, r.created_at, name, r.comment) for r, name in rows]
-    return [*history, TemplateText(doc_type, 0, DEFAULT_TEMPLATES[doc_type], None, "built-in", "default wording")]
+    return [*history, TemplateText(doc_type, 0, DEFAULT_TEMPLATES[doc_type], None, "built-in", _("default wording"))]
 
 
 def save_template(session: Session, actor: Actor, doc_type: str, body: str, comment: str | None = None) -> int:

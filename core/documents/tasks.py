@@ -20,7 +20,7 @@ from core.documents.packages import (
     check_package_selection,
 )
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import _, format_number, ngettext
 from core.tasks.registry import ProgressFn, TaskKind
 from core.tasks.service import enqueue_task, unfinished_tasks
 
@@ -48,14 +48,16 @@ def queue_print_package(
         if sorted(int(i) for i in (task.params or {}).get("case_ids", [])) == wanted:
             raise ValidationFailed(
                 _(
-                    "You have already queued a package of these {count:,} cases (queued work № {id}); it is not built yet. Wait for it to finish before building them again."
-                ).format(count=len(ids), id=task.id)
+                    "You have already queued a package of these {count} cases (queued work № {id}); it is not built yet. Wait for it to finish before building them again."
+                ).format(count=format_number(len(ids)), id=task.id)
             )
     return enqueue_task(
         session,
         actor,
         PRINT_PACKAGE,
-        f"Print package: {len(ids):,} cases at {STAGE_BY_CODE[stage].label}",
+        ngettext("Print package: {n} case at {stage}", "Print package: {n} cases at {stage}", len(ids)).format(
+            n=format_number(len(ids)), stage=STAGE_BY_CODE[stage].label
+        ),
         {"case_ids": ids, "doc_types": list(doc_types), "postage": str(postage)},
     )
 

@@ -23,7 +23,7 @@ from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import read_file, store_work_file
 from core.files.store import sha256_hex
-from core.i18n import _
+from core.i18n import _, format_number, ngettext
 from core.ledger.payments_import import MAX_BYTES, ImportReport, import_payment_file
 from core.tasks.models import RUNNING, QueuedTask
 from core.tasks.registry import ProgressFn, TaskKind
@@ -78,7 +78,9 @@ def queue_payment_file_import(session: Session, actor: Actor, content: bytes, fi
             )
         )
     file_id = store_work_file(session, actor, content, filename, BANK_FILE_KIND, "text/csv")
-    title = f"Bank file {filename}: {new_rows:,} payment(s)"
+    title = ngettext("Bank file {filename}: {n} payment", "Bank file {filename}: {n} payments", new_rows).format(
+        filename=filename, n=format_number(new_rows)
+    )
     return enqueue_task(session, actor, PAYMENT_FILE_IMPORT, title, {"stored_file_id": file_id, "filename": filename})
 
 
@@ -119,11 +121,14 @@ def run_payment_file_import(
 ) -> dict[str, Any]:
     """Read the stored bank file back and import it as the clerk who queued it."""
     filename = str(params["filename"])
-    progress(0.0, f"Reading {filename} and matching rows to cases…")
+    progress(0.0, _("Reading {filename} and matching rows to cases…").format(filename=filename))
     content = read_file(int(params["stored_file_id"]), session)
 
     def booking(done: int, total: int) -> None:
-        progress((done - 1) / total, f"Booking row {done:,} of {total:,}…")
+        progress(
+            (done - 1) / total,
+            _("Booking row {done} of {total}…").format(done=format_number(done), total=format_number(total)),
+        )
 
     report = import_payment_file(session, actor, content, filename, progress=booking)
     return _report_result(report)

@@ -30,7 +30,7 @@ from core.auth.permissions import Actor, Permission, Role, require
 from core.config import get_settings
 from core.db import is_postgres, json_safe, session_scope, utcnow
 from core.errors import CessioError, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import _, set_language
 from core.tasks.models import DONE, FAILED, FINISHED, QUEUED, RUNNING, QueuedTask
 from core.tasks.progress import ProgressWriter, read_progress_file
 from core.tasks.registry import task_kinds
@@ -255,6 +255,7 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
             user = s.get(User, task.created_by_id)
             if user is None or not user.is_active:
                 raise ValidationFailed(_("The user who queued this work is no longer active, so it was not done."))
+            set_language(user.language)  # its progress, messages and result speak the user's language
             result = spec.run(s, user, dict(task.params or {}), progress)
             done = s.execute(
                 update(QueuedTask)
@@ -264,7 +265,7 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
                     result=json_safe(result),
                     finished_at=utcnow(),
                     progress_share=1.0,
-                    progress_label="Done",
+                    progress_label=_("Done"),
                     lease_owner=None,
                     lease_until=None,
                 )
@@ -285,11 +286,14 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
             engine,
             task_id,
             owner,
-            f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was saved. Queue it again; "
-            "if it happens again, ask an administrator to look at the jobs log.",
+            _(
+                "Unexpected error ({kind}: {error}). Nothing was saved. Queue it again; "
+                "if it happens again, ask an administrator to look at the jobs log."
+            ).format(kind=type(exc).__name__, error=exc),
         )
         return FAILED
     finally:
+        set_language(None)
         progress.close()
 
 
