@@ -28,11 +28,13 @@ from core.kpi.result import KpiResult
 from core.kpi.stages import OVER_BANDS
 from core.money import format_amount, format_amount_short
 from ui.context import actor, db
+from ui.key_rate_notice import show_key_rate_warning
 
 SEARCH_PAGE = "pages/search.py"
 
 user = actor()
 st.header("KPIs")
+show_key_rate_warning()
 
 try:
     with db() as session:
