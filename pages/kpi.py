@@ -71,7 +71,7 @@ except PermissionDenied:
 today = local_date(utcnow())
 default = KpiFilters.last_months(today=today)
 with st.container(border=True):
-    row1 = st.columns([2, 1, 3, 3])
+    row1 = st.columns([3, 2, 4])
     period = row1[0].date_input(
         _("Period"),
         value=(default.date_from, default.date_to),
@@ -87,22 +87,32 @@ with st.container(border=True):
         return _(GRANULARITY_LABELS[g])
 
     granularity = row1[1].selectbox(_("Charts by"), GRANULARITIES, format_func=_granularity_name, key="kpi_granularity")
+    everyone = _("All")
     creditor_ids = row1[2].multiselect(
-        _("Creditor"), list(options.creditors), format_func=lambda i: options.creditors[i], key="kpi_creditors"
+        _("Creditor"),
+        list(options.creditors),
+        format_func=lambda i: options.creditors[i],
+        placeholder=everyone,
+        key="kpi_creditors",
     )
-    agreement_ids = row1[3].multiselect(
+    row2 = st.columns(4)
+    agreement_ids = row2[0].multiselect(
         _("Assignment agreement"),
         list(options.agreements),
         format_func=lambda i: options.agreements[i],
+        placeholder=everyone,
         key="kpi_agreements",
     )
-    row2 = st.columns(3)
-    regions = row2[0].multiselect(_("Region"), options.regions, key="kpi_regions")
-    responsible_ids = row2[1].multiselect(
-        _("Responsible"), list(options.users), format_func=lambda i: options.users[i], key="kpi_responsible"
+    regions = row2[1].multiselect(_("Region"), options.regions, placeholder=everyone, key="kpi_regions")
+    responsible_ids = row2[2].multiselect(
+        _("Responsible"),
+        list(options.users),
+        format_func=lambda i: options.users[i],
+        placeholder=everyone,
+        key="kpi_responsible",
     )
-    stage_codes = row2[2].multiselect(
-        _("Current stage"), list(options.stages), format_func=stage_label, key="kpi_stages"
+    stage_codes = row2[3].multiselect(
+        _("Current stage"), list(options.stages), format_func=stage_label, placeholder=everyone, key="kpi_stages"
     )
 
 if not isinstance(period, tuple) or len(period) != 2:
@@ -155,25 +165,28 @@ def search_link(label: str, params: dict[str, str]) -> None:
         st.markdown(f":material/search: [{label}](search?{urlencode(params)})")
 
 
-def style(fig: go.Figure, *, legend: bool = True) -> go.Figure:
+def style(fig: go.Figure, *, legend: bool | None = None) -> go.Figure:
     """The house style: Russian number separators (decimal comma, thin-space thousands), the
     legend under the chart, no plotly title (the page titles each chart)."""
     fig.update_layout(
         separators=",\u00a0",
         height=CHART_HEIGHT,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "title_text": ""},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "traceorder": "normal"},
         hoverlabel={"namelength": -1},
     )
+    if legend is not None:
+        fig.update_layout(showlegend=legend)
     return fig
 
 
 def count_axis(fig: go.Figure, axis: str, title: str, top: float) -> None:
     """A count axis from zero with whole-number ticks (never "0,2 cases")."""
     settings: dict[str, Any] = {"title_text": title, "rangemode": "tozero", "tickformat": ",d"}
+    # room above the highest bar for its number; one tick per case when there are only a few
+    settings["range"] = [0, max(top, 1) * 1.12]
     if top <= 8:
-        settings.update(dtick=1, range=[0, max(top, 1) * 1.15])
+        settings["dtick"] = 1
     getattr(fig, f"update_{axis}axes")(**settings)
 
 
@@ -208,9 +221,10 @@ def chart(
     stats: list[str] | None = None,
     select_param: str | None = None,
     link_label: str | None = None,
+    hint: str | None = None,
 ) -> None:
     """Title, the chart (or why there is none), summary numbers and the link to the search."""
-    st.subheader(_(result.title), divider="gray")
+    st.markdown(f"#### {_(result.title)}")
     if result.empty:
         st.info(_(result.message))
         return
@@ -221,7 +235,7 @@ def chart(
     label = link_label or _("Open these cases in the search")
     if select_param:
         event = st.plotly_chart(
-            fig, key=f"kpi_chart_{result.key}", on_select="rerun", selection_mode="points", use_container_width=True
+            fig, key=f"kpi_chart_{result.key}", on_select="rerun", selection_mode="points", width="stretch"
         )
         picked = sorted(
             {
@@ -236,11 +250,13 @@ def chart(
                 "Open the {n} selected in the search", "Open the {n} selected in the search", len(picked)
             ).format(n=len(picked))
     else:
-        st.plotly_chart(fig, key=f"kpi_chart_{result.key}", use_container_width=True)
+        st.plotly_chart(fig, key=f"kpi_chart_{result.key}", width="stretch")
     line = stats_line(result, stats)
     if line:
         st.markdown(" · ".join(f"{name}: **{value}**" for name, value in line))
     search_link(label, params)
+    if hint:
+        st.caption(hint)
 
 
 def _delta_text(delta: Any, unit: str) -> str | None:
@@ -251,9 +267,11 @@ def _delta_text(delta: Any, unit: str) -> str | None:
 
 
 # ---- headline figures ----------------------------------------------------------------------
-tile_columns = st.columns(4)
+TILES_PER_ROW = 4
 for i, tile in enumerate(board.tiles):
-    with tile_columns[i % 4], st.container(border=True):
+    if i % TILES_PER_ROW == 0:
+        tile_columns = st.columns(TILES_PER_ROW)
+    with tile_columns[i % TILES_PER_ROW], st.container(border=True):
         if tile.unit == "money" and tile.value is not None:
             value = money_short(tile.value)
             hint = _("Exactly {amount}; previous period {previous}").format(
@@ -343,7 +361,7 @@ def aging_bar(d: pd.DataFrame) -> go.Figure:
 
 
 def moves_bar(d: pd.DataFrame) -> go.Figure:
-    d = with_period_labels(d, bucket)
+    d = with_period_labels(d, bucket, filters.date_from, filters.date_to)
     labels = list(dict.fromkeys(d["period_label"]))
     fig = go.Figure()
     for code in dict.fromkeys(d["stage"]):
@@ -361,7 +379,7 @@ def moves_bar(d: pd.DataFrame) -> go.Figure:
 
 
 def opened_closed_bar(d: pd.DataFrame) -> go.Figure:
-    d = with_period_labels(d, bucket)
+    d = with_period_labels(d, bucket, filters.date_from, filters.date_to)
     fig = go.Figure()
     fig.add_bar(x=d["period_label"], y=d["opened"], name=_("New cases"), marker_color=SERIES_COLORS[0])
     fig.add_bar(x=d["period_label"], y=d["closed"], name=_("Closed cases"), marker_color=SERIES_COLORS[2])
@@ -372,7 +390,7 @@ def opened_closed_bar(d: pd.DataFrame) -> go.Figure:
 
 
 def claimed_collected_bar(d: pd.DataFrame) -> go.Figure:
-    d = with_period_labels(d, bucket)
+    d = with_period_labels(d, bucket, filters.date_from, filters.date_to)
     amounts = [v for v in [*d["claimed"], *d["collected"]] if v is not None and not pd.isna(v)]
     fig = go.Figure()
     divisor = money_axis(fig, "y", _("Amount"), max(amounts, default=Decimal(0)))
@@ -399,7 +417,7 @@ def claimed_collected_bar(d: pd.DataFrame) -> go.Figure:
 
 
 def rate_line(d: pd.DataFrame) -> go.Figure:
-    d = with_period_labels(d, bucket)
+    d = with_period_labels(d, bucket, filters.date_from, filters.date_to)
     fig = go.Figure(
         go.Scatter(
             x=d["period_label"],
@@ -418,7 +436,7 @@ def rate_line(d: pd.DataFrame) -> go.Figure:
 def share_bar(x: str, y: str, x_title: str, y_title: str) -> Callable[[pd.DataFrame], go.Figure]:
     def build(d: pd.DataFrame) -> go.Figure:
         if x == "period":
-            d = with_period_labels(d, bucket)
+            d = with_period_labels(d, bucket, filters.date_from, filters.date_to)
         labels = list(d["period_label"] if x == "period" else d[x])
         fig = go.Figure(
             go.Bar(
@@ -535,7 +553,7 @@ with tabs[0]:
             stages_bar,
             stats=["total", "open"],
             select_param="stages",
-            link_label=_("Open these cases in the search (click stages to narrow)"),
+            hint=_("Click stages on the chart to open only their cases."),
         )
     with right:
         chart(
@@ -543,20 +561,18 @@ with tabs[0]:
             aging_bar,
             stats=["open", "over_sla", "over_share"],
             select_param="stages",
-            link_label=_("Open the cases over SLA in the search (click stages to narrow)"),
+            link_label=_("Open the cases over SLA in the search"),
+            hint=_("Click stages on the chart to open only their cases."),
         )
 
-with tabs[1]:
-    left, right = st.columns(2)
-    with left:
-        chart(k["transitions"], moves_bar, stats=["moves"])
-    with right:
-        chart(
-            k["opened_closed"],
-            opened_closed_bar,
-            stats=["opened", "closed"],
-            link_label=_("Open the cases opened in the period"),
-        )
+with tabs[1]:  # time charts across the page: a year of months or a month of days needs the width
+    chart(
+        k["opened_closed"],
+        opened_closed_bar,
+        stats=["opened", "closed"],
+        link_label=_("Open the cases opened in the period"),
+    )
+    chart(k["transitions"], moves_bar, stats=["moves"])
 
 with tabs[2]:
     left, right = st.columns(2)
@@ -575,27 +591,27 @@ with tabs[2]:
         )
 
 with tabs[3]:
+    chart(
+        k["claimed_collected"],
+        claimed_collected_bar,
+        stats=["claimed", "collected"],
+        link_label=_("Open the cases opened in the period"),
+    )
+    chart(k["recovery_rate"], rate_line, stats=["claimed", "collected", "rate"])
     left, right = st.columns(2)
     with left:
-        chart(
-            k["claimed_collected"],
-            claimed_collected_bar,
-            stats=["claimed", "collected"],
-            link_label=_("Open the cases opened in the period"),
-        )
         chart(
             k["cycle_time"],
             days_histogram("cases", _("Days from opening to repayment"), _("Repaid cases")),
             stats=["cases", "median_days", "p90_days"],
         )
-        chart(
-            k["plan_adherence"],
-            share_bar("period", "adherence", "", _("Instalments kept")),
-            stats=["due", "kept", "adherence"],
-        )
     with right:
-        chart(k["recovery_rate"], rate_line, stats=["claimed", "collected", "rate"])
         chart(k["write_off"], donut("outcome", "cases"), stats=["closed", "write_off_rate"])
+    chart(
+        k["plan_adherence"],
+        share_bar("period", "adherence", "", _("Instalments kept")),
+        stats=["due", "kept", "adherence"],
+    )
 
 with tabs[4]:
     left, right = st.columns(2)
@@ -629,7 +645,8 @@ with tabs[6]:
         k["workload"],
         workload_bar,
         select_param="responsible_ids",
-        link_label=_("Open these open cases in the search (click people to narrow)"),
+        link_label=_("Open these open cases in the search"),
+        hint=_("Click people on the chart to open only their cases."),
     )
     if not k["workload"].empty:
         table = translated(k["workload"].frame).drop(columns=["user_id"])

@@ -17,7 +17,7 @@ from babel.numbers import format_compact_decimal
 
 from core.cases.workflow import STAGE_BY_CODE
 from core.i18n import N_, _, format_money, format_number, format_percent, locale, ngettext
-from core.kpi.periods import Granularity, bucket_labels
+from core.kpi.periods import Granularity, bucket_labels, next_bucket
 from core.kpi.result import KpiResult
 
 #: every column a KPI frame can have, as a person names it (axis titles, export headers)
@@ -154,12 +154,24 @@ def stats_line(result: KpiResult, keys: list[str] | None = None) -> list[tuple[s
     return out
 
 
-def with_period_labels(frame: pd.DataFrame, granularity: Granularity) -> pd.DataFrame:
-    """The frame with a ``period_label`` column naming each time bucket (``июнь 2026``)."""
+def with_period_labels(
+    frame: pd.DataFrame, granularity: Granularity, first: dt.date | None = None, last: dt.date | None = None
+) -> pd.DataFrame:
+    """The frame with a ``period_label`` column naming each time bucket (``июнь 2026``); a
+    bucket the period cuts names the days it holds (``дек. (1–2)``), so a short last bar does not
+    read as a fall."""
     out = frame.copy()
     starts: list[dt.date] = list(out["period"])
     unique = sorted(set(starts))
     names = dict(zip(unique, bucket_labels(unique, granularity), strict=True))
+    if granularity != "day":
+        for start in unique:
+            end = next_bucket(start, granularity) - dt.timedelta(days=1)
+            lo = max(start, first) if first else start
+            hi = min(end, last) if last else end
+            if (lo, hi) != (start, end):
+                days = f"{lo.day}–{hi.day}" if granularity == "month" else f"{lo:%d.%m}–{hi:%d.%m}"
+                names[start] = f"{names[start]} ({days})"
     out["period_label"] = [names[s] for s in starts]
     return out
 
@@ -179,12 +191,14 @@ def translated(frame: pd.DataFrame) -> pd.DataFrame:
 _INTERNAL = ("stage", "color", "closed", "user_id", "status")
 
 
-def export_frame(result: KpiResult, granularity: Granularity) -> pd.DataFrame:
+def export_frame(
+    result: KpiResult, granularity: Granularity, first: dt.date | None = None, last: dt.date | None = None
+) -> pd.DataFrame:
     """The KPI's frame as a person reads it: labels translated, periods named, internal codes
     dropped and every column titled in the user's language (the exported workbook)."""
     frame = translated(result.frame)
     if "period" in frame.columns and not frame.empty:
-        frame = with_period_labels(frame, granularity)
+        frame = with_period_labels(frame, granularity, first, last)
         frame["period"] = frame.pop("period_label")
     if "role" in frame.columns:
         frame["role"] = [_(str(v).capitalize()) if v else "" for v in frame["role"]]

@@ -61,7 +61,7 @@ def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | 
             if result.empty:
                 frame = pd.DataFrame([(_(result.message),)], columns=[title])
             else:
-                frame = export_frame(result, granularity)
+                frame = export_frame(result, granularity, board.filters.date_from, board.filters.date_to)
             frame.to_excel(writer, sheet_name=sheet, index=False, startrow=2 if not result.empty else 0)
             if not result.empty:
                 ws = writer.sheets[sheet]

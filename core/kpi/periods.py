@@ -66,10 +66,14 @@ def bucket_starts(first: dt.date, last: dt.date, granularity: Granularity) -> li
 
 
 def bucket_labels(starts: list[dt.date], granularity: Granularity) -> list[str]:
-    """How buckets are named on an axis: ``июнь 2026``; a day or a week (by its Monday) as
-    ``1 июн.``, with the year (``1 июн. 2026``) when the buckets span two years."""
+    """How buckets are named on an axis, short enough to stand upright under a bar: months as
+    ``янв. 2026``, ``февр.``, ... (the year at the first bar and at every January); a day or a
+    week (by its Monday) as ``1 июн.``, with the year when the buckets span two years."""
     if granularity == "month":
-        return [format_date(s, "LLL yyyy", locale=locale()) for s in starts]
+        return [
+            format_date(s, "LLL yyyy" if i == 0 or s.month == 1 else "LLL", locale=locale())
+            for i, s in enumerate(starts)
+        ]
     pattern = "d MMM yyyy" if len({s.year for s in starts}) > 1 else "d MMM"
     return [format_date(s, pattern, locale=locale()) for s in starts]
 

@@ -194,7 +194,7 @@ def _headline(session: Session, f: KpiFilters, now: dt.datetime | None, at: dt.d
             Tile("new_cases", N_("New cases"), *two["new_cases"], search=f.search_params(opened_in_period=True)),
             Tile(
                 "claimed",
-                N_("Claimed (new cases)"),
+                N_("Claimed"),
                 *two["claimed"],
                 unit="money",
                 search=f.search_params(opened_in_period=True),
@@ -207,7 +207,7 @@ def _headline(session: Session, f: KpiFilters, now: dt.datetime | None, at: dt.d
             Tile("moves", N_("Stage moves"), *two["moves"]),
             Tile(
                 "orders",
-                N_("Court orders issued"),
+                N_("Orders issued"),
                 *two["orders"],
                 search=f.search_params(stages=[court.ORDER_STAGE]),
             ),
