@@ -126,10 +126,15 @@ def days_text(value: float | int | None) -> str:
 
 
 def money_short(value: Decimal) -> str:
-    """A tile-sized amount: ``23,7 млн ₽``, ``999,5 тыс. ₽``; under a thousand, exact."""
-    if abs(value) < 1000:
+    """A tile-sized amount to three significant digits: ``1,02 млрд ₽``, ``23,7 млн ₽``,
+    ``999 тыс. ₽``; under a thousand, exact. The tile's help gives the exact amount."""
+    size = abs(value)
+    if size < 1000:
         return format_money(value)
-    return f"{format_compact_decimal(value, format_type='short', locale=locale(), fraction_digits=1)}\u00a0₽"
+    unit = next(u for u in (Decimal(10) ** 9, Decimal(10) ** 6, Decimal(1000)) if size >= u)
+    scaled = size / unit
+    digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+    return f"{format_compact_decimal(value, format_type='short', locale=locale(), fraction_digits=digits)}\u00a0₽"
 
 
 def stat_text(key: str, value: Any) -> str:
