@@ -22,12 +22,16 @@ from core.calendar import format_local
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.errors import CessioError, NotFound
 from core.files.service import download
+from core.i18n import _
+from core.importer.decisions import RESPONSIBLE, STAGE, Decisions
 from core.importer.mapping import FIELD_BY_NAME, FIELDS, detect_mapping, mapping_problems
 from core.importer.service import (
+    assignable_users,
     inspect_file,
     mapping_names,
     recent_runs,
     remembered_mapping,
+    save_decisions,
     save_mapping,
     save_stage_words,
     stage_words,
@@ -48,6 +52,7 @@ from ui.queued_task import recent_tasks_table, task_panel
 KEY = "import"
 TASK_KEY = f"{KEY}.task"  # the latest work queued here: {"id", "file_key", "mapping_key"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AUTO = "auto"
 IGNORE_LABEL = "— ignore —"
 FIELD_LABELS = {f.label: f.name for f in FIELDS}
 STAGE_LABELS = {s.label: s.code for s in STAGES}
@@ -129,17 +134,116 @@ def _number(n: int) -> str:
     return f"{n:,}".replace(",", " ")
 
 
+def _where_read(sheet: str | None, line: int, rows: int) -> str:
+    if rows > 1:
+        text = _("Header on lines {first}–{last}").format(first=line, last=line + rows - 1)
+    else:
+        text = _("Header on line {line}").format(line=line)
+    return _("Sheet “{sheet}”. {header}.").format(sheet=sheet, header=text) if sheet else text + "."
+
+
+def _decision_screen(user: SignedInUser, result: dict[str, Any], task_id: int, where: str) -> None:
+    """Each value the register uses that Cessio does not know, decided once for all its rows:
+    the proposals are filled in; confirm or change them, save, and the dry run runs again."""
+    decisions = result["decisions"]
+    stages = [d for d in decisions if d["kind"] == STAGE]
+    names = [d for d in decisions if d["kind"] == RESPONSIBLE]
+    st.subheader(_("Decisions: {n} values to decide once").format(n=result.get("decisions_total", len(decisions))))
+    st.caption(
+        _(
+            "Each value below is decided once for every row that carries it. The proposals are filled in: check "
+            "them, change what is wrong, then save. The dry run then runs again."
+        )
+    )
+    stage_labels = {_(s.label): s.code for s in STAGES}
+    code_labels = {code: label for label, code in stage_labels.items()}
+    stage_edit = None
+    if stages:
+        stage_edit = st.data_editor(
+            pd.DataFrame(
+                {
+                    _("Stage word in the file"): [d["value"] for d in stages],
+                    _("Rows"): [d["count"] for d in stages],
+                    _("Cessio stage"): [code_labels.get(d["proposal"]) for d in stages],
+                }
+            ),
+            key=f"{KEY}.{where}.decide.stages.{task_id}",
+            hide_index=True,
+            width="stretch",
+            disabled=[_("Stage word in the file"), _("Rows")],
+            column_config={
+                _("Cessio stage"): st.column_config.SelectboxColumn(options=list(stage_labels), required=False)
+            },
+        )
+    name_edit = None
+    with db() as session:
+        people = assignable_users(session, user)
+    unassigned = _("— leave unassigned —")
+    person_ids = {unassigned: None, **{f"{name} (№ {uid})": uid for uid, name in people}}
+    id_labels = {uid: label for label, uid in person_ids.items() if uid is not None}
+    if names:
+        name_edit = st.data_editor(
+            pd.DataFrame(
+                {
+                    _("Responsible in the file"): [d["value"] for d in names],
+                    _("Rows"): [d["count"] for d in names],
+                    _("Cessio user"): [id_labels.get(d["proposal"], unassigned) for d in names],
+                }
+            ),
+            key=f"{KEY}.{where}.decide.names.{task_id}",
+            hide_index=True,
+            width="stretch",
+            disabled=[_("Responsible in the file"), _("Rows")],
+            column_config={_("Cessio user"): st.column_config.SelectboxColumn(options=list(person_ids), required=True)},
+        )
+    if st.button(_("Save the decisions and check again"), type="primary", key=f"{KEY}.{where}.decide.save.{task_id}"):
+        chosen = Decisions()
+        if stage_edit is not None:
+            for word, label in zip(stage_edit[_("Stage word in the file")], stage_edit[_("Cessio stage")], strict=True):
+                if isinstance(label, str) and label in stage_labels:
+                    chosen.stages[str(word)] = stage_labels[label]
+        if name_edit is not None:
+            for name, label in zip(name_edit[_("Responsible in the file")], name_edit[_("Cessio user")], strict=True):
+                chosen.names[str(name)] = person_ids.get(str(label))
+        try:
+            with db() as session:
+                save_decisions(session, user, chosen)
+                new_id = queue_import_task(
+                    session,
+                    user,
+                    IMPORT_DRY_RUN,
+                    int(result["stored_file_id"]),
+                    result["file"],
+                    result.get("mapping") or {},
+                    result.get("requested_sheet"),
+                    result.get("requested_header_line"),
+                )
+        except CessioError as exc:
+            st.error(str(exc))
+            return
+        latest = st.session_state.get(TASK_KEY) or {}
+        file_key, mapping_key = latest.get("file_key", ""), latest.get("mapping_key", "")
+        st.session_state[f"{KEY}.checked.{file_key}.{mapping_key}"] = new_id
+        st.session_state[TASK_KEY] = {"id": new_id, "file_key": file_key, "mapping_key": mapping_key}
+        st.rerun()
+
+
 def _show_report(user: SignedInUser, result: dict[str, Any], task_id: int, where: str) -> None:
     """The report of a finished dry run or import, from the task's result (``where`` keeps the
     widget keys apart when the same report is shown twice)."""
     c = result["counts"]
     stem = PurePath(result["file"]).stem
-    cols = st.columns(5)
+    if result.get("sheet") or result.get("header_line"):
+        st.caption(_where_read(result.get("sheet"), result.get("header_line") or 1, result.get("header_rows") or 1))
+    if result.get("dry_run") and result.get("decisions"):
+        _decision_screen(user, result, task_id, where)
+    cols = st.columns(6)
     cols[0].metric("Rows", _number(c["rows"]))
     cols[1].metric("Good", _number(c["good"]), help="new, changed and unchanged rows")
     cols[2].metric("Invalid", _number(c["bad"]))
     cols[3].metric("Duplicates", _number(c["duplicate"]))
-    cols[4].metric("New / changed", f"{c['new']} / {c['update']}")
+    cols[4].metric(_("Skipped"), _number(c.get("skipped", 0)), help=_("totals, notes and repeated headers: not cases"))
+    cols[5].metric("New / changed", f"{c['new']} / {c['update']}")
     if not result["dry_run"]:
         w = result["written"]
         st.success(
@@ -165,7 +269,7 @@ def _show_report(user: SignedInUser, result: dict[str, Any], task_id: int, where
     rows, total = report_rows(result, problems_only=show != "All rows")
     if total > len(rows):
         st.caption(f"The first {_number(len(rows))} of {_number(total)} rows; download the full report below.")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows).drop(columns=["status"], errors="ignore"), hide_index=True, width="stretch")
     st.download_button(
         "Download the full row-by-row report (.csv)",
         data=_downloader(user, result["report_file_id"]),
@@ -198,15 +302,69 @@ def _task_view(user: SignedInUser, task_id: int | None) -> TaskView | None:
         return None
 
 
-def _queue(user: SignedInUser, kind: str, data: bytes, filename: str, mapping: dict[str, str]) -> int | None:
+def _queue(
+    user: SignedInUser,
+    kind: str,
+    data: bytes,
+    filename: str,
+    mapping: dict[str, str],
+    sheet: str | None,
+    header_line: int | None,
+) -> int | None:
     """Store the workbook (once; the import reuses the dry run's copy) and queue the work."""
     try:
         with db() as session:
             file_id = store_workbook(session, user, data, filename)
-            return queue_import_task(session, user, kind, file_id, filename, mapping)
+            return queue_import_task(session, user, kind, file_id, filename, mapping, sheet, header_line)
     except CessioError as exc:
         st.error(str(exc))
         return None
+
+
+def _requested_place(file_key: str) -> tuple[str | None, int | None]:
+    """The sheet and header line the user picked for this file (None: found automatically)."""
+    sheet = st.session_state.get(f"{KEY}.sheet.{file_key}", AUTO)
+    line = st.session_state.get(f"{KEY}.header.{file_key}", 0)
+    return (None if sheet in (None, AUTO) else str(sheet)), (int(line) if line else None)
+
+
+def _place_picker(file_key: str, info: Any) -> None:
+    """Which sheet and header line were taken, and a way to take others."""
+    if info.header_fields:
+        st.info(_where_read(info.sheet, info.header_line, info.header_rows))
+    else:
+        st.warning(
+            _(
+                "No recognisable header was found (a row naming the contract number, its date, the debtor and the "
+                "amount). The first row is taken; pick the header line below or map the columns by hand."
+            )
+        )
+    for sheet in info.sheets:
+        if sheet.problem:
+            st.warning(sheet.problem)
+    with st.expander(_("Another sheet or header line"), expanded=not info.header_fields):
+        names = [s.name for s in info.sheets if not s.problem]
+        if len(names) > 1:
+            found = {s.name: s for s in info.sheets}
+
+            def label(name: str) -> str:
+                if name == AUTO:
+                    return _("found automatically")
+                s = found[name]
+                if s.header_line:
+                    return _("{sheet} — header on line {line}, {n} known columns").format(
+                        sheet=name, line=s.header_line, n=s.header_fields
+                    )
+                return _("{sheet} — no recognisable header").format(sheet=name)
+
+            st.selectbox(_("Sheet"), [AUTO, *names], format_func=label, key=f"{KEY}.sheet.{file_key}")
+        st.number_input(
+            _("Header line (0: found automatically)"),
+            min_value=0,
+            max_value=1_048_576,
+            step=1,
+            key=f"{KEY}.header.{file_key}",
+        )
 
 
 def _import_steps(user: SignedInUser) -> None:
@@ -225,9 +383,10 @@ def _import_steps(user: SignedInUser) -> None:
         return
     data = upload.getvalue()
     file_key = hashlib.sha256(data).hexdigest()[:16]
+    sheet, header_line = _requested_place(file_key)
     try:
         with db() as session:
-            info = inspect_file(session, user, data, upload.name)
+            info = inspect_file(session, user, data, upload.name, sheet=sheet, header_line=header_line)
     except CessioError as exc:
         st.error(str(exc))
         return
@@ -235,7 +394,8 @@ def _import_steps(user: SignedInUser) -> None:
     if info.encoding:
         details += f", encoding {info.encoding}, separator '{info.delimiter}'"
     st.caption(f"{upload.name}: {details}.")
-    mapping = _mapping_editor(user, file_key, info)
+    _place_picker(file_key, info)
+    mapping = _mapping_editor(user, f"{file_key}.{info.sheet}.{info.header_line}", info)
     if mapping_problems(mapping):
         return
     st.subheader("3. Dry run, then import")
@@ -243,7 +403,7 @@ def _import_steps(user: SignedInUser) -> None:
         "Both run in the background: you can leave this page meanwhile, and the result waits below and in "
         "“Your queued work”."
     )
-    mapping_key = hashlib.sha256(repr(sorted(mapping.items())).encode()).hexdigest()
+    mapping_key = hashlib.sha256(repr((sorted(mapping.items()), sheet, header_line)).encode()).hexdigest()
     checked_key = f"{KEY}.checked.{file_key}.{mapping_key}"
     latest_view = _task_view(user, latest["id"] if latest else None)
     busy = latest_view is not None and not latest_view.finished
@@ -253,7 +413,7 @@ def _import_steps(user: SignedInUser) -> None:
     wait = f"Wait until “{latest_view.title}” has finished." if busy and latest_view is not None else None
     c1, c2 = st.columns(2)
     if c1.button("Dry run", type="secondary", disabled=busy, help=wait, key=f"{KEY}.dry"):
-        task_id = _queue(user, IMPORT_DRY_RUN, data, upload.name, mapping)
+        task_id = _queue(user, IMPORT_DRY_RUN, data, upload.name, mapping, sheet, header_line)
         if task_id is not None:
             st.session_state[checked_key] = task_id
             st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
@@ -265,7 +425,7 @@ def _import_steps(user: SignedInUser) -> None:
         help=wait or (None if checked else "Make a dry run of this file with this mapping first."),
         key=f"{KEY}.run",
     ):
-        task_id = _queue(user, IMPORT_RUN, data, upload.name, mapping)
+        task_id = _queue(user, IMPORT_RUN, data, upload.name, mapping, sheet, header_line)
         if task_id is not None:
             st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
             st.rerun()

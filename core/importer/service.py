@@ -721,3 +721,10 @@ def recent_runs(session: Session, actor: Actor, limit: int = 20) -> list[RunRow]
     require(actor, Permission.IMPORT_RUN)
     rows = session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit))
     return [RunRow(r.id, r.started_at, r.actor_name, r.filename, dict(r.summary or {})) for r in rows]
+
+
+def assignable_users(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, full name) of the active users a register's name may be decided to mean."""
+    require(actor, Permission.IMPORT_RUN)
+    rows = session.execute(select(User.id, User.full_name).where(User.is_active.is_(True)).order_by(User.full_name))
+    return [(int(r.id), str(r.full_name)) for r in rows]
