@@ -8,10 +8,12 @@ starts from ``DEFAULT_STAGE_WORDS`` below.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 
@@ -290,18 +292,20 @@ for _h in IGNORED_HEADERS:
 _FUZZY_KEYS = [k for k in _SYNONYMS if len(k) >= 6]
 
 
+@lru_cache(maxsize=4096)
 def _exact_or_close(key: str) -> str | None:
     if not key:
         return None
     if key in _SYNONYMS:
         return _SYNONYMS[key]
     if len(key) >= 6:
-        close = difflib.get_close_matches(key, _FUZZY_KEYS, n=1, cutoff=0.88)
-        if close:
+        close = process.extractOne(key, _FUZZY_KEYS, scorer=fuzz.ratio, score_cutoff=88)
+        if close is not None:
             return _SYNONYMS[close[0]]
     return None
 
 
+@lru_cache(maxsize=4096)
 def guess_field(header: str) -> str:
     """The field a header means by the built-in names ("" when unknown). A two-row header
     ("Задолженность / Сумма ОД") is tried whole and by its lower part, exactly first, then with

@@ -204,7 +204,7 @@ def find_header(
         score = _fields_named(names)
         option = _Header(i, 1, names, score)
         nxt = i + 1
-        if nxt < len(rows) and not _blank(rows[nxt]) and all(v is None or _is_text(v) for v in rows[nxt]):
+        if nxt < len(rows) and not _blank(rows[nxt]) and all(v in (None, "") or _is_text(v) for v in rows[nxt]):
             pair = _pair_names(rows[i], rows[nxt], _merged_into(merges, i), not merges)
             pair_score = _fields_named(pair)
             if pair_score > score and pair_score > _fields_named(_single_names(rows[nxt])):

@@ -435,9 +435,11 @@ def _analyse(
     dry: bool,
     progress: ProgressFn | None,
     options: Options | None = None,
+    table: Table | None = None,
 ) -> _Analysis:
     options = options or Options()
-    table = read_table(data, filename, options.sheet, options.header_line)
+    if table is None:
+        table = read_table(data, filename, options.sheet, options.header_line)
     chosen = _resolve_mapping(session, table, mapping)
     problems = mapping_problems(chosen)
     if problems:
@@ -596,12 +598,13 @@ def _save_chosen(
     filename: str,
     mapping: Mapping[str, str] | None,
     options: Options,
-) -> Options:
+) -> tuple[Options, Table]:
     """Save the given decisions and (with ``accept_proposals``) the proposals for what is still
-    undecided; returns the options for the import itself (nothing left to apply in memory)."""
+    undecided; returns the options for the import itself (nothing left to apply in memory) and
+    the table read (so the file is read once)."""
     chosen = Decisions(dict(options.decisions.stages), dict(options.decisions.names))
+    table = read_table(data, filename, options.sheet, options.header_line)
     if options.accept_proposals:
-        table = read_table(data, filename, options.sheet, options.header_line)
         resolved = _resolve_mapping(session, table, mapping)
         users = session.execute(select(User.id, User.full_name).where(User.is_active.is_(True))).all()
         stages = stage_lookup(stage_words(session))
@@ -615,7 +618,7 @@ def _save_chosen(
                 chosen.names.setdefault(d.value, d.proposal if isinstance(d.proposal, int) else None)
     if chosen:
         save_decisions(session, actor, chosen)
-    return Options(options.sheet, options.header_line)
+    return Options(options.sheet, options.header_line), table
 
 
 def run_import(
@@ -637,8 +640,9 @@ def run_import(
     """
     require(actor, Permission.IMPORT_RUN)
     options = options or Options()
+    table: Table | None = None
     if options.decisions or options.accept_proposals:
-        options = _save_chosen(session, actor, data, filename, mapping, options)
+        options, table = _save_chosen(session, actor, data, filename, mapping, options)
     now = utcnow()
     run = ImportRun(
         started_at=now,
@@ -650,12 +654,12 @@ def run_import(
     )
     # Read and check the file before taking the lock (SQLite has one writer: other users'
     # writes should not wait for the parsing), then make sure nothing moved meanwhile.
-    analysis = _analyse(session, data, filename, mapping, False, progress, options)
+    analysis = _analyse(session, data, filename, mapping, False, progress, options, table)
     session.add(run)
     session.flush()  # on SQLite this takes the database's write lock
     _lock(session)
     if _stale(session, analysis.plans):
-        analysis = _analyse(session, data, filename, mapping, False, progress, options)
+        analysis = _analyse(session, data, filename, mapping, False, progress, options, analysis.table)
     report = analysis.report
     report.run_id = run.id
     todo = [p for p in analysis.plans if p.status in ("new", "update")]

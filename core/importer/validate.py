@@ -109,10 +109,7 @@ def not_a_case(
     texts = [c.strip() for c in cells if isinstance(c, str)]
     if any(_TOTALS.match(t) for t in texts[:3]):
         return _("a totals row (“{text}”)").format(text=next(t for t in texts if _TOTALS.match(t))[:40])
-    same = sum(
-        1 for c, k in zip(raw_row, header_keys, strict=False) if k and isinstance(c, str) and normalize_header(c) == k
-    )
-    if same >= 2 and same * 2 >= len(cells):
+    if _repeats_header(raw_row, mapped, header_keys, len(cells)):
         return _("the header repeated")
     key_values = [raw_row[i] for i, _h, f in mapped if f.name in _KEY_FIELDS and not v.is_empty(raw_row[i])]
     if key_values:
@@ -128,6 +125,23 @@ def not_a_case(
     if texts and all(not re.search(r"\d", t) for t in texts) and len(cells) == len(texts):
         return _("a note, not a case (“{text}”)").format(text=texts[0][:60])
     return _("a row of sums or notes with no contract, debtor or date")
+
+
+def _repeats_header(
+    raw_row: Sequence[Any], mapped: Sequence[tuple[int, str, ImportField]], header_keys: Sequence[str], filled: int
+) -> bool:
+    """The header again (a page break of a printed register): checked only when the contract
+    column holds its own header word, so a case row costs one comparison."""
+    contract = next((i for i, _h, f in mapped if f.name == "contract_number"), None)
+    if contract is None:
+        return False
+    cell = raw_row[contract]
+    if not isinstance(cell, str) or normalize_header(cell) != header_keys[contract]:
+        return False
+    same = sum(
+        1 for c, k in zip(raw_row, header_keys, strict=False) if k and isinstance(c, str) and normalize_header(c) == k
+    )
+    return same >= 2 and same * 2 >= filled
 
 
 def _looks_like_a_note(text: str, filled: int) -> bool:
