@@ -111,12 +111,9 @@ def not_a_case(
         return _("a totals row (“{text}”)").format(text=next(t for t in texts if _TOTALS.match(t))[:40])
     if _repeats_header(raw_row, mapped, header_keys, len(cells)):
         return _("the header repeated")
-    key_values = [raw_row[i] for i, _h, f in mapped if f.name in _KEY_FIELDS and not v.is_empty(raw_row[i])]
-    if key_values:
-        contract = [raw_row[i] for i, _h, f in mapped if f.name == "contract_number" and not v.is_empty(raw_row[i])]
-        only_contract = len(key_values) == 1 and contract
-        if only_contract and isinstance(contract[0], str) and _looks_like_a_note(contract[0], len(cells)):
-            return _("a note, not a case (“{text}”)").format(text=contract[0].strip()[:60])
+    if len(cells) == 1 and isinstance(cells[0], str) and _looks_like_a_note(cells[0]):
+        return _("a note, not a case (“{text}”)").format(text=cells[0].strip()[:60])
+    if any(not v.is_empty(raw_row[i]) for i, _h, f in mapped if f.name in _KEY_FIELDS):
         return None
     if not any(not v.is_empty(raw_row[i]) for i, _h, _f in mapped):
         return _("nothing in the columns the import reads")
@@ -144,10 +141,11 @@ def _repeats_header(
     return same >= 2 and same * 2 >= filled
 
 
-def _looks_like_a_note(text: str, filled: int) -> bool:
-    """A sentence typed into the contract column (a remark across the sheet), not a number."""
+def _looks_like_a_note(text: str) -> bool:
+    """The only cell of a row holds a sentence (a remark typed across the sheet), not a number
+    or a name."""
     words = text.split()
-    return filled == 1 and (len(words) >= 4 or (len(text) > 40 and not re.search(r"\d", text)))
+    return len(words) >= 4 or (len(text) > 40 and not re.search(r"\d", text))
 
 
 def _clean(raw: Any) -> Any:
