@@ -358,7 +358,7 @@ def _scan_sheets(data: bytes) -> dict[str, _Extent]:
     if len(data) > MAX_FILE_BYTES:
         raise ValidationFailed(
             _("The file is {size} MB; the importer reads files up to {limit} MB. Split the register.").format(
-                size=len(data) // (1024 * 1024), limit=MAX_FILE_BYTES // (1024 * 1024)
+                size=f"{len(data) / (1024 * 1024):.1f}", limit=MAX_FILE_BYTES // (1024 * 1024)
             )
         )
     try:

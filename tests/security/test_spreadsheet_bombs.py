@@ -20,11 +20,18 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from core.errors import ValidationFailed
+from core.i18n import use_language
 from core.importer import read
 from core.importer.read import MAX_FILE_BYTES, MAX_GRID_CELLS, read_table
 from core.importer.service import ImportReport, invalid_rows_file
 
 MiB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    with use_language("en"):
+        yield
 
 
 def _workbook(cells: dict[tuple[int, int], Any]) -> bytes:
