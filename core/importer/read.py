@@ -44,8 +44,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024  # the upload limit of .streamlit/config.toml
 MAX_UNPACKED_BYTES = 800 * 1024 * 1024  # all sheets and shared strings, unpacked
 MAX_GRID_CELLS = 4_000_000  # rows x columns of one sheet's used area (100,000 rows x 40 columns)
 _SMALL_XML_BYTES = 5 * 1024 * 1024  # workbook.xml and its relations are read whole
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
-_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_FILLED_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"[^>/]*>')
+_EMPTY_CELL = re.compile(rb"<c\b[^>]*/>")
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -298,32 +299,38 @@ class _Extent:
 
 
 def _extent(stream: Any) -> _Extent:
-    """The cells of a sheet's XML that hold something (a self-closed ``<c .../>`` holds nothing),
-    read in pieces so a huge sheet never sits in memory. A cell without an ``r`` reference
-    (allowed by the format) follows the previous one and only counts."""
+    """The extent of a sheet's cells that hold something (a self-closed ``<c .../>`` holds
+    nothing), read in pieces so a huge sheet never sits in memory. Rows are taken from the
+    ``<row>`` elements (any row with a cell counts, which errs on the large side), columns from
+    the references of the cells with content; a row or cell without a reference (allowed by
+    the format) follows the previous one, so the counts bound the extent too."""
     ext = _Extent()
+    columns: set[bytes] = set()
+    rows_seen = 0
     tail = b""
     while True:
         piece = stream.read(4 * 1024 * 1024)
         buf = tail + piece
         cut = buf.rfind(b">") + 1 if piece else len(buf)
-        for match in _CELL.finditer(buf, 0, cut):
-            if match.group(2):
-                continue
-            ext.cells += 1
-            ref = _REF.search(match.group(1))
-            if ref is None:
-                continue
-            col, row = _column_number(ref.group(1)), int(ref.group(2))
-            if ext.min_row == 0:
-                ext.min_row = ext.max_row = row
-                ext.min_col = ext.max_col = col
-            else:
-                ext.min_row, ext.max_row = min(ext.min_row, row), max(ext.max_row, row)
-                ext.min_col, ext.max_col = min(ext.min_col, col), max(ext.max_col, col)
+        part = buf[:cut]
+        columns.update(_FILLED_COLUMN.findall(part))
+        numbers = _ROW_NUMBER.findall(part)
+        rows_seen += part.count(b"<row ") + part.count(b"<row>")
+        ext.cells += part.count(b"<c ") + part.count(b"<c>") - len(_EMPTY_CELL.findall(part))
+        if numbers:
+            low, high = min(map(int, numbers)), max(map(int, numbers))
+            ext.min_row = low if ext.min_row == 0 else min(ext.min_row, low)
+            ext.max_row = max(ext.max_row, high)
         tail = buf[cut:]
         if not piece:
-            return ext
+            break
+    if ext.cells <= 0:
+        return _Extent()
+    ext.max_row = max(ext.max_row, rows_seen)
+    ext.min_row = ext.min_row or 1
+    numbers = [_column_number(c) for c in columns] or [1]
+    ext.min_col, ext.max_col = min(numbers), max(numbers)
+    return ext
 
 
 def _broken() -> ValidationFailed:
