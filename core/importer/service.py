@@ -507,7 +507,12 @@ def _analyse(
         r = p.row
         warnings = list(r.warnings)
         if p.status == "duplicate" and not r.errors:
-            warnings.insert(0, _("repeats line {line}; imported once").format(line=r.duplicate_of))
+            if r.repeats_invalid:
+                warnings.insert(
+                    0, _("repeats line {line}, whose problems are reported there").format(line=r.duplicate_of)
+                )
+            else:
+                warnings.insert(0, _("repeats line {line}; imported once").format(line=r.duplicate_of))
         if p.status == "skipped":
             warnings.insert(0, _("skipped: {reason}").format(reason=r.skipped))
         report_rows.append(RowReport(r.line, r.contract_number, p.status, list(r.errors), warnings, p.change_texts))

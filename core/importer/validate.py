@@ -30,6 +30,7 @@ class ParsedRow:
     duplicate_of: int | None = None  # line of the row this one repeats
     failed: set[str] = field(default_factory=set)  # fields whose cell could not be read
     skipped: str | None = None  # why the row is not a case (a totals row, a note, ...)
+    repeats_invalid: bool = False  # an identical repeat of a line that has errors
 
     @property
     def valid(self) -> bool:
@@ -279,7 +280,7 @@ def _mark_duplicates(rows: list[ParsedRow], table: Table, columns: Sequence[tupl
     cell that differs (the first line is imported; fix the file and import it again)."""
     groups: dict[str, list[ParsedRow]] = defaultdict(list)
     for row in rows:
-        if not row.errors and row.skipped is None and row.contract_number:
+        if row.skipped is None and row.contract_number:
             groups[row.contract_number].append(row)
     for number, group in groups.items():
         if len(group) < 2:
@@ -287,7 +288,9 @@ def _mark_duplicates(rows: list[ParsedRow], table: Table, columns: Sequence[tupl
         first = group[0]
         for r in group[1:]:
             r.duplicate_of = first.line
-            if r.values == first.values:
+            if r.values == first.values and r.errors == first.errors:
+                r.repeats_invalid = bool(first.errors)
+                r.errors = []  # the problems are reported once, on the first line
                 continue
             differ = [
                 _("{column}: “{first}” on line {line}, “{here}” here").format(
@@ -298,6 +301,7 @@ def _mark_duplicates(rows: list[ParsedRow], table: Table, columns: Sequence[tupl
                 )
                 for i, header, f in columns
                 if first.values.get(f.name) != r.values.get(f.name)
+                or (f.name in first.failed | r.failed and table.rows[first.index][i] != table.rows[r.index][i])
             ]
             r.errors.append(
                 _(

@@ -203,7 +203,8 @@ def test_a_contract_typed_twice(session: Session) -> None:
     is not applied; it is in the invalid-rows file to be fixed."""
     head = make_user(session, "head", full_name="Петрова Анна Сергеевна")
     session.commit()
-    rows = [good_row(1), good_row(2), good_row(1), good_row(2, **{"Основной долг": "31 000"})]
+    bad = good_row(3, **{"Дата договора": "31.02.2023"})
+    rows = [good_row(1), good_row(2), good_row(1), good_row(2, **{"Основной долг": "31 000"}), bad, list(bad)]
     report = run_import(session, head, csv_bytes(rows), "r.csv")
     session.commit()
     by_line = {r.line: r for r in report.rows}
@@ -211,7 +212,9 @@ def test_a_contract_typed_twice(session: Session) -> None:
     assert by_line[5].status == "duplicate"
     assert "Основной долг: “30 000” on line 3, “31 000” here" in by_line[5].errors[0]
     assert "not applied" in by_line[5].errors[0]
-    assert [line for line, _c, _e in report.invalid] == [5]
+    assert by_line[6].status == "invalid" and by_line[7].status == "duplicate" and not by_line[7].errors
+    assert "repeats line 6, whose problems are reported there" in by_line[7].warnings[0]
+    assert [line for line, _c, _e in report.invalid] == [5, 6]
     assert session.scalar(select(func.count()).select_from(Case)) == 2
     assert session.scalar(select(Contract.principal).where(Contract.number == "ДЗ-00002")) == 30000
 
