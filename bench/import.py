@@ -176,9 +176,14 @@ def main() -> None:
     started = time.perf_counter()
     truth: Truth | None = None
     if args.messy:
-        data, truth = build_register(args.rows)
-        if args.workbook:
-            args.workbook.write_bytes(data)
+        saved = args.workbook.with_suffix(".truth.json") if args.workbook else None
+        if args.workbook and args.workbook.is_file() and saved and saved.is_file():
+            data, truth = args.workbook.read_bytes(), Truth.from_json(saved.read_text(encoding="utf-8"))
+        else:
+            data, truth = build_register(args.rows)
+            if args.workbook and saved:
+                args.workbook.write_bytes(data)
+                saved.write_text(truth.to_json(), encoding="utf-8")
     elif args.workbook and args.workbook.is_file():
         data = args.workbook.read_bytes()
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import random
 import zipfile
 from dataclasses import dataclass, field
@@ -92,6 +93,33 @@ class Truth:
     skipped: set[int] = field(default_factory=set)  # lines that are not cases
     duplicates: dict[int, int] = field(default_factory=dict)  # line -> first line (identical)
     conflicts: dict[int, int] = field(default_factory=dict)  # line -> first line (other values)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "header_line": self.header_line,
+                "good": self.good,
+                "undecidable": sorted(self.undecidable),
+                "bad": self.bad,
+                "skipped": sorted(self.skipped),
+                "duplicates": self.duplicates,
+                "conflicts": self.conflicts,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Truth:
+        d = json.loads(text)
+        return cls(
+            d["header_line"],
+            {k: (int(v[0]), str(v[1])) for k, v in d["good"].items()},
+            set(d["undecidable"]),
+            {int(k): v for k, v in d["bad"].items()},
+            set(d["skipped"]),
+            {int(k): int(v) for k, v in d["duplicates"].items()},
+            {int(k): int(v) for k, v in d["conflicts"].items()},
+        )
 
 
 def domestic_tracking(n: int) -> int:
