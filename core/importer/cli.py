@@ -64,7 +64,7 @@ def _actor(session: Any, username: str | None) -> Actor:
         return SystemActor("import")
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None:
-        raise ValidationFailed(f"There is no active user '{username}'.")
+        raise ValidationFailed(_("There is no active user '{username}'.").format(username=username))
     return user
 
 
@@ -148,7 +148,7 @@ def _write_decisions(path: Path, report: ImportReport, users: dict[int, str]) ->
 def run(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
-        print(f"error: {path} does not exist", file=sys.stderr)
+        print(_("error: {path} does not exist").format(path=path), file=sys.stderr)
         return 1
     data = path.read_bytes()
     with session_scope() as session:
@@ -174,5 +174,5 @@ def run(args: argparse.Namespace) -> int:
         fmt = "csv" if args.invalid.suffix.lower() == ".csv" else "xlsx"
         args.invalid.write_bytes(invalid_rows_file(report, fmt))
         if not args.json:
-            print(f"The invalid rows are in {args.invalid}.")
+            print(_("The invalid rows are in {invalid}.").format(invalid=args.invalid))
     return 2 if report.invalid else 0

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from core.config import Settings, get_settings
+from core.i18n import _
 
 DETECTOR_FILE = "craft_mlt_25k.pth"
 RECOGNISERS = {"en": "english_g2.pth", "ru": "cyrillic_g2.pth"}
@@ -171,7 +172,7 @@ class EasyOcrEngine:
         self.languages = active_languages(settings)
         if not self.languages:
             detail = "; ".join(f"{s.label}: {s.detail}" for s in language_status(settings))
-            raise EngineUnavailable(f"No OCR language can be used ({detail}).")
+            raise EngineUnavailable(_("No OCR language can be used ({detail}).").format(detail=detail))
         self._model_dir = self._storage_dir(settings)
         self._threads = settings.ocr_threads
         self._reader: Any = None

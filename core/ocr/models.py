@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, UTCDateTime, utcnow
+from core.i18n import N_
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -24,12 +25,12 @@ REJECTED = "rejected"
 FAILED = "failed"
 STATUSES = (QUEUED, RUNNING, NEEDS_REVIEW, CONFIRMED, REJECTED, FAILED)
 STATUS_LABELS = {
-    QUEUED: "Queued",
-    RUNNING: "Reading",
-    NEEDS_REVIEW: "Needs review",
-    CONFIRMED: "Confirmed",
-    REJECTED: "Rejected",
-    FAILED: "Failed",
+    QUEUED: N_("Queued"),
+    RUNNING: N_("Reading"),
+    NEEDS_REVIEW: N_("Needs review"),
+    CONFIRMED: N_("Confirmed"),
+    REJECTED: N_("Rejected"),
+    FAILED: N_("Failed"),
 }
 MAX_ATTEMPTS = 3
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.i18n import _
+
 PDF_DPI = 300
 # The detector's time grows with the area; 2000 px across keeps 10-pt print at ~20 px high.
 MAX_WIDTH = 2000
@@ -49,7 +51,7 @@ def load_pages(data: bytes, max_pages: int = MAX_PAGES) -> list[Image.Image]:
     """Page images of a PDF or image file; raises ``UnreadableScan`` for anything else."""
     kind = detect_kind(data)
     if kind is None:
-        raise UnreadableScan("the file is neither a PDF nor a PNG, JPEG or TIFF image")
+        raise UnreadableScan(_("the file is neither a PDF nor a PNG, JPEG or TIFF image"))
     if kind == "pdf":
         return _pdf_pages(data, max_pages)
     try:
@@ -60,7 +62,7 @@ def load_pages(data: bytes, max_pages: int = MAX_PAGES) -> list[Image.Image]:
             pages.append(ImageOps.exif_transpose(img.copy()) or img.copy())
         return pages
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise UnreadableScan(f"the image is damaged and cannot be opened ({exc})") from None
+        raise UnreadableScan(_("the image is damaged and cannot be opened ({exc})").format(exc=exc)) from None
 
 
 def _pdf_pages(data: bytes, max_pages: int) -> list[Image.Image]:
@@ -72,10 +74,10 @@ def _pdf_pages(data: bytes, max_pages: int) -> list[Image.Image]:
         try:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
-            raise UnreadableScan(f"the PDF is damaged or password-protected ({exc})") from None
+            raise UnreadableScan(_("the PDF is damaged or password-protected ({exc})").format(exc=exc)) from None
         try:
             if len(pdf) == 0:
-                raise UnreadableScan("the PDF has no pages")
+                raise UnreadableScan(_("the PDF has no pages"))
             pages = []
             for index in range(min(len(pdf), max_pages)):
                 bitmap = pdf[index].render(scale=PDF_DPI / 72, grayscale=True)
