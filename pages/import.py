@@ -53,22 +53,35 @@ KEY = "import"
 TASK_KEY = f"{KEY}.task"  # the latest work queued here: {"id", "file_key", "mapping_key"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AUTO = "auto"
-IGNORE_LABEL = "— ignore —"
-FIELD_LABELS = {f.label: f.name for f in FIELDS}
-STAGE_LABELS = {s.label: s.code for s in STAGES}
+COLUMN, EXAMPLES, FIELD = _("Column in the file"), _("Example values"), _("Cessio field")
+WORD, STAGE_COLUMN = _("Word in the spreadsheet"), _("Cessio stage")
+IGNORE_LABEL = _("— ignore —")
+FIELD_LABELS = {_(f.label): f.name for f in FIELDS}
+STAGE_LABELS = {_(s.label): s.code for s in STAGES}
+AUTO_MAPPING = _("(recognised automatically)")
+REPORT_COLUMNS = {
+    "line": _("Line"),
+    "contract": _("Contract"),
+    "result": _("Result"),
+    "problems": _("Problems"),
+    "warnings": _("Notes"),
+    "changes": _("Changes"),
+}
 
 
 def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, str]:
-    st.subheader("2. Columns")
+    st.subheader(_("2. Columns"))
     st.caption(
-        "Each column of the file and the Cessio field it fills. Fix any wrong guess; the choice is remembered "
-        "for the next file."
+        _(
+            "Each column of the file and the Cessio field it fills. Fix any wrong guess; the choice is remembered "
+            "for the next file."
+        )
     )
     with db() as session:
         saved = mapping_names(session)
     if saved:
-        chosen = st.selectbox("Start from a saved mapping", ["(recognised automatically)", *saved], key=f"{KEY}.saved")
-        if chosen != "(recognised automatically)":
+        chosen = st.selectbox(_("Start from a saved mapping"), [AUTO_MAPPING, *saved], key=f"{KEY}.saved")
+        if chosen != AUTO_MAPPING:
             with db() as session:
                 remembered = remembered_mapping(session, chosen)
             info_mapping = detect_mapping(info.headers, remembered)
@@ -82,11 +95,9 @@ def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, s
     ]
     base = pd.DataFrame(
         {
-            "Column in the file": info.headers,
-            "Example values": samples,
-            "Cessio field": [
-                FIELD_BY_NAME[f].label if f else IGNORE_LABEL for f in (info_mapping[h] for h in info.headers)
-            ],
+            COLUMN: info.headers,
+            EXAMPLES: samples,
+            FIELD: [_(FIELD_BY_NAME[f].label) if f else IGNORE_LABEL for f in (info_mapping[h] for h in info.headers)],
         }
     )
     edited = st.data_editor(
@@ -94,27 +105,24 @@ def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, s
         key=f"{KEY}.mapping.{file_key}.{chosen}",
         hide_index=True,
         width="stretch",
-        disabled=["Column in the file", "Example values"],
+        disabled=[COLUMN, EXAMPLES],
         column_config={
-            "Cessio field": st.column_config.SelectboxColumn(
+            FIELD: st.column_config.SelectboxColumn(
                 options=[IGNORE_LABEL, *FIELD_LABELS], required=True, width="medium"
             )
         },
     )
-    mapping = {
-        h: FIELD_LABELS.get(label, "")
-        for h, label in zip(edited["Column in the file"], edited["Cessio field"], strict=True)
-    }
+    mapping = {h: FIELD_LABELS.get(label, "") for h, label in zip(edited[COLUMN], edited[FIELD], strict=True)}
     for problem in mapping_problems(mapping):
         st.warning(problem)
     with st.form(f"{KEY}.save_mapping", border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        name = c1.text_input("Save this mapping as", placeholder="e.g. Monthly register")
-        if c2.form_submit_button("Save mapping"):
+        name = c1.text_input(_("Save this mapping as"), placeholder=_("e.g. Monthly register"))
+        if c2.form_submit_button(_("Save mapping")):
             try:
                 with db() as session:
                     save_mapping(session, user, name, mapping)
-                st.success(f"Mapping '{name}' saved.")
+                st.success(_("Mapping “{name}” saved.").format(name=name))
             except CessioError as exc:
                 st.error(str(exc))
     return mapping
@@ -238,40 +246,52 @@ def _show_report(user: SignedInUser, result: dict[str, Any], task_id: int, where
     if result.get("dry_run") and result.get("decisions"):
         _decision_screen(user, result, task_id, where)
     cols = st.columns(6)
-    cols[0].metric("Rows", _number(c["rows"]))
-    cols[1].metric("Good", _number(c["good"]), help="new, changed and unchanged rows")
-    cols[2].metric("Invalid", _number(c["bad"]))
-    cols[3].metric("Duplicates", _number(c["duplicate"]))
+    cols[0].metric(_("Rows"), _number(c["rows"]))
+    cols[1].metric(_("Good"), _number(c["good"]), help=_("new, changed and unchanged rows"))
+    cols[2].metric(_("Invalid"), _number(c["bad"]))
+    cols[3].metric(_("Duplicates"), _number(c["duplicate"]))
     cols[4].metric(_("Skipped"), _number(c.get("skipped", 0)), help=_("totals, notes and repeated headers: not cases"))
-    cols[5].metric("New / changed", f"{c['new']} / {c['update']}")
+    cols[5].metric(_("New / changed"), f"{_number(c['new'])} / {_number(c['update'])}")
     if not result["dry_run"]:
         w = result["written"]
         st.success(
-            f"Imported: {w.get('cases_created', 0)} new cases, {w.get('cases_updated', 0)} updated cases, "
-            f"{w.get('ledger_entries', 0)} ledger entries, {w.get('shipments', 0)} tracking numbers. "
-            f"Unchanged rows were left alone."
+            _(
+                "Imported: {cases} new cases, {updated} updated cases, {entries} ledger entries, {tracking} tracking "
+                "numbers. Unchanged rows were left alone."
+            ).format(
+                cases=_number(w.get("cases_created", 0)),
+                updated=_number(w.get("cases_updated", 0)),
+                entries=_number(w.get("ledger_entries", 0)),
+                tracking=_number(w.get("shipments", 0)),
+            )
         )
     if result.get("invalid_file_id"):
         st.download_button(
-            f"Download the {_number(result['invalid_rows'])} invalid rows (.xlsx, with an error column)",
+            _("Download the {n} invalid rows (.xlsx, with an error column)").format(n=_number(result["invalid_rows"])),
             data=_downloader(user, result["invalid_file_id"]),
             file_name=f"invalid_rows_{stem}.xlsx",
             mime=XLSX_MIME,
             key=f"{KEY}.{where}.invalid.{task_id}",
             on_click="ignore",
         )
+    problems_view, all_view = _("Problems and changes"), _("All rows")
     show = st.segmented_control(
-        "Show",
-        ["Problems and changes", "All rows"],
-        default="Problems and changes",
+        _("Show"),
+        [problems_view, all_view],
+        default=problems_view,
         key=f"{KEY}.{where}.show.{task_id}",
     )
-    rows, total = report_rows(result, problems_only=show != "All rows")
+    rows, total = report_rows(result, problems_only=show != all_view)
     if total > len(rows):
-        st.caption(f"The first {_number(len(rows))} of {_number(total)} rows; download the full report below.")
-    st.dataframe(pd.DataFrame(rows).drop(columns=["status"], errors="ignore"), hide_index=True, width="stretch")
+        st.caption(
+            _("The first {shown} of {total} rows; download the full report below.").format(
+                shown=_number(len(rows)), total=_number(total)
+            )
+        )
+    frame = pd.DataFrame(rows).drop(columns=["status"], errors="ignore").rename(columns=REPORT_COLUMNS)
+    st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button(
-        "Download the full row-by-row report (.csv)",
+        _("Download the full row-by-row report (.csv)"),
         data=_downloader(user, result["report_file_id"]),
         file_name=f"import_report_{stem}.csv",
         mime="text/csv",
@@ -284,9 +304,9 @@ def _result_renderer(user: SignedInUser, where: str = "panel") -> Callable[[Task
     def render(view: TaskView) -> None:
         result = view.result or {}
         if result.get("dry_run"):
-            st.markdown(f"**Dry run of {result['file']}: nothing was written**")
+            st.markdown("**" + _("Dry run of {file}: nothing was written").format(file=result["file"]) + "**")
         else:
-            st.markdown(f"**Result of the import of {result['file']}**")
+            st.markdown("**" + _("Result of the import of {file}").format(file=result["file"]) + "**")
         _show_report(user, result, view.id, where)
 
     return render
@@ -368,17 +388,17 @@ def _place_picker(file_key: str, info: Any) -> None:
 
 
 def _import_steps(user: SignedInUser) -> None:
-    st.subheader("1. File")
+    st.subheader(_("1. File"))
     upload = st.file_uploader(
-        "The legacy spreadsheet (.xlsx, or .csv in UTF-8 or Windows-1251, separated by ; or ,)",
+        _("The legacy spreadsheet (.xlsx, or .csv in UTF-8 or Windows-1251, separated by ; or ,)"),
         type=["xlsx", "csv"],
         key=f"{KEY}.file",
     )
     latest: dict[str, Any] | None = st.session_state.get(TASK_KEY)
     if upload is None:
-        st.info("Upload the file to see how its columns are recognised. Nothing is written before you press Import.")
+        st.info(_("Upload the file to see how its columns are recognised. Nothing is written before you press Import."))
         if latest is not None:
-            st.subheader("Your last dry run or import")
+            st.subheader(_("Your last dry run or import"))
             task_panel(user, latest["id"], _result_renderer(user), key=f"{KEY}.panel")
         return
     data = upload.getvalue()
@@ -390,18 +410,23 @@ def _import_steps(user: SignedInUser) -> None:
     except CessioError as exc:
         st.error(str(exc))
         return
-    details = f"{info.row_count:,} rows".replace(",", " ")
     if info.encoding:
-        details += f", encoding {info.encoding}, separator '{info.delimiter}'"
-    st.caption(f"{upload.name}: {details}.")
+        details = _("{name}: {rows} rows, encoding {encoding}, separator “{delimiter}”.").format(
+            name=upload.name, rows=_number(info.row_count), encoding=info.encoding, delimiter=info.delimiter
+        )
+    else:
+        details = _("{name}: {rows} rows.").format(name=upload.name, rows=_number(info.row_count))
+    st.caption(details)
     _place_picker(file_key, info)
     mapping = _mapping_editor(user, f"{file_key}.{info.sheet}.{info.header_line}", info)
     if mapping_problems(mapping):
         return
-    st.subheader("3. Dry run, then import")
+    st.subheader(_("3. Dry run, then import"))
     st.caption(
-        "Both run in the background: you can leave this page meanwhile, and the result waits below and in "
-        "“Your queued work”."
+        _(
+            "Both run in the background: you can leave this page meanwhile, and the result waits below and in "
+            "“Your queued work”."
+        )
     )
     mapping_key = hashlib.sha256(repr((sorted(mapping.items()), sheet, header_line)).encode()).hexdigest()
     checked_key = f"{KEY}.checked.{file_key}.{mapping_key}"
@@ -410,19 +435,23 @@ def _import_steps(user: SignedInUser) -> None:
     checked_id = st.session_state.get(checked_key)
     dry_view = latest_view if latest and latest["id"] == checked_id else _task_view(user, checked_id)
     checked = dry_view is not None and dry_view.status == DONE
-    wait = f"Wait until “{latest_view.title}” has finished." if busy and latest_view is not None else None
+    wait = (
+        _("Wait until “{title}” has finished.").format(title=latest_view.title)
+        if busy and latest_view is not None
+        else None
+    )
     c1, c2 = st.columns(2)
-    if c1.button("Dry run", type="secondary", disabled=busy, help=wait, key=f"{KEY}.dry"):
+    if c1.button(_("Dry run"), type="secondary", disabled=busy, help=wait, key=f"{KEY}.dry"):
         task_id = _queue(user, IMPORT_DRY_RUN, data, upload.name, mapping, sheet, header_line)
         if task_id is not None:
             st.session_state[checked_key] = task_id
             st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
             st.rerun()
     if c2.button(
-        "Import the good rows",
+        _("Import the good rows"),
         type="primary",
         disabled=busy or not checked,
-        help=wait or (None if checked else "Make a dry run of this file with this mapping first."),
+        help=wait or (None if checked else _("Make a dry run of this file with this mapping first.")),
         key=f"{KEY}.run",
     ):
         task_id = _queue(user, IMPORT_RUN, data, upload.name, mapping, sheet, header_line)
@@ -438,15 +467,15 @@ def _import_steps(user: SignedInUser) -> None:
 
 def _import_tab(user: SignedInUser) -> None:
     _import_steps(user)
-    st.subheader("Your queued work")
+    st.subheader(_("Your queued work"))
     views = recent_tasks_table(user, KINDS, key=f"{KEY}.recent")
     done = {v.id: v for v in views if v.status == DONE}
     if done:
         chosen = st.selectbox(
-            "Open the report of",
+            _("Open the report of"),
             list(done),
             index=None,
-            placeholder="a finished dry run or import…",
+            placeholder=_("a finished dry run or import…"),
             format_func=lambda i: f"№ {i} · {done[i].title}",
             key=f"{KEY}.open",
         )
@@ -458,14 +487,14 @@ def _import_tab(user: SignedInUser) -> None:
 
 def _stage_words_tab(user: SignedInUser) -> None:
     st.caption(
-        "The words the spreadsheet uses for stages and the Cessio stage each one means. Case, spacing and "
-        "the letter ё do not matter; Cessio's own stage names are always understood."
+        _(
+            "The words the spreadsheet uses for stages and the Cessio stage each one means. Case, spacing and "
+            "the letter ё do not matter; Cessio's own stage names are always understood."
+        )
     )
     with db() as session:
         words = stage_words(session)
-    base = pd.DataFrame(
-        {"Word in the spreadsheet": list(words), "Cessio stage": [STAGE_BY_CODE[s].label for s in words.values()]}
-    )
+    base = pd.DataFrame({WORD: list(words), STAGE_COLUMN: [_(STAGE_BY_CODE[s].label) for s in words.values()]})
     edited = st.data_editor(
         base,
         key=f"{KEY}.words",
@@ -473,20 +502,20 @@ def _stage_words_tab(user: SignedInUser) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Cessio stage": st.column_config.SelectboxColumn(options=list(STAGE_LABELS), required=True),
-            "Word in the spreadsheet": st.column_config.TextColumn(required=True),
+            STAGE_COLUMN: st.column_config.SelectboxColumn(options=list(STAGE_LABELS), required=True),
+            WORD: st.column_config.TextColumn(required=True),
         },
     )
-    if st.button("Save the stage words", key=f"{KEY}.words.save"):
+    if st.button(_("Save the stage words"), key=f"{KEY}.words.save"):
         table = {
             str(w): STAGE_LABELS.get(str(label), str(label))
-            for w, label in zip(edited["Word in the spreadsheet"], edited["Cessio stage"], strict=True)
+            for w, label in zip(edited[WORD], edited[STAGE_COLUMN], strict=True)
             if isinstance(w, str) and w.strip()
         }
         try:
             with db() as session:
                 count = save_stage_words(session, user, table)
-            st.success(f"{count} stage words saved.")
+            st.success(_("Stage words saved: {n}.").format(n=count))
         except CessioError as exc:
             st.error(str(exc))
 
@@ -495,21 +524,22 @@ def _history_tab(user: SignedInUser) -> None:
     with db() as session:
         runs = recent_runs(session, user)
     if not runs:
-        st.info("No import has been made yet.")
+        st.info(_("No import has been made yet."))
         return
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "When": format_local(r.started_at),
-                    "Who": r.actor_name,
-                    "File": r.filename,
-                    "Rows": r.summary.get("rows"),
-                    "New": r.summary.get("new"),
-                    "Changed": r.summary.get("update"),
-                    "Unchanged": r.summary.get("unchanged"),
-                    "Invalid": r.summary.get("bad"),
-                    "Duplicates": r.summary.get("duplicate"),
+                    _("When"): format_local(r.started_at),
+                    _("Who"): r.actor_name,
+                    _("File"): r.filename,
+                    _("Rows"): r.summary.get("rows"),
+                    _("New"): r.summary.get("new"),
+                    _("Changed"): r.summary.get("update"),
+                    _("Unchanged"): r.summary.get("unchanged"),
+                    _("Invalid"): r.summary.get("bad"),
+                    _("Duplicates"): r.summary.get("duplicate"),
+                    _("Skipped"): r.summary.get("skipped", 0),
                 }
                 for r in runs
             ]
@@ -520,11 +550,11 @@ def _history_tab(user: SignedInUser) -> None:
 
 
 user = actor()
-st.title("Import the legacy spreadsheet")
+st.title(_("Import the legacy spreadsheet"))
 if not has_permission(user, Permission.IMPORT_RUN):
-    st.error("Importing is for department heads and administrators. Ask an administrator if you need it.")
+    st.error(_("Importing is for department heads and administrators. Ask an administrator if you need it."))
     st.stop()
-tab_import, tab_words, tab_history = st.tabs(["Import", "Stage words", "History"])
+tab_import, tab_words, tab_history = st.tabs([_("Import"), _("Stage words"), _("History")])
 with tab_import:
     _import_tab(user)
 with tab_words:
