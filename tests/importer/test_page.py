@@ -90,8 +90,8 @@ def test_upload_dry_run_then_import_on_the_page(app_db: Session, open_as, monkey
     assert any("Dry run of реестр.csv: nothing was written" in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Good"] == "4" and metrics["Invalid"] == "7" and metrics["Duplicates"] == "1"
-    problems = next(d.value for d in at.dataframe if "problems" in d.value.columns)
-    assert 5 in set(problems["line"]) and 2 not in set(problems["line"])  # a bad date; a good row is not a problem
+    problems = next(d.value for d in at.dataframe if _("Problems") in d.value.columns)
+    assert 5 in set(problems[_("Line")]) and 2 not in set(problems[_("Line")])  # a bad date; a good row is not a problem
     assert _download_labels(at) == [
         "Download the 7 invalid rows (.xlsx, with an error column)",
         "Download the full row-by-row report (.csv)",
