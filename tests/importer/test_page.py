@@ -91,7 +91,8 @@ def test_upload_dry_run_then_import_on_the_page(app_db: Session, open_as, monkey
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Good"] == "4" and metrics["Invalid"] == "7" and metrics["Duplicates"] == "1"
     problems = next(d.value for d in at.dataframe if _("Problems") in d.value.columns)
-    assert 5 in set(problems[_("Line")]) and 2 not in set(problems[_("Line")])  # a bad date; a good row is not a problem
+    lines = set(problems[_("Line")])
+    assert 5 in lines and 2 not in lines  # a bad date; a good row is not a problem
     assert _download_labels(at) == [
         "Download the 7 invalid rows (.xlsx, with an error column)",
         "Download the full row-by-row report (.csv)",
