@@ -283,8 +283,12 @@ def amounts(lines: list[OcrLine], doc_type: str | None, put: Put) -> None:
     for name in ("principal", "interest", "penalty", "state_fee"):
         if name in found:
             put(name, f"{found[name][0]:.2f}", found[name][1], 0.9)
+    # "а всего" / "итого" is the debt alone in some acts and the debt plus the fee in others:
+    # the arithmetic of the parts decides which
     if total is not None and parts and sum(parts) == total[0]:
         put("total", f"{total[0]:.2f}", total[1], 1.0)
+    elif grand is not None and parts and sum(parts) == grand[0]:
+        put("total", f"{grand[0]:.2f}", grand[1], 1.0)
     elif parts and fee and grand and sum(parts) + fee[0] == grand[0]:
         # the total was misread, but the parts and "а всего" agree on it
         put("total", f"{sum(parts):.2f}", grand[1], 0.8)
@@ -292,8 +296,8 @@ def amounts(lines: list[OcrLine], doc_type: str | None, put: Put) -> None:
         put("total", f"{total[0]:.2f}", total[1], 0.95)
     elif total is not None:
         put("total", f"{total[0]:.2f}", total[1], 0.55 if parts else 0.8)
-    elif grand and fee:
-        put("total", f"{grand[0] - fee[0]:.2f}", grand[1], 0.6)
+    elif grand is not None:
+        put("total", f"{grand[0]:.2f}", grand[1], 0.5)
     elif parts:
         put("total", f"{sum(parts):.2f}", found["principal"][1] if "principal" in found else body[0], 0.5)
 
