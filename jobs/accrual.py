@@ -12,6 +12,7 @@ import datetime as dt
 from core.auth.permissions import SystemActor
 from core.calendar import local_date
 from core.db import session_scope, utcnow
+from core.i18n import N_
 from core.ledger.accrual import AccrualSummary, accrual_case_ids, accrue
 from core.ledger.plans import check_plans
 from jobs.spec import JobSpec
@@ -47,4 +48,4 @@ def run() -> str:
     return run_accrual()
 
 
-JOB = JobSpec(name="accrual", title="Nightly accrual and payment plans", run=run, daily_at="accrual_job_time")
+JOB = JobSpec(name="accrual", title=N_("Nightly accrual and payment plans"), run=run, daily_at="accrual_job_time")

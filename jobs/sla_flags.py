@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.cases.sla import refresh_sla_breaches
 from core.db import session_scope
+from core.i18n import N_
 from jobs.spec import JobSpec
 
 
@@ -13,4 +14,4 @@ def run() -> str:
     return f"{marked} case(s) newly over SLA, {cleared} mark(s) cleared"
 
 
-JOB = JobSpec(name="sla_flags", title="Over-SLA marks", run=run, daily_at="sla_job_time")
+JOB = JobSpec(name="sla_flags", title=N_("Over-SLA marks"), run=run, daily_at="sla_job_time")

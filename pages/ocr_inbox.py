@@ -108,7 +108,7 @@ def _queue(user: SignedInUser) -> None:
             {
                 "#": r.id,
                 _("File"): r.filename,
-                _("State"): _(r.status_label),
+                _("State"): r.status_label,
                 _("Document"): _(r.document_type) if r.document_type else "",
                 _("Case"): r.case_number or (f"{r.proposed_case_number}?" if r.proposed_case_number else ""),
                 _("Uploaded"): format_local(r.uploaded_at),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract, Creditor, Debtor
 from core.documents.render import Column, DocData, Table
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.money import amount_in_words, format_amount
 
 ZERO = Decimal("0.00")
@@ -324,8 +325,9 @@ def entries_table(entries: Sequence[Any]) -> tuple[Table, Decimal]:
 def register_table(src: CaseSource, values: dict[str, str]) -> Table:
     if src.register is None:
         raise ValidationFailed(
-            f"Case {src.case.number}: the contract {src.contract.number} has no line in the register of assigned "
-            "claims; import the register of the assignment agreement first."
+            _(
+                "Case {number}: the contract {number2} has no line in the register of assigned claims; import the register of the assignment agreement first."
+            ).format(number=src.case.number, number2=src.contract.number)
         )
     r = src.register
     row = [
@@ -364,11 +366,16 @@ def build_case_doc(
             if not values.get(key)
         ]
         if missing:
-            raise ValidationFailed(f"Case {number}: {' and '.join(missing)} missing; fill it in on the case card.")
+            raise ValidationFailed(
+                _("Case {number}: {items} missing; fill it in on the case card.").format(
+                    number=number, items=" and ".join(missing)
+                )
+            )
         if money.claim_total <= 0 or money.fee is None:
             raise ValidationFailed(
-                f"Case {number} owes no principal, interest or penalty on {fmt_date(money.as_of)} according to "
-                "the ledger; there is nothing to claim."
+                _(
+                    "Case {number} owes no principal, interest or penalty on {fmt_date} according to the ledger; there is nothing to claim."
+                ).format(number=number, fmt_date=fmt_date(money.as_of))
             )
         return DocData(dict(values), {"claim_table": claim_table(money)}, {"attachments": attachments(values)})
     if doc_type == "debt_calculation":
@@ -384,4 +391,4 @@ def build_case_doc(
         vals = dict(values)
         vals["mail.declared_total"] = fmt_money(total)
         return DocData(vals, {"inventory_table": table})
-    raise ValidationFailed(f"'{doc_type}' is not a document of a case.")
+    raise ValidationFailed(_("'{doc_type}' is not a document of a case.").format(doc_type=doc_type))

@@ -21,6 +21,7 @@ from core.auth.models import User
 from core.auth.permissions import Actor, SystemActor
 from core.db import session_scope
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.importer.service import (
     ImportReport,
     dry_run,
@@ -47,7 +48,7 @@ def _actor(session: Any, username: str | None) -> Actor:
         return SystemActor("import")
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None:
-        raise ValidationFailed(f"There is no active user '{username}'.")
+        raise ValidationFailed(_("There is no active user '{username}'.").format(username=username))
     return user
 
 
@@ -62,21 +63,23 @@ def _print(report: ImportReport, as_json: bool) -> None:
     print("", file=sys.stderr)
     for row in report.rows:
         if row.status == "invalid":
-            print(f"line {row.line}: {'; '.join(row.errors)}")
+            print(_("line {line}: {items}").format(line=row.line, items="; ".join(row.errors)))
         elif row.warnings:
-            print(f"line {row.line}: note: {'; '.join(row.warnings)}")
+            print(_("line {line}: note: {items}").format(line=row.line, items="; ".join(row.warnings)))
     c = report.counts()
-    verb = "would be" if report.dry_run else "were"
-    print(
-        f"{c['rows']} rows: {c['good']} good ({c['new']} new, {c['update']} changed, {c['unchanged']} unchanged), "
-        f"{c['bad']} invalid, {c['duplicate']} duplicate. New and changed rows {verb} imported."
-    )
+    counts = _(
+        "{rows} rows: {good} good ({new} new, {update} changed, {unchanged} unchanged), {bad} invalid, {duplicate} duplicate."
+    ).format(**{k: c[k] for k in ("rows", "good", "new", "update", "unchanged", "bad", "duplicate")})
+    if report.dry_run:
+        print(counts + " " + _("New and changed rows would be imported."))
+    else:
+        print(counts + " " + _("New and changed rows were imported."))
 
 
 def run(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
-        print(f"error: {path} does not exist", file=sys.stderr)
+        print(_("error: {path} does not exist").format(path=path), file=sys.stderr)
         return 1
     data = path.read_bytes()
     with session_scope() as session:
@@ -98,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         fmt = "csv" if args.invalid.suffix.lower() == ".csv" else "xlsx"
         args.invalid.write_bytes(invalid_rows_file(report, fmt))
         if not args.json:
-            print(f"The invalid rows are in {args.invalid}.")
+            print(_("The invalid rows are in {invalid}.").format(invalid=args.invalid))
     return 2 if report.invalid else 0

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from core.cases.workflow import STAGE_BY_CODE, STAGES
+from core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -229,18 +230,24 @@ def mapping_problems(mapping: Mapping[str, str]) -> list[str]:
         if not field:
             continue
         if field not in FIELD_BY_NAME:
-            problems.append(f"Column '{header}': '{field}' is not an importer field.")
+            problems.append(
+                _("Column '{header}': '{field}' is not an importer field.").format(header=header, field=field)
+            )
         elif field in used:
             problems.append(
-                f"'{FIELD_BY_NAME[field].label}' is chosen for two columns: '{used[field]}' and '{header}'; keep one."
+                _("'{label}' is chosen for two columns: '{used}' and '{header}'; keep one.").format(
+                    label=FIELD_BY_NAME[field].label, used=used[field], header=header
+                )
             )
         else:
             used[field] = header
     for name in REQUIRED_FIELDS:
         if name not in used:
-            problems.append(f"No column is mapped to '{FIELD_BY_NAME[name].label}', which every row needs.")
+            problems.append(
+                _("No column is mapped to '{label}', which every row needs.").format(label=FIELD_BY_NAME[name].label)
+            )
     if "debt_total" not in used and "principal" not in used:
-        problems.append("Map a column to 'Total debt' or to 'Principal': a case needs an amount.")
+        problems.append(_("Map a column to 'Total debt' or to 'Principal': a case needs an amount."))
     return problems
 
 

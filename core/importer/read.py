@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 from core.errors import ValidationFailed
+from core.i18n import _
 
 DELIMITERS = (";", ",", "\t")
 
@@ -90,7 +91,7 @@ def read_csv(data: bytes) -> Table:
             table = _fill(_header(row), ((n, [c if c.strip() else None for c in r]) for n, r in numbered))
             table.encoding, table.delimiter = encoding, delimiter
             return table
-    raise ValidationFailed("The CSV file is empty: no header row was found.")
+    raise ValidationFailed(_("The CSV file is empty: no header row was found."))
 
 
 def read_xlsx(data: bytes) -> Table:
@@ -104,13 +105,15 @@ def read_xlsx(data: bytes) -> Table:
         rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise ValidationFailed(
-            f"The workbook cannot be opened ({type(exc).__name__}). Save it again in Excel as .xlsx and retry."
+            _("The workbook cannot be opened ({kind}). Save it again in Excel as .xlsx and retry.").format(
+                kind=type(exc).__name__
+            )
         ) from None
     numbered = ((i, list(row)) for i, row in enumerate(rows, start=1))
     for _line, row in numbered:
         if not _blank(row):
             return _fill(_header(row), numbered)
-    raise ValidationFailed("The first sheet of the workbook is empty: no header row was found.")
+    raise ValidationFailed(_("The first sheet of the workbook is empty: no header row was found."))
 
 
 def _read_xlsx_openpyxl(data: bytes) -> Table:
@@ -120,7 +123,9 @@ def _read_xlsx_openpyxl(data: bytes) -> Table:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken zip or XML
         raise ValidationFailed(
-            f"The workbook cannot be opened ({type(exc).__name__}). Save it again in Excel as .xlsx and retry."
+            _("The workbook cannot be opened ({kind}). Save it again in Excel as .xlsx and retry.").format(
+                kind=type(exc).__name__
+            )
         ) from None
     try:
         sheet = workbook.worksheets[0]
@@ -130,7 +135,7 @@ def _read_xlsx_openpyxl(data: bytes) -> Table:
                 return _fill(_header(row), numbered)
     finally:
         workbook.close()
-    raise ValidationFailed("The first sheet of the workbook is empty: no header row was found.")
+    raise ValidationFailed(_("The first sheet of the workbook is empty: no header row was found."))
 
 
 def read_table(data: bytes, filename: str) -> Table:
@@ -140,4 +145,8 @@ def read_table(data: bytes, filename: str) -> Table:
         return read_xlsx(data)
     if suffix in (".csv", ".txt"):
         return read_csv(data)
-    raise ValidationFailed(f"'{filename}' is neither .xlsx nor .csv. Save the spreadsheet as .xlsx or CSV and retry.")
+    raise ValidationFailed(
+        _("'{filename}' is neither .xlsx nor .csv. Save the spreadsheet as .xlsx or CSV and retry.").format(
+            filename=filename
+        )
+    )

@@ -37,6 +37,7 @@ from core.cases.models import AssignmentAgreement, Case, Contract
 from core.cases.workflow import STAGE_BY_CODE
 from core.db import is_postgres, utcnow
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.importer.mapping import (
     DEFAULT_STAGE_WORDS,
     FIELD_BY_NAME,
@@ -147,7 +148,7 @@ def remembered_mapping(session: Session, name: str | None = None) -> dict[str, s
     if name is not None:
         found = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
         if found is None:
-            raise ValidationFailed(f"There is no saved mapping named '{name}'.")
+            raise ValidationFailed(_("There is no saved mapping named '{name}'.").format(name=name))
         return {str(k): str(v) for k, v in found.columns.items()}
     merged: dict[str, str] = {}
     for m in session.scalars(select(ImportMapping).order_by(ImportMapping.updated_at, ImportMapping.id)):
@@ -176,10 +177,10 @@ def save_mapping(session: Session, actor: Actor, name: str, mapping: Mapping[str
     require(actor, Permission.IMPORT_RUN)
     name = name.strip()
     if not name:
-        raise ValidationFailed("Give the mapping a name.")
+        raise ValidationFailed(_("Give the mapping a name."))
     bad = [f for f in mapping.values() if f and f not in FIELD_BY_NAME]
     if bad:
-        raise ValidationFailed(f"Unknown importer fields: {', '.join(bad)}.")
+        raise ValidationFailed(_("Unknown importer fields: {items}.").format(items=", ".join(bad)))
     _store_mapping(session, actor, name, mapping)
     record_audit(session, actor, "import.mapping_saved", "import_mapping", name, {"columns": len(mapping)})
 
@@ -189,9 +190,11 @@ def load_mapping_file(path: str | Path) -> dict[str, str]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValidationFailed(f"The mapping file '{path}' cannot be read as JSON: {exc}") from None
+        raise ValidationFailed(
+            _("The mapping file '{path}' cannot be read as JSON: {exc}").format(path=path, exc=exc)
+        ) from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise ValidationFailed('The mapping file must be a JSON object {"header": "field", ...}.')
+        raise ValidationFailed(_('The mapping file must be a JSON object {"header": "field", ...}.'))
     return {str(k): v for k, v in data.items()}
 
 
@@ -211,11 +214,11 @@ def save_stage_words(session: Session, actor: Actor, words: Mapping[str, str]) -
         if not key:
             continue
         if code not in STAGE_BY_CODE:
-            problems[key] = f"'{code}' is not a stage"
+            problems[key] = _("'{code}' is not a stage").format(code=code)
             continue
         cleaned[key] = code
     if problems:
-        raise ValidationFailed("Some stage words point to no stage.", problems)
+        raise ValidationFailed(_("Some stage words point to no stage."), problems)
     session.execute(delete(ImportStageWord))
     if cleaned:
         session.execute(insert(ImportStageWord), [{"word": w, "stage": s} for w, s in cleaned.items()])
@@ -272,7 +275,8 @@ def _analyse(
     problems = mapping_problems(chosen)
     if problems:
         raise ValidationFailed(
-            "The column mapping is not complete. " + " ".join(problems), {"mapping": " ".join(problems)}
+            _("The column mapping is not complete. {problems}").format(problems=" ".join(problems)),
+            {"mapping": " ".join(problems)},
         )
     users = session.execute(select(User.id, User.full_name).where(User.is_active.is_(True))).all()
     user_names = {u.id: u.full_name for u in users}
@@ -301,8 +305,9 @@ def _analyse(
         matches = existing.get(r.contract_number, [])
         if len(matches) > 1:
             r.errors.append(
-                f"Contract number: {len(matches)} contracts in Cessio are numbered '{r.contract_number}'; "
-                "the import cannot tell which one this row means"
+                _(
+                    "Contract number: {count} contracts in Cessio are numbered '{contract_number}'; the import cannot tell which one this row means"
+                ).format(count=len(matches), contract_number=r.contract_number)
             )
             plan.status = "invalid"
         elif matches:
@@ -347,10 +352,16 @@ def _agreements(
             continue
         if not found.get(number):
             r.errors.append(
-                f"{header}: assignment agreement '{number}' is not in Cessio; add it first or clear the cell"
+                _("{header}: assignment agreement '{number}' is not in Cessio; add it first or clear the cell").format(
+                    header=header, number=number
+                )
             )
         elif len(found[number]) > 1:
-            r.errors.append(f"{header}: {len(found[number])} assignment agreements are numbered '{number}'")
+            r.errors.append(
+                _("{header}: {count} assignment agreements are numbered '{number}'").format(
+                    header=header, count=len(found[number]), number=number
+                )
+            )
     ids = {n: lst[0][0] for n, lst in found.items() if len(lst) == 1}
     return ids, {lst[0][0]: (n, lst[0][1]) for n, lst in found.items() if len(lst) == 1}
 

@@ -27,6 +27,7 @@ from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import GeneratedBlob, get_file, read_file, store_generated_many, store_work_file
 from core.files.store import sha256_hex
+from core.i18n import N_, _, format_number
 from core.importer.service import STATUS_LABELS, ImportReport, dry_run, invalid_rows_file, run_import
 from core.tasks.registry import ProgressFn, TaskKind
 from core.tasks.service import enqueue_task, unfinished_tasks
@@ -47,8 +48,8 @@ SHOWN_ROWS = 2000
 PROBLEM_LABELS = frozenset(STATUS_LABELS[s] for s in ("invalid", "duplicate", "update"))
 
 # Where each stage of the service's progress falls on the task's bar.
-_DRY_RUN_PHASES = {"Checking rows": (0.05, 0.9)}
-_IMPORT_PHASES = {"Checking rows": (0.05, 0.45), "Importing": (0.45, 0.92)}
+_DRY_RUN_PHASES = {N_("Checking rows"): (0.05, 0.9)}
+_IMPORT_PHASES = {N_("Checking rows"): (0.05, 0.45), N_("Importing"): (0.45, 0.92)}
 
 
 # ---------------------------------------------------------------- the page's side
@@ -64,7 +65,7 @@ def store_workbook(session: Session, actor: Actor, data: bytes, filename: str) -
     """
     require(actor, Permission.IMPORT_RUN)
     if not data:
-        raise ValidationFailed(f"'{filename}' is empty (0 bytes). Choose the file again.")
+        raise ValidationFailed(_("'{filename}' is empty (0 bytes). Choose the file again.").format(filename=filename))
     digest = sha256_hex(data)
     existing = session.scalar(
         select(StoredFile.id).where(StoredFile.sha256 == digest, StoredFile.kind == WORKBOOK_KIND).limit(1)
@@ -93,10 +94,13 @@ def queue_import_task(
         if task.params == params:
             what = "dry run" if kind == IMPORT_DRY_RUN else "import"
             raise ValidationFailed(
-                f"This {what} of '{filename}' with this mapping is already queued (queued work № {task.id}). "
-                "Wait for it to finish."
+                _(
+                    "This {what} of '{filename}' with this mapping is already queued (queued work № {id}). Wait for it to finish."
+                ).format(what=what, filename=filename, id=task.id)
             )
-    title = f"{'Dry run' if kind == IMPORT_DRY_RUN else 'Import'} of {filename}"
+    title = (_("Dry run of {filename}") if kind == IMPORT_DRY_RUN else _("Import of {filename}")).format(
+        filename=filename
+    )
     return enqueue_task(session, actor, kind, title, params)
 
 
@@ -129,14 +133,21 @@ class _ServiceProgress:
         share = start + (end - start) * (min(done / total, 1.0) if total else 1.0)
         # A repeated check (the import re-checks when cases changed meanwhile) does not move the bar back.
         self.share = max(self.share, share)
-        self.progress(self.share, f"{stage}: {done:,} of {total:,} rows".replace(",", " "))
+        self.progress(
+            self.share,
+            _("{stage}: {done} of {total} rows").format(
+                stage=_(stage), done=format_number(done), total=format_number(total)
+            ),
+        )
 
 
 def _workbook(session: Session, params: Mapping[str, Any]) -> tuple[bytes, str, dict[str, str] | None]:
     """The stored workbook's bytes, its original name and the mapping (None: the remembered one)."""
     stored = get_file(session, int(params["stored_file_id"]))
     if stored.kind != WORKBOOK_KIND:
-        raise ValidationFailed(f"File {stored.id} is not an uploaded spreadsheet; upload the file again.")
+        raise ValidationFailed(
+            _("File {id} is not an uploaded spreadsheet; upload the file again.").format(id=stored.id)
+        )
     given = params.get("mapping")
     mapping = {str(k): str(v) for k, v in given.items()} if given else None
     return read_file(stored.id, session), str(params["filename"]), mapping
@@ -148,7 +159,7 @@ def _stem(filename: str) -> str:
 
 def _result(session: Session, actor: Actor, report: ImportReport, progress: ProgressFn) -> dict[str, Any]:
     """The report as the page shows it; the full report and the invalid rows as stored files."""
-    progress(0.93, "Writing the report files")
+    progress(0.93, _("Writing the report files"))
     all_rows = report.as_rows()
     problems = [r for r in all_rows if is_problem(r)]
     shown = {r["line"]: r for r in all_rows[:SHOWN_ROWS]}
@@ -192,7 +203,7 @@ def _result(session: Session, actor: Actor, report: ImportReport, progress: Prog
 
 def run_dry_run(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     """Check every row of the stored workbook and compare it with Cessio; writes no case."""
-    progress(0.0, f"Reading {params.get('filename', 'the file')}")
+    progress(0.0, _("Reading {filename}").format(filename=params.get("filename", "")))
     data, filename, mapping = _workbook(session, params)
     report = dry_run(session, actor, data, filename, mapping, _ServiceProgress(progress, _DRY_RUN_PHASES))
     return _result(session, actor, report, progress)
@@ -200,7 +211,7 @@ def run_dry_run(session: Session, actor: Actor, params: dict[str, Any], progress
 
 def run_import_task(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     """Import the good rows of the stored workbook (one audited ``import.run``, one transaction)."""
-    progress(0.0, f"Reading {params.get('filename', 'the file')}")
+    progress(0.0, _("Reading {filename}").format(filename=params.get("filename", "")))
     data, filename, mapping = _workbook(session, params)
     report = run_import(session, actor, data, filename, mapping, _ServiceProgress(progress, _IMPORT_PHASES))
     return _result(session, actor, report, progress)

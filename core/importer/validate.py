@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import _
 from core.importer import values as v
 from core.importer.mapping import FIELD_BY_NAME, ImportField, normalize_word
 from core.importer.read import Table
@@ -85,7 +86,9 @@ def _parse(f: ImportField, raw: Any, stages: Mapping[str, str]) -> Any:
         code = stages.get(normalize_word(word))
         if code is None:
             raise v.ValueProblem(
-                f"'{word}' is not in the stage-word table; add it there (Import page, Stage words) or fix the cell"
+                _(
+                    "'{word}' is not in the stage-word table; add it there (Import page, Stage words) or fix the cell"
+                ).format(word=word)
             )
         return code
     if kind == "person":
@@ -117,7 +120,9 @@ def validate_rows(
             raw = raw_row[index]
             if v.is_empty(raw):
                 if f.required:
-                    row.errors.append(f"{header}: empty; {f.label.lower()} is required")
+                    row.errors.append(
+                        _("{header}: empty; {lower} is required").format(header=header, lower=f.label.lower())
+                    )
                 continue
             try:
                 row.values[f.name] = _parse(f, raw, stages)
@@ -135,27 +140,47 @@ def validate_rows(
 def _cross_checks(row: ParsedRow, headers: Mapping[str, str], users: Mapping[str, int | None], today: dt.date) -> None:
     vals = row.values
     if "contract_number" in vals and not vals["contract_number"]:
-        row.errors.append(f"{headers['contract_number']}: the contract number is empty")
+        row.errors.append(
+            _("{contract_number}: the contract number is empty").format(contract_number=headers["contract_number"])
+        )
     if "debt_total" not in vals and "principal" not in vals and not row.failed & {"debt_total", "principal"}:
         which = " or ".join(f"'{headers[n]}'" for n in ("debt_total", "principal") if n in headers)
-        row.errors.append(f"{which}: empty; the case needs the amount of the debt")
+        row.errors.append(_("{which}: empty; the case needs the amount of the debt").format(which=which))
     for name in ("contract_date", "mailed_on", "stage_date", "opened_on"):
         if name in vals and vals[name] > today:
-            row.errors.append(f"{headers[name]}: {vals[name]:%d.%m.%Y} is in the future")
+            row.errors.append(
+                _("{headers}: {vals:%d.%m.%Y} is in the future").format(headers=headers[name], vals=vals[name])
+            )
     birth = vals.get("birth_date")
     if birth is not None:
         if birth > today:
-            row.errors.append(f"{headers['birth_date']}: {birth:%d.%m.%Y} is in the future")
+            row.errors.append(
+                _("{birth_date}: {birth:%d.%m.%Y} is in the future").format(
+                    birth_date=headers["birth_date"], birth=birth
+                )
+            )
         elif "contract_date" in vals and birth >= vals["contract_date"]:
-            row.errors.append(f"{headers['birth_date']}: {birth:%d.%m.%Y} is not before the contract date")
+            row.errors.append(
+                _("{birth_date}: {birth:%d.%m.%Y} is not before the contract date").format(
+                    birth_date=headers["birth_date"], birth=birth
+                )
+            )
     if "due_date" in vals and "contract_date" in vals and vals["due_date"] < vals["contract_date"]:
-        row.errors.append(f"{headers['due_date']}: the repayment date is before the contract date")
+        row.errors.append(
+            _("{due_date}: the repayment date is before the contract date").format(due_date=headers["due_date"])
+        )
     if "principal" in vals and "debt_total" in vals and vals["principal"] > vals["debt_total"]:
         row.errors.append(
-            f"{headers['principal']}: the principal {vals['principal']} is more than the total debt {vals['debt_total']}"
+            _("{principal}: the principal {principal2} is more than the total debt {debt_total}").format(
+                principal=headers["principal"], principal2=vals["principal"], debt_total=vals["debt_total"]
+            )
         )
     if "term_days" in vals and not 1 <= vals["term_days"] <= 3650:
-        row.errors.append(f"{headers['term_days']}: a loan term of {vals['term_days']} days is not plausible")
+        row.errors.append(
+            _("{term_days}: a loan term of {term_days2} days is not plausible").format(
+                term_days=headers["term_days"], term_days2=vals["term_days"]
+            )
+        )
     name = vals.pop("responsible", None)
     if name:
         key = name_search_key(name)
@@ -183,5 +208,7 @@ def _mark_duplicates(rows: list[ParsedRow]) -> None:
         lines = ", ".join(str(r.line) for r in group)
         for r in group:
             r.errors.append(
-                f"Contract number: contract '{number}' is on lines {lines} with different data; keep one line per contract"
+                _(
+                    "Contract number: contract '{number}' is on lines {lines} with different data; keep one line per contract"
+                ).format(number=number, lines=lines)
             )

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from core.errors import ValidationFailed
+from core.i18n import N_, _
 
 COMPONENTS: tuple[str, ...] = ("principal", "interest", "penalty", "state_fee", "postage", "court_costs")
 COSTS: tuple[str, ...] = ("state_fee", "postage", "court_costs")
@@ -21,13 +22,13 @@ OVERPAYMENT = "overpayment"
 DEFAULT_ORDER: tuple[str, ...] = ("state_fee", "postage", "court_costs", "interest", "principal", "penalty")
 
 COMPONENT_LABELS: dict[str, str] = {
-    "principal": "Principal",
-    "interest": "Interest",
-    "penalty": "Penalty",
-    "state_fee": "State fee",
-    "postage": "Postage",
-    "court_costs": "Court costs",
-    OVERPAYMENT: "Overpayment",
+    "principal": N_("Principal"),
+    "interest": N_("Interest"),
+    "penalty": N_("Penalty"),
+    "state_fee": N_("State fee"),
+    "postage": N_("Postage"),
+    "court_costs": N_("Court costs"),
+    OVERPAYMENT: N_("Overpayment"),
 }
 
 ZERO = Decimal("0.00")
@@ -42,7 +43,9 @@ def parse_order(text: str | None) -> tuple[str, ...]:
     unknown = [p for p in parts if p not in COMPONENTS]
     if unknown or sorted(parts) != sorted(COMPONENTS):
         raise ValidationFailed(
-            "The allocation order must list each of " + ", ".join(COMPONENTS) + f" exactly once; got '{text}'.",
+            _("The allocation order must list each of {components} exactly once; got '{text}'.").format(
+                components=", ".join(COMPONENTS), text=text
+            ),
             {"allocation_order": "unknown or repeated components" if unknown else "a component is missing or repeated"},
         )
     return parts

@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.money import to_rubles
 
 NEW_SCALE_FROM = dt.date(2024, 9, 9)
@@ -77,13 +78,15 @@ def _scale_fee(amount: Decimal, scale: tuple[Band, ...], maximum: Decimal) -> De
 def state_fee(claim_amount: Decimal, filing_date: dt.date, kind: FilingKind | str) -> Decimal:
     """The state fee in whole rubles for a property claim of ``claim_amount`` filed on ``filing_date``."""
     if isinstance(claim_amount, float) or not isinstance(claim_amount, Decimal):
-        raise ValidationFailed("The claim amount must be a Decimal.", {"claim_amount": "not a Decimal"})
+        raise ValidationFailed(_("The claim amount must be a Decimal."), {"claim_amount": "not a Decimal"})
     if claim_amount <= 0:
-        raise ValidationFailed("The claim amount must be more than zero.", {"claim_amount": "not positive"})
+        raise ValidationFailed(_("The claim amount must be more than zero."), {"claim_amount": "not positive"})
     try:
         kind = FilingKind(kind)
     except ValueError:
-        raise ValidationFailed(f"Unknown kind of filing '{kind}': use claim or court_order.") from None
+        raise ValidationFailed(
+            _("Unknown kind of filing '{kind}': use claim or court_order.").format(kind=kind)
+        ) from None
     if filing_date >= NEW_SCALE_FROM:
         fee = _scale_fee(claim_amount, NEW_SCALE, NEW_MAXIMUM)
     else:

@@ -33,6 +33,7 @@ from core.cases.workflow import CLOSED_STAGES
 from core.db import Money, is_postgres, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.events import publish
+from core.i18n import N_, _
 from core.ledger.accrual import accrue
 from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS, OVERPAYMENT, ZERO, allocate, parse_order
 from core.ledger.models import LedgerAllocation, LedgerEntry
@@ -79,16 +80,16 @@ _EVENT_SOURCE = {
 }
 
 KIND_LABELS: dict[str, str] = {
-    "principal": "Principal",
-    "interest": "Interest",
-    "penalty": "Penalty",
-    "state_fee": "State fee",
-    "postage": "Postage",
-    "court_costs": "Court costs",
-    "payment": "Payment",
-    "refund": "Refund",
-    "write_off": "Write-off",
-    "adjustment": "Adjustment",
+    "principal": N_("Principal"),
+    "interest": N_("Interest"),
+    "penalty": N_("Penalty"),
+    "state_fee": N_("State fee"),
+    "postage": N_("Postage"),
+    "court_costs": N_("Court costs"),
+    "payment": N_("Payment"),
+    "refund": N_("Refund"),
+    "write_off": N_("Write-off"),
+    "adjustment": N_("Adjustment"),
 }
 
 
@@ -118,7 +119,7 @@ class Balance:
     def describe(self) -> str:
         """``12 000,00 руб. (principal 10 000,00, interest 2 000,00)`` for messages."""
         parts = [
-            f"{COMPONENT_LABELS[c].lower()} {format_amount(v, currency=False)}"
+            f"{_(COMPONENT_LABELS[c]).lower()} {format_amount(v, currency=False)}"
             for c, v in self.components().items()
             if v != 0
         ]
@@ -237,16 +238,18 @@ def balance(session: Session, case_id: int, as_of: dt.date | None = None) -> Bal
 
 def _clean_amount(amount: Any) -> Decimal:
     if isinstance(amount, float) or isinstance(amount, bool):
-        raise ValidationFailed("The amount must be an exact decimal, not a float.", {"amount": "not a decimal"})
+        raise ValidationFailed(_("The amount must be an exact decimal, not a float."), {"amount": "not a decimal"})
     try:
         value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
     except InvalidOperation:
-        raise ValidationFailed(f"'{amount}' is not an amount.", {"amount": "not a number"}) from None
+        raise ValidationFailed(
+            _("'{amount}' is not an amount.").format(amount=amount), {"amount": "not a number"}
+        ) from None
     if not value.is_finite():
-        raise ValidationFailed("The amount must be a finite number.", {"amount": "not finite"})
+        raise ValidationFailed(_("The amount must be a finite number."), {"amount": "not finite"})
     if value != value.quantize(KOPECK):
         raise ValidationFailed(
-            f"{value} has more than two digits after the decimal point; amounts are in kopecks.",
+            _("{value} has more than two digits after the decimal point; amounts are in kopecks.").format(value=value),
             {"amount": "more than 2 decimals"},
         )
     return value.quantize(KOPECK)
@@ -270,7 +273,7 @@ def _load_case(session: Session, case_id: int, lock: bool = False) -> Case:
         session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+        raise NotFound(_("Case {number} does not exist.").format(number=format_case_number(case_id)))
     return case
 
 
@@ -318,7 +321,9 @@ def post_entry(
         kind = EntryKind(kind)
     except ValueError:
         raise ValidationFailed(
-            f"'{kind}' is not a kind of ledger entry; use one of: {', '.join(k.value for k in EntryKind)}.",
+            _("'{kind}' is not a kind of ledger entry; use one of: {items}.").format(
+                kind=kind, items=", ".join(k.value for k in EntryKind)
+            ),
             {"kind": "unknown"},
         ) from None
     require(actor, _permission_for(kind))
@@ -339,42 +344,48 @@ def _post(
 ) -> LedgerEntry:
     value = _clean_amount(amount)
     if source not in SOURCES:
-        raise ValidationFailed(f"Unknown entry source '{source}'; use one of: {', '.join(SOURCES)}.")
+        raise ValidationFailed(
+            _("Unknown entry source '{source}'; use one of: {items}.").format(source=source, items=", ".join(SOURCES))
+        )
     if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
-        raise ValidationFailed("The effective date must be a date.", {"effective_date": "not a date"})
+        raise ValidationFailed(_("The effective date must be a date."), {"effective_date": "not a date"})
     if value == 0:
-        raise ValidationFailed("The amount must not be zero.", {"amount": "zero"})
+        raise ValidationFailed(_("The amount must not be zero."), {"amount": "zero"})
     case = _load_case(session, case_id, lock=kind not in CHARGE_KINDS)
     problems: dict[str, str] = {}
     parts: dict[str, Decimal] = {}
     if kind in CHARGE_KINDS:
         if value < 0 and source not in ("accrual", "system"):
-            problems["amount"] = "a charge is positive; reduce a debt with an adjustment or a reversal"
+            problems["amount"] = _("a charge is positive; reduce a debt with an adjustment or a reversal")
         component = None
     elif kind == EntryKind.PAYMENT:
         if value < 0:
-            problems["amount"] = "a payment is positive; to undo one, reverse it"
+            problems["amount"] = _("a payment is positive; to undo one, reverse it")
         if effective_date > today():
-            problems["effective_date"] = "a payment cannot be dated in the future"
+            problems["effective_date"] = _("a payment cannot be dated in the future")
         component = None
     elif kind == EntryKind.REFUND:
         over = balance(session, case_id).overpayment
         if value < 0:
-            problems["amount"] = "a refund is positive"
+            problems["amount"] = _("a refund is positive")
         elif value > over:
-            problems["amount"] = f"only the overpayment can be refunded: {format_amount(over)}"
+            problems["amount"] = _("only the overpayment can be refunded: {format_amount}").format(
+                format_amount=format_amount(over)
+            )
         component = None
     elif kind == EntryKind.WRITE_OFF:
         owed = balance(session, case_id).components()
         if component is not None and component not in COMPONENTS:
-            problems["component"] = f"unknown component '{component}'"
+            problems["component"] = _("unknown component '{component}'").format(component=component)
         elif value < 0:
-            problems["amount"] = "a write-off is positive"
+            problems["amount"] = _("a write-off is positive")
         else:
             scope = {component: owed[component]} if component else owed
             available = sum((max(v, ZERO) for v in scope.values()), ZERO)
             if value > available:
-                problems["amount"] = f"more than is owed ({format_amount(available)})"
+                problems["amount"] = _("more than is owed ({format_amount})").format(
+                    format_amount=format_amount(available)
+                )
             else:
                 order = (component,) if component else _allocation_order(session, case)
                 parts = allocate(value, {k: max(v, ZERO) for k, v in scope.items()}, order)
@@ -384,12 +395,17 @@ def _post(
         else:
             owed = balance(session, case_id).components()[component]
             if owed + value < 0:
-                problems["amount"] = (
-                    f"would make {COMPONENT_LABELS[component].lower()} negative (owed {format_amount(owed)})"
+                problems["amount"] = _("would make {lower} negative (owed {format_amount})").format(
+                    lower=COMPONENT_LABELS[component].lower(), format_amount=format_amount(owed)
                 )
     if problems:
         detail = "; ".join(f"{k}: {v}" for k, v in problems.items())
-        raise ValidationFailed(f"{KIND_LABELS[kind]} for case {case.number} not booked: {detail}.", problems)
+        raise ValidationFailed(
+            _("{kind} for case {number} not booked: {detail}.").format(
+                kind=_(KIND_LABELS[kind]), number=case.number, detail=detail
+            ),
+            problems,
+        )
 
     if kind == EntryKind.PAYMENT:
         # Interest and penalty run up to the payment's date must be on the books before the
@@ -494,15 +510,17 @@ def reverse_entry(session: Session, actor: Actor, entry_id: int, reason: str) ->
     """Undo an entry with a reversing one (entries are never edited or deleted)."""
     require(actor, Permission.LEDGER_ADJUST)
     if not reason or not reason.strip():
-        raise ValidationFailed("Say why the entry is reversed.", {"reason": "required"})
+        raise ValidationFailed(_("Say why the entry is reversed."), {"reason": "required"})
     original = session.get(LedgerEntry, entry_id)
     if original is None:
-        raise NotFound(f"Ledger entry {entry_id} does not exist.")
+        raise NotFound(_("Ledger entry {entry_id} does not exist.").format(entry_id=entry_id))
     if original.reverses_id is not None:
-        raise ValidationFailed("This entry is itself a reversal; book a new entry instead.")
+        raise ValidationFailed(_("This entry is itself a reversal; book a new entry instead."))
     already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry_id))
     if already is not None:
-        raise ValidationFailed(f"Entry {entry_id} was already reversed (by entry {already}).")
+        raise ValidationFailed(
+            _("Entry {entry_id} was already reversed (by entry {already}).").format(entry_id=entry_id, already=already)
+        )
     case = _load_case(session, original.case_id, lock=True)
     parts = {
         a.component: -a.amount
@@ -511,11 +529,12 @@ def reverse_entry(session: Session, actor: Actor, entry_id: int, reason: str) ->
     current = balance(session, case.id)
     if original.kind in CHARGE_KINDS and original.amount > 0 and current.components()[original.kind] < original.amount:
         raise ValidationFailed(
-            f"{KIND_LABELS[original.kind]} {format_amount(original.amount)} is already partly paid; reverse the "
-            "payment first, or book an adjustment."
+            _(
+                "{kind} {format_amount} is already partly paid; reverse the payment first, or book an adjustment."
+            ).format(kind=_(KIND_LABELS[original.kind]), format_amount=format_amount(original.amount))
         )
     if -parts.get(OVERPAYMENT, ZERO) > current.overpayment:
-        raise ValidationFailed("Part of this payment's overpayment was refunded or offset; reverse that first.")
+        raise ValidationFailed(_("Part of this payment's overpayment was refunded or offset; reverse that first."))
     entry = LedgerEntry(
         case_id=original.case_id,
         kind=original.kind,
@@ -567,7 +586,9 @@ def offset_overpayment(
     owed = {c: max(v, ZERO) for c, v in current.components().items()}
     usable = min(current.overpayment, sum(owed.values(), ZERO))
     if usable <= 0:
-        raise ValidationFailed(f"Case {case.number} has no overpayment to offset against a debt.")
+        raise ValidationFailed(
+            _("Case {number} has no overpayment to offset against a debt.").format(number=case.number)
+        )
     parts = allocate(usable, owed, _allocation_order(session, case))
     entry = LedgerEntry(
         case_id=case_id,
@@ -673,7 +694,7 @@ def case_entries(session: Session, actor: Actor, case_id: int, as_of: dt.date | 
         EntryView(
             id=e.id,
             kind=e.kind,
-            kind_label=KIND_LABELS.get(e.kind, e.kind),
+            kind_label=_(KIND_LABELS[e.kind]) if e.kind in KIND_LABELS else e.kind,
             component=e.component,
             amount=e.amount,
             effective_date=e.effective_date,

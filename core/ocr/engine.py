@@ -182,7 +182,7 @@ class EasyOcrEngine:
         self.languages = active_languages(settings)
         if not self.languages:
             detail = "; ".join(f"{s.label}: {s.detail}" for s in easyocr_language_status(settings))
-            raise EngineUnavailable(f"No OCR language can be used ({detail}).")
+            raise EngineUnavailable(_("No OCR language can be used ({detail}).").format(detail=detail))
         self._model_dir = self._storage_dir(settings)
         self._threads = settings.ocr_threads
         self._reader: Any = None

@@ -70,7 +70,7 @@ def iter_pages(data: bytes, max_pages: int = MAX_PAGES) -> Iterator[Image.Image]
             img.seek(index)
             yield ImageOps.exif_transpose(img.copy()) or img.copy()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise UnreadableScan(_("the image is damaged and cannot be opened ({error})").format(error=exc)) from None
+        raise UnreadableScan(_("the image is damaged and cannot be opened ({exc})").format(exc=exc)) from None
 
 
 def _pdf_scale(width_pt: float, height_pt: float) -> float:
@@ -92,7 +92,7 @@ def _pdf_pages(data: bytes, max_pages: int) -> Iterator[Image.Image]:
         try:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
-            raise UnreadableScan(_("the PDF is damaged or password-protected ({error})").format(error=exc)) from None
+            raise UnreadableScan(_("the PDF is damaged or password-protected ({exc})").format(exc=exc)) from None
         count = len(pdf)
         pdf.close()
     if count == 0:

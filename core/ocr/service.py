@@ -91,7 +91,9 @@ def upload_scans(
     from core.files.service import store_upload
 
     if case_id is not None and session.get(Case, case_id) is None:
-        raise NotFound(f"Case {format_case_number(case_id)} does not exist; choose the case again.")
+        raise NotFound(
+            _("Case {number} does not exist; choose the case again.").format(number=format_case_number(case_id))
+        )
     result = UploadResult()
     for name, data in files:
         if not data:
@@ -432,7 +434,9 @@ def process_queue(limit: int = 10, engine: OcrEngine | None = None, worker: str 
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-    return "read " + ", ".join(f"{n} {m.STATUS_LABELS.get(s, s).lower()}" for s, n in sorted(counts.items()))
+    return "read " + ", ".join(
+        f"{n} {_(m.STATUS_LABELS[s]).lower() if s in m.STATUS_LABELS else s}" for s, n in sorted(counts.items())
+    )
 
 
 def retry_document(session: Session, actor: Actor, document_id: int) -> m.OcrDocument:
@@ -441,7 +445,9 @@ def retry_document(session: Session, actor: Actor, document_id: int) -> m.OcrDoc
     doc = _get(session, document_id)
     if doc.status not in (m.FAILED, m.REJECTED):
         raise ValidationFailed(
-            f"Document #{doc.id} is {m.STATUS_LABELS[doc.status].lower()}; only failed or rejected ones are read again."
+            _("Document #{id} is {lower}; only failed or rejected ones are read again.").format(
+                id=doc.id, lower=_(m.STATUS_LABELS[doc.status]).lower()
+            )
         )
     doc.status = m.QUEUED
     doc.attempts = 0
@@ -487,7 +493,7 @@ def list_documents(
             d.id,
             d.filename,
             d.status,
-            m.STATUS_LABELS.get(d.status, d.status),
+            _(m.STATUS_LABELS[d.status]) if d.status in m.STATUS_LABELS else d.status,
             d.uploaded_at,
             numbers.get(d.case_id) if d.case_id else None,
             numbers.get(d.proposed_case_id) if d.proposed_case_id else None,
@@ -556,7 +562,7 @@ class Review:
 def _get(session: Session, document_id: int) -> m.OcrDocument:
     doc = session.get(m.OcrDocument, document_id, populate_existing=True)
     if doc is None:
-        raise NotFound(f"OCR document #{document_id} does not exist.")
+        raise NotFound(_("OCR document #{document_id} does not exist.").format(document_id=document_id))
     return doc
 
 
@@ -738,11 +744,12 @@ def confirm_document(
     doc = _get(session, document_id)
     if doc.status != m.NEEDS_REVIEW:
         who = session.get(User, doc.reviewed_by_id).full_name if doc.reviewed_by_id else None
-        raise ValidationFailed(
-            f"Document #{doc.id} is {m.STATUS_LABELS[doc.status].lower()}"
-            + (f" (by {who})" if who else "")
-            + "; open the next document."
-        )
+        status = _(m.STATUS_LABELS[doc.status]).lower()
+        if who:
+            message = _("Document #{id} is {status} (by {who}); open the next document.")
+        else:
+            message = _("Document #{id} is {status}; open the next document.")
+        raise ValidationFailed(message.format(id=doc.id, status=status, who=who))
     problems: dict[str, str] = {}
     final: dict[str, str | None] = {}
     for name in REVIEW_FIELDS:
@@ -753,18 +760,23 @@ def confirm_document(
         except ValueError as exc:
             problems[name] = f"{FIELD_LABELS[name]}: {exc}"
     if problems:
-        raise ValidationFailed("Some fields cannot be accepted: " + "; ".join(problems.values()), problems)
+        raise ValidationFailed(
+            _("Some fields cannot be accepted: {problems}").format(problems="; ".join(problems.values())), problems
+        )
     ref = case_ref if case_ref not in (None, "") else (doc.case_id or doc.proposed_case_id)
     case_id = find_case_id(session, ref) if ref is not None else None
     case = session.get(Case, case_id, populate_existing=True) if case_id else None
     if case is None:
         raise ValidationFailed(
-            f"Choose the case this document belongs to (no case '{ref or ''}').", {"case": "required"}
+            _("Choose the case this document belongs to (no case '{value}').").format(value=ref or ""),
+            {"case": "required"},
         )
     doc_type = final.get("document_type")
     transition, problem = _transition_for(case, doc_type)
     if transition is None:
-        raise ValidationFailed(f"Cannot confirm: {problem}.", {"document_type": problem or ""})
+        raise ValidationFailed(
+            _("Cannot confirm: {problem}.").format(problem=problem), {"document_type": problem or ""}
+        )
     data: dict[str, Any] = {
         "act_number": final.get("case_number"),
         "act_date": final.get("act_date"),
@@ -863,10 +875,12 @@ def reject_document(session: Session, actor: Actor, document_id: int, reason: st
     require(actor, Permission.OCR_REVIEW)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationFailed("Say why the document is rejected.", {"reason": "required"})
+        raise ValidationFailed(_("Say why the document is rejected."), {"reason": "required"})
     doc = _get(session, document_id)
     if doc.status in (m.CONFIRMED, m.REJECTED):
-        raise ValidationFailed(f"Document #{doc.id} is already {m.STATUS_LABELS[doc.status].lower()}.")
+        raise ValidationFailed(
+            _("Document #{id} is already {lower}.").format(id=doc.id, lower=_(m.STATUS_LABELS[doc.status]).lower())
+        )
     doc.status = m.REJECTED
     doc.reject_reason = reason
     doc.reviewed_by_id = actor.id
