@@ -88,7 +88,7 @@ def _page_sources(lang: str, seed: int) -> tuple[bytes, dict[str, str | None], i
     return doc.jpeg_bytes(quality=85), synthetic.truth_values(doc.truth), 1, doc.doc_type, True
 
 
-def run(lang: str, pages: int, seed: int, engine_name: str) -> dict[str, object]:
+def run(lang: str, pages: int, seed: int, engine_name: str, log: Path | None = None) -> dict[str, object]:
     settings = get_settings()
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -187,8 +187,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100, help="how many acts (a judgment may have two pages)")
     parser.add_argument("--seed", type=int, default=50000)
     parser.add_argument("--engine", choices=("tesseract", "easyocr"), default=get_settings().ocr_engine)
+    parser.add_argument("--log", type=Path, default=None, help="append one JSON line per act to this file")
     args = parser.parse_args()
-    result = run(args.lang, args.pages, args.seed, args.engine)
+    result = run(args.lang, args.pages, args.seed, args.engine, args.log)
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -370,7 +370,9 @@ def _save_reading(
         proposal = propose_case(session, fields)
         if proposal is not None:
             doc.proposed_case_id = proposal.case_id
-            doc.match_reason = f"{proposal.reason} ({_('score')} {proposal.score:.2f})"
+            doc.match_reason = _("{reason} (score {score})").format(
+                reason=proposal.reason, score=f"{proposal.score:.2f}"
+            )
         else:
             doc.match_reason = _("no case matches what was read; choose the case by hand")
 
