@@ -119,6 +119,13 @@ def run(lang: str, pages: int, seed: int, engine_name: str, log: Path | None = N
         print(
             f"act {index + 1}/{pages} ({doc_type}, {n_pages} p.): {wall[-1]:.1f} s a page", file=sys.stderr, flush=True
         )
+        if log is not None:  # one line per act, so a long run can be read while it goes on
+            keys = (*KEY_FIELDS, "debtor_name", "debtor_birth_date")
+            row = {"seed": seed + index, "doc_type": doc_type, "pages": n_pages, "wall": wall[-1], "cpu": cpu[-1]}
+            row |= {"read": {k: got.get(k) for k in keys}, "truth": {k: truth.get(k) for k in keys}}
+            row |= {"load": round(os.getloadavg()[0], 1)}
+            with log.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
         for field in KEY_FIELDS:
             if field == "total" and truth.get("total") is None:
                 continue
