@@ -26,10 +26,11 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     language: str = "ru"  # the interface language of the installation; each user may choose another
 
-    # OCR
-    ocr_languages: list[str] = ["en", "ru"]
+    # OCR: the engine (tesseract reads Russian on a fresh install; easyocr where its models are)
+    ocr_engine: str = "tesseract"
+    ocr_languages: list[str] = ["ru", "en"]
     ocr_model_dir: Path | None = None
-    ocr_threads: int = 1  # torch CPU threads of the OCR job (more threads thrash on a shared CPU)
+    ocr_threads: int = 1  # CPU threads of the OCR engine (torch / OpenMP); more thrash on a shared CPU
 
     # Postal (Russian Post tracking API)
     postal_batch_url: str = "http://127.0.0.1:8701/batch"
