@@ -18,9 +18,12 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract, Creditor, Debtor
+from core.declension import decline_full_name
 from core.documents.render import Column, DocData, Table
 from core.errors import ValidationFailed
 from core.i18n import _, use_language
+from core.ledger.allocation import is_consumer_debt
+from core.ledger.fees import COURT_ORDER_LIMIT
 from core.money import amount_in_words, format_amount
 
 ZERO = Decimal("0.00")
@@ -46,6 +49,27 @@ ENTRY_TITLES = {
     "write_off": "Списание",
     "adjustment": "Корректировка",
 }
+
+
+MONTHS_GENITIVE = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
+
+def date_in_words(value: dt.date | None) -> str:
+    """``1 декабря 2026 г.``: the month in the genitive, as a date is written in Russian papers."""
+    return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г." if value else ""
 
 
 def fmt_date(value: dt.date | None) -> str:
@@ -197,6 +221,15 @@ def case_values(
         "case.court_address": case.court_address or "",
         "case.court_case_number": case.court_case_number or "",
         "debtor.full_name": d.full_name,
+        "debtor.full_name_gen": decline_full_name(d.full_name, "gent"),
+        "debtor.full_name_dat": decline_full_name(d.full_name, "datv"),
+        "debtor.full_name_ins": decline_full_name(d.full_name, "ablt"),
+        "today_words": date_in_words(today),
+        "claim.allocation_rule": (
+            "п. 20 ст. 5 Федерального закона от 21.12.2013 № 353-ФЗ «О потребительском кредите (займе)»"
+            if is_consumer_debt(c.date)
+            else "ст. 319 Гражданского кодекса Российской Федерации"
+        ),
         "debtor.birth_date": fmt_date(d.birth_date),
         "debtor.birth_place": d.birth_place or "",
         "debtor.address": d.address or "",
@@ -377,6 +410,14 @@ def build_case_doc(
                 _("Case {number}: {items} missing; fill it in on the case card.").format(
                     number=number, items=" and ".join(missing)
                 )
+            )
+        if money.claim_total > COURT_ORDER_LIMIT:
+            # The template says the claim "не превышает пятисот тысяч рублей": true by construction.
+            raise ValidationFailed(
+                _(
+                    "Case {number}: the claim is {amount} rubles, more than 500,000; a court order is only for "
+                    "claims up to 500,000 rubles (Civil Procedure Code art. 121). File a lawsuit."
+                ).format(number=number, amount=fmt_money(money.claim_total))
             )
         if money.claim_total <= 0 or money.fee is None:
             raise ValidationFailed(

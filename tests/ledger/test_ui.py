@@ -50,8 +50,11 @@ def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db:
     assert _metrics(at)["Total owed"] == "9,700.00\u00a0₽"
     table = next(df.value for df in at.dataframe if "Paid off / applied to" in df.value.columns)
     allocations = table["Paid off / applied to"].tolist()
-    assert "State fee 200.00 · Interest 1,500.00 · Principal 300.00" in allocations
-    assert balance(app_db, case.id).principal == D("9700.00")
+    # A consumer loan of 2023: 353-FZ art. 5 p. 20 pays interest, then principal; the state fee
+    # (an "other payment", item 6) waits.
+    assert "Interest 1,500.00 · Principal 500.00" in allocations
+    assert balance(app_db, case.id).principal == D("9500.00")
+    assert balance(app_db, case.id).state_fee == D("200.00")
 
 
 def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> None:  # noqa: F811
