@@ -57,6 +57,9 @@ ALLOWED = {
     "OCR",
     "QR",
     "dpi",
+    "Tesseract",
+    "EasyOCR",
+    "easyocr",
     "Enter",  # the key's name
     "English",  # the language's own name in the language choice
 }
