@@ -60,6 +60,7 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 
 def format_local(moment: dt.datetime | None, empty: str = "—") -> str:
     """A stored UTC moment as people read it: ``28.11.2026 21:40`` in the department's time zone;
-    ``empty`` when there is none."""
-    local = to_local(moment)
-    return f"{local:%d.%m.%Y %H:%M}" if local else empty
+    ``empty`` when there is none. Formatting for people lives in ``core.i18n``; this delegates."""
+    from core.i18n import format_datetime_local
+
+    return format_datetime_local(moment, empty=empty)

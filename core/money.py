@@ -106,7 +106,11 @@ def _normalise_separators(s: str, raw: str) -> str:
 
 
 def format_amount(value: Decimal, currency: bool = True) -> str:
-    """``1234567.8`` -> ``1 234 567,80 руб.`` (a narrow no-break space groups thousands)."""
+    """``1234567.8`` -> ``1 234 567,80 руб.`` (a narrow no-break space groups thousands).
+
+    The form of Russian court documents, whatever the interface language; screens format money
+    with ``core.i18n.format_money`` (``1 234 567,80 ₽``, or ``1,234,567.80 ₽`` in English).
+    """
     q = to_kopecks(value)
     sign = "-" if q < 0 else ""
     whole, _, frac = f"{abs(q):.2f}".partition(".")
