@@ -93,6 +93,7 @@ def test_every_page_is_addressed_by_its_file_name() -> None:
 
 def test_a_deep_link_handed_over_by_its_page_opens_that_page(app_db: Session) -> None:
     head = make_user(app_db, "head")
+    head.language = "ru"
     clerk = make_user(app_db, "clerk")
     app_db.commit()
     at = signed_in(head)

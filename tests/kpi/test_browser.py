@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 entered_stage_at=now - dt.timedelta(days=30),
             )
 
-    with serve_app(tmp_path_factory.mktemp("kpi-e2e"), seed) as base:
+    with serve_app(tmp_path_factory.mktemp("kpi-e2e"), seed, language="ru") as base:
         yield base
 
 
@@ -78,7 +78,7 @@ def test_headline_figures_and_links_are_not_cut(server: str, width: int) -> None
         page.set_viewport_size({"width": width, "height": 1000})
         page.goto(server + "/")
         settle(page)
-        sign_in(page, "hanna")
+        sign_in(page, "hanna", language="ru")
         page.goto(server + "/kpi")
         settle(page)
         expect(page.get_by_role("heading", name="Показатели отдела")).to_be_visible()

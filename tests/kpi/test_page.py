@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.audit.models import AuditLog
 from core.auth.models import User
+from core.config import reset_settings_cache
 from core.db import utcnow
 from core.kpi import service
 from core.kpi.display import COLUMN_LABELS
@@ -23,9 +24,20 @@ from tests.factories import make_case
 from tests.kpi.conftest import staff
 
 
+@pytest.fixture(autouse=True)
+def _russian_installation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The page as the department reads it: a Russian installation. (AppTest formats widget
+    options in the test's own thread too, so the installation's language, not only the user's.)"""
+    monkeypatch.setenv("CESSIO_LANGUAGE", "ru")
+    reset_settings_cache()
+    yield
+    reset_settings_cache()
+
+
 def _head_with_cases(app_db: Session) -> User:  # noqa: F811 - the fixture is passed in
     service.clear_cache()
     head = staff(app_db, "head", "Helen Head")
+    head.language = "ru"  # the head shows the page to the director in Russian
     now = utcnow()
     make_case(
         app_db,
