@@ -269,23 +269,24 @@ class RunSummary:
     attention: int = 0  # files moved to "needs attention" in this pass
     errors: list[str] = field(default_factory=list)
     waiting_ids: set[int] = field(default_factory=set)
+    failed_ids: set[int] = field(default_factory=set)  # asked in this pass, and the request failed
 
     def text(self) -> str:
         parts = [
-            _("{files} file(s), {records} record(s) sent").format(files=self.files, records=self.records),
-            _("{n} held for correction").format(n=self.held),
-            _("{accepted} accepted, {rejected} rejected").format(accepted=self.accepted, rejected=self.rejected),
+            f"{self.files} file(s), {self.records} record(s) sent",
+            f"{self.held} held for correction",
+            f"{self.accepted} accepted, {self.rejected} rejected",
         ]
         if self.not_sent:
             parts.append(_("{n} record(s) prepared but not sent (retried on the next run)").format(n=self.not_sent))
         if self.resumed:
-            parts.append(_("{n} interrupted submission(s) resumed").format(n=self.resumed))
+            parts.append(f"{self.resumed} interrupted submission(s) resumed")
         if self.waiting:
-            parts.append(_("{n} awaiting acknowledgement").format(n=self.waiting))
+            parts.append(f"{self.waiting} awaiting acknowledgement")
         if self.attention:
             parts.append(_("{n} file(s) need attention on the Bureau page").format(n=self.attention))
         if self.errors:
-            parts.append(_("{n} error(s): {first}").format(n=len(self.errors), first=self.errors[0]))
+            parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
         return "; ".join(parts)
 
 
@@ -675,11 +676,14 @@ def poll_acknowledgements(
     summary.waiting = 0
     summary.waiting_ids = set()
     for sub_id, receipt_id in pending:
+        if sub_id in summary.failed_ids:
+            continue  # one failed request per file and pass: the bound counts passes, not retries
         check_lease()
         try:
             ack = client.acknowledgement(str(receipt_id))
         except (BureauUnavailable, BureauRefused) as exc:
             summary.errors.append(str(exc))
+            summary.failed_ids.add(sub_id)
             if _ack_failed(engine, sub_id, str(exc)):
                 summary.attention += 1
             continue

@@ -210,11 +210,11 @@ def claim_next_task(
                         finished_at=moment,
                         lease_owner=None,
                         lease_until=None,
-                        error=_(
-                            "The work stopped {n} times without finishing (the jobs process was restarted or "
-                            "ran out of memory). Nothing of it was saved. Queue it again; if it stops again, "
-                            "ask an administrator to look at the jobs log."
-                        ).format(n=found.attempts),
+                        error=(
+                            f"The work stopped {found.attempts} times without finishing (the jobs process was "
+                            "restarted or ran out of memory). Nothing of it was saved. Queue it again; if it "
+                            "stops again, ask an administrator to look at the jobs log."
+                        ),
                     )
                 ).rowcount
                 if failed and gave_up is not None:
@@ -350,10 +350,11 @@ def run_queued_tasks(engine: Engine, owner: str, budget_seconds: float = 60.0) -
             break
         counts[run_task(engine, task_id, owner)] += 1
     if not any(counts.values()) and not gave_up:
-        return _("nothing queued")
-    parts = [_("{done} done, {failed} failed").format(done=counts[DONE], failed=counts[FAILED])]
-    if counts[RUNNING]:
-        parts.append(_("{n} taken over by another runner").format(n=counts[RUNNING]))
+        return "nothing queued"
+    text = f"{counts[DONE]} done, {counts[FAILED]} failed" + (
+        f", {counts[RUNNING]} taken over by another runner" if counts[RUNNING] else ""
+    )
+    parts = [text]
     if gave_up:
         parts.append(
             _("{n} given up after {attempts} interrupted attempts (№ {ids})").format(
