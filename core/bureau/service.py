@@ -79,8 +79,8 @@ JOB_NAME = "bureau_submit"  # the page's actions run under this job's lease
 SUBMISSION_STATUS_LABELS = {
     PREPARED: N_("prepared, not uploaded yet"),
     UPLOADED: N_("uploaded, awaiting the answer"),
-    ACKNOWLEDGED: N_("answered"),
-    FAILED: N_("failed"),
+    ACKNOWLEDGED: N_("answered by the bureau"),
+    FAILED: N_("failed (refused or given up)"),
     ATTENTION: N_("needs attention"),
 }
 

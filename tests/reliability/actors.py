@@ -56,7 +56,11 @@ def main(argv: list[str]) -> int:
 
         bureau_service.BATCH = int(batch)  # several small files, so that passes interleave
     if command == "runner":
+        import logging
+
         from jobs.runner import Runner, discover_jobs
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
         found = discover_jobs()
         Runner({name: found[name] for name in args}).run_forever()

@@ -19,9 +19,10 @@ def bureau_exactly_once(session: Session, gateway: BureauSandbox, events: int) -
     counters per acknowledged file; the gateway got every record and every file once."""
     session.expire_all()
     statuses = Counter(session.scalars(select(BureauEvent.status)))
-    assert statuses[ACCEPTED] + statuses[REJECTED] == events, statuses
+    answered = statuses[ACCEPTED] + statuses[REJECTED]
+    assert answered >= events, statuses  # ``events`` were due; other work may have made more
     snap = gateway.state.snapshot()
-    assert len(snap["received"]) == events and set(snap["received"].values()) == {1}, snap["received"]
+    assert len(snap["received"]) == answered and set(snap["received"].values()) == {1}, snap["received"]
     assert set(snap["uploads"].values()) == {1}, snap["uploads"]
 
     rejected = set(session.scalars(select(BureauEvent.id).where(BureauEvent.status == REJECTED)))

@@ -10,6 +10,7 @@ real processes, with and without the lease.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -24,7 +25,7 @@ from core.jobstate.models import JobState
 from tests.bureau.conftest import portfolio, post_payment
 from tests.factories import make_user
 from tests.reliability.checks import bureau_exactly_once
-from tests.reliability.conftest import Procs
+from tests.reliability.conftest import Procs, wait_for
 
 EVENTS = 90
 
@@ -96,11 +97,14 @@ def test_the_job_and_a_heads_send_now_with_the_default_lease(
     due_events(pg_session)
     bureau_gateway.set_scenario(named_scenario("reject_some"))
     with pg_engine.begin() as conn:  # the daily job is due now (as after downtime)
-        conn.execute(JobState.__table__.insert().values(name="bureau_submit", run_count=0))
+        conn.execute(
+            JobState.__table__.insert().values(name="bureau_submit", run_count=0, next_run_at=dt.datetime.now(dt.UTC))
+        )
     job = procs.start("runner", "bureau_submit", extra_env={"RELIABILITY_BUREAU_BATCH": "4"})
+    # the job takes its lease as soon as its process is up; the head clicks within a second
+    wait_for(lambda: _lease_taken(pg_engine), 60, "the job started")
     page = procs.together(("bureau-send-now", "head-of-dept"), extra_env={"RELIABILITY_BUREAU_BATCH": "4"})[0]
     try:
-        from tests.reliability.conftest import wait_for
 
         def answered() -> bool:
             pg_session.expire_all()
@@ -113,6 +117,11 @@ def test_the_job_and_a_heads_send_now_with_the_default_lease(
     assert outcome["rejected"] > 0
     if page["returncode"] == 3:
         assert "running right now" in page["refused"]
+
+
+def _lease_taken(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(select(JobState.lease_owner).where(JobState.name == "bureau_submit")).scalar())
 
 
 def test_a_file_whose_receipt_the_gateway_forgot_needs_attention_and_can_be_sent_again(

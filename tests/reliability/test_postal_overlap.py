@@ -63,7 +63,9 @@ def test_the_postal_job_and_a_clerks_refreshes_with_the_default_lease(
     delivered, returned = mailed_letters(pg_session, pg_engine)
     ids = _shipment_ids(pg_session)
     with pg_engine.begin() as conn:
-        conn.execute(JobState.__table__.insert().values(name="postal_poll", run_count=0))
+        conn.execute(
+            JobState.__table__.insert().values(name="postal_poll", run_count=0, next_run_at=dt.datetime.now(dt.UTC))
+        )
     job = procs.start("runner", "postal_poll")
     procs.together(("postal-refresh", "clerk-refresh", *reversed(ids)))
 
