@@ -215,9 +215,9 @@ def test_kill9_at_six_points_loses_nothing_doubles_nothing_and_recovers_within_a
 
     # Round 1: the bureau after its first file got a receipt (more files to come); the postal
     # cycle as soon as the job has started; the package while its documents are being made.
-    bureau_work(session, 30)
+    bureau_work(session, 20)
     delivered, returned = postal_work(session, engine, first_seq=1)
-    first_task = print_work(session, 30)
+    first_task = print_work(session, 20)
     bureau_gateway.set_scenario(named_scenario("reject_some"))
     _make_due(engine, "bureau_submit", "postal_poll")
     procs.env["RELIABILITY_BUREAU_BATCH"] = "2"
@@ -243,17 +243,17 @@ def test_kill9_at_six_points_loses_nothing_doubles_nothing_and_recovers_within_a
         ),
     ]
     figures.update(kill_and_recover(procs, cycles))
-    bureau_exactly_once(session, bureau_gateway, 30)
+    bureau_exactly_once(session, bureau_gateway, 20)
     postal_exactly_once(session, delivered, returned)
-    print_exactly_once(session, first_task, 30)
+    print_exactly_once(session, first_task, 20)
     no_unreferenced_files()
 
     # Round 2: the bureau while an upload hangs (the gateway has the file, we have no receipt);
     # the postal cycle with its ticket asked and the answer coming; the package after its
     # documents were stored, before its transaction committed (files on disk, rows not).
-    bureau_work(session, 16)
+    bureau_work(session, 12)
     more_delivered, more_returned = postal_work(session, engine, first_seq=101)
-    second_task = print_work(session, 30)
+    second_task = print_work(session, 20)
     scenario = Scenario("hang", hang_uploads=1, hang_seconds=40.0)
     scenario.reject = named_scenario("reject_some").reject
     bureau_gateway.set_scenario(scenario)
@@ -280,9 +280,9 @@ def test_kill9_at_six_points_loses_nothing_doubles_nothing_and_recovers_within_a
         ),
     ]
     figures.update(kill_and_recover(procs, cycles))
-    bureau_exactly_once(session, bureau_gateway, 46)
+    bureau_exactly_once(session, bureau_gateway, 32)
     postal_exactly_once(session, {**delivered, **more_delivered}, {**returned, **more_returned})
-    print_exactly_once(session, second_task, 30)
+    print_exactly_once(session, second_task, 20)
     no_unreferenced_files()
     assert journaled_files() == 0
 
