@@ -90,6 +90,20 @@ def enqueue_task(session: Session, actor: Actor, kind: str, title: str, params: 
     return row.id
 
 
+def requeue_task(session: Session, actor: Actor, task_id: int) -> int:
+    """ "Queue again" for work that failed (given up after interrupted attempts, or stopped by an
+    error): the same work with the same parameters as a new task, done as ``actor``; returns the
+    new task's id. The failed task stays as it was, with its reason."""
+    row = session.get(QueuedTask, task_id)
+    if row is None or (row.created_by_id != actor.id and not _sees_everyones(actor)):
+        raise NotFound(_("Queued work № {task_id} does not exist or is not yours.").format(task_id=task_id))
+    if row.status != FAILED:
+        raise ValidationFailed(_("Only failed work can be queued again; № {id} is not failed.").format(id=task_id))
+    new_id = enqueue_task(session, actor, row.kind, row.title, dict(row.params or {}))
+    record_audit(session, actor, "task.requeued", "queued_task", new_id, {"from": task_id})
+    return new_id
+
+
 def _queued_ids(session: Session) -> list[int]:
     """Ids of every task still waiting, in queue order: one read for a whole list of views."""
     return list(session.scalars(select(QueuedTask.id).where(QueuedTask.status == QUEUED).order_by(QueuedTask.id)))

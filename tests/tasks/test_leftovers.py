@@ -102,3 +102,17 @@ def test_the_pass_that_gives_a_task_up_says_so(session: Session, engine: Engine)
     assert text != "nothing queued" and f"№ {task_id}" in text
     view = get_task(session, head, task_id)
     assert view.status == FAILED and view.status != DONE and "stopped 3 times" in (view.error or "")
+
+
+def test_failed_work_can_be_queued_again_and_nothing_else(session: Session, engine: Engine) -> None:
+    from core.errors import ValidationFailed
+    from core.tasks.service import requeue_task
+
+    head, task_id = _queue(session, tag="e", fail=True)
+    run_queued_tasks(engine, "runner-a")
+    new_id = requeue_task(session, head, task_id)
+    session.commit()
+    assert new_id != task_id and get_task(session, head, new_id).status == "queued"
+    assert get_task(session, head, task_id).status == FAILED  # the failed one keeps its reason
+    with pytest.raises(ValidationFailed):
+        requeue_task(session, head, new_id)
