@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.files.journal import stale_journals, sweep, unreferenced_blobs
-from core.i18n import _, format_number
+from core.i18n import N_, _, format_number
 from jobs.spec import JobSpec
 
 STALE_JOURNAL = dt.timedelta(hours=6)
@@ -32,4 +32,4 @@ def run() -> str:
     return text
 
 
-JOB = JobSpec(name="file_check", title="File store check", run=run, every_seconds=6 * 3600)
+JOB = JobSpec(name="file_check", title=N_("File store check"), run=run, every_seconds=6 * 3600)
