@@ -41,14 +41,14 @@ def due_events(session: Session, count: int = EVENTS) -> None:
 def test_threads_polling_the_same_answers_apply_each_once(
     pg_session: Session, pg_engine: Engine, bureau_gateway: BureauSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("core.bureau.service.BATCH", 3)  # 30 files of 3 records
+    monkeypatch.setattr("core.bureau.service.BATCH", 6)  # 15 files of 6 records
     due_events(pg_session)
     scenario = named_scenario("reject_some")
     scenario.ack_after_polls = 1  # the sending pass hears "processing"; the pollers get the answer
     bureau_gateway.set_scenario(scenario)
     client = BureauClient(bureau_gateway.url, "bureau-user", "s3cret-pass", timeout=10, attempts=2, backoff=0)
     sent = run_submissions(client, engine=pg_engine)
-    assert sent.files == 30 and sent.records == EVENTS and sent.accepted == 0 and sent.waiting == 30
+    assert sent.files == 15 and sent.records == EVENTS and sent.accepted == 0 and sent.waiting == 15
 
     barrier = threading.Barrier(4)
     totals: list[tuple[int, int]] = []
