@@ -11,7 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.auth.permissions import has_permission
+from core.auth.production import production_problems
 from core.db import utcnow
+from core.i18n import _
 from ui import login
 from ui import session as ui_session
 from ui.context import OPEN_PAGE_PARAM, SignedInUser
@@ -86,7 +88,17 @@ def _signed_in(user: SignedInUser) -> None:
     current.run()
 
 
+@st.cache_resource(show_spinner=False)
+def _start_problems() -> list[str]:
+    """Production mode's start checks, once per server process (docs/security.md)."""
+    return production_problems()
+
+
 def main() -> None:
+    problems = _start_problems()
+    if problems:
+        st.error(_("Cessio refuses to run in production mode:") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.stop()
     user = ui_session.current_user(utcnow())
     if user is None:
         _signed_out()

@@ -18,3 +18,31 @@ def normalize_person_name(name: str) -> str:
     """``  иВАНОВ  иван ивановИЧ`` -> ``Иванов Иван Иванович`` (hyphenated parts too)."""
     parts = re.sub(r"\s+", " ", name).strip().split(" ")
     return " ".join("-".join(p[:1].upper() + p[1:].lower() for p in part.split("-")) for part in parts if part)
+
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"), in ASCII
+# and in their full-width forms, which some spreadsheet programs fold to ASCII on input.
+_FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+# What may stand in front of the formula sign and still let the spreadsheet see a formula:
+# spaces, no-break spaces (U+00A0, U+202F, U+2007) and other Unicode blanks.
+_LEADING_BLANKS = " \u00a0\u202f\u2007\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000\n"
+
+
+def escape_spreadsheet_cell(value: object) -> object:
+    """A cell value safe to put in a CSV or XLSX file: text that a spreadsheet would run as a
+    formula gets a leading apostrophe, so it is shown as the text it is.
+
+    The one function every export uses (search, KPI workbook, audit log, invalid rows). A cell is
+    dangerous when its first character after any spaces or no-break spaces is ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return (OWASP, CSV injection): ``" =HYPERLINK(...)"`` is
+    run by Excel just like ``"=HYPERLINK(...)"``. Numbers, dates and other non-text values are
+    returned unchanged, so a negative amount stays a number.
+    """
+    if not isinstance(value, str):
+        return value
+    stripped = value.lstrip(_LEADING_BLANKS)
+    if stripped and stripped[0] in _FORMULA_STARTS:
+        return "'" + value
+    if value[:1] in ("\t", "\r"):
+        return "'" + value
+    return value

@@ -115,7 +115,10 @@ class Runner:
 
 
 def main_loop() -> None:
+    from core.auth.production import refuse_unsafe_start
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    refuse_unsafe_start("jobs process")
     runner = Runner()
     try:
         runner.run_forever()

@@ -16,7 +16,7 @@ import streamlit as st
 from core.auth.service import check_password, finish_enrolment, get_user, start_enrolment, verify_totp
 from core.errors import CessioError
 from ui.context import db
-from ui.session import sign_in, take_notice
+from ui.session import client_source, sign_in, take_notice
 
 _PENDING = "_login_pending"
 
@@ -64,7 +64,7 @@ def _password_step() -> None:
     complete_id: int | None = None
     with db() as session:
         try:
-            step = check_password(session, username, password)
+            step = check_password(session, username, password, source=client_source())
         except CessioError as exc:
             error = str(exc)
         else:
@@ -120,7 +120,7 @@ def _check_code(pending: _Pending, code: str, check: object) -> None:
     error: str | None = None
     with db() as session:
         try:
-            check(session, pending.user_id, code)  # type: ignore[operator]
+            check(session, pending.user_id, code, source=client_source())  # type: ignore[operator]
         except CessioError as exc:
             error = str(exc)
     if error:

@@ -18,6 +18,7 @@ from core.auth.permissions import Actor, Permission, require
 from core.calendar import format_local
 from core.kpi import service
 from core.kpi.filters import KpiFilters
+from core.text import escape_spreadsheet_cell
 
 SHEET_NAME_MAX = 31
 
@@ -32,29 +33,39 @@ def _sheet_name(key: str, used: set[str]) -> str:
     return name
 
 
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell escaped against formula injection (names of creditors,
+    users and regions come from people and imports)."""
+    return frame.map(escape_spreadsheet_cell)
+
+
 def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | None = None) -> bytes:
     """The workbook of one computed dashboard (no database access)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         about = [("Generated", format_local(board.generated_at, empty=""))]
         about += board.filters.describe(names)
-        pd.DataFrame(about, columns=["Filter", "Value"]).to_excel(writer, sheet_name="Filters", index=False)
+        _escaped(pd.DataFrame(about, columns=["Filter", "Value"])).to_excel(writer, sheet_name="Filters", index=False)
         tiles = pd.DataFrame(
             [(t.label, t.value, t.previous, t.delta) for t in board.tiles],
             columns=["Figure", "This period", "Previous period", "Change"],
         )
-        tiles.to_excel(writer, sheet_name="Headline", index=False)
+        _escaped(tiles).to_excel(writer, sheet_name="Headline", index=False)
         used = {"Filters", "Headline"}
         for key, result in board.kpis.items():
             sheet = _sheet_name(key, used)
             # Decimal amounts go to openpyxl as exact numbers, never through float
             frame = result.frame if not result.empty else pd.DataFrame([(result.message,)], columns=[result.title])
-            frame.to_excel(writer, sheet_name=sheet, index=False, startrow=2 if not result.empty else 0)
+            _escaped(frame).to_excel(writer, sheet_name=sheet, index=False, startrow=2 if not result.empty else 0)
             if not result.empty:
                 ws = writer.sheets[sheet]
-                ws.cell(row=1, column=1, value=result.title)
+                ws.cell(row=1, column=1, value=escape_spreadsheet_cell(result.title))
                 if result.stats:
-                    ws.cell(row=2, column=1, value="; ".join(f"{k}: {v}" for k, v in result.stats.items()))
+                    ws.cell(
+                        row=2,
+                        column=1,
+                        value=escape_spreadsheet_cell("; ".join(f"{k}: {v}" for k, v in result.stats.items())),
+                    )
     return buffer.getvalue()
 
 
