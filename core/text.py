@@ -14,6 +14,31 @@ def name_search_key(name: str) -> str:
     return re.sub(r"\s+", " ", name.casefold().replace("ё", "е")).strip()
 
 
+# A person's name: Cyrillic and Latin letters, spaces, hyphens and apostrophes (Петрова-Водкина,
+# O'Brien). The one rule for every way a name gets in: the importer and the debtor edit on the
+# case card (a name is printed into court documents and shown on every screen).
+PERSON_NAME_CHARS = re.compile(r"^[A-Za-zА-Яа-яЁё\-' ]+$")
+NAME_PART_MAX = 100
+FULL_NAME_MAX = 310
+
+
+def person_name_problem(name: str) -> str | None:
+    """None for an acceptable full name (surname, name, optional patronymic); else what is wrong."""
+    from core.i18n import _
+
+    s = re.sub(r"\s+", " ", name).strip()
+    if not PERSON_NAME_CHARS.match(s):
+        return _("'{name}' is not a person's name (letters, spaces and hyphens only)").format(name=s)
+    parts = normalize_person_name(s).split(" ")
+    if len(parts) < 2:
+        return _("'{name}' has no first name; write the surname, the name and the patronymic").format(name=s)
+    if len(s) > FULL_NAME_MAX or len(parts[0]) > NAME_PART_MAX or len(parts[1]) > NAME_PART_MAX:
+        return _("the name is too long")
+    if len(" ".join(parts[2:])) > NAME_PART_MAX:
+        return _("the name is too long")
+    return None
+
+
 def normalize_person_name(name: str) -> str:
     """``  иВАНОВ  иван ивановИЧ`` -> ``Иванов Иван Иванович`` (hyphenated parts too)."""
     parts = re.sub(r"\s+", " ", name).strip().split(" ")

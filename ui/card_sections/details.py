@@ -41,6 +41,7 @@ def render(case_id: int, user: SignedInUser) -> None:
         birth = debtor.birth_date
         court = {name: getattr(case, name) or "" for name, _ in COURT_FIELDS}
         version = case.version
+        debtor_version = debtor.version
     editable = has_permission(user, Permission.CASE_EDIT)
     key = f"details.{case_id}"
     left, right = st.columns(2)
@@ -72,7 +73,11 @@ def render(case_id: int, user: SignedInUser) -> None:
         changes = {k: v for k, v in new_values.items() if v != values[k]}
         if new_birth != birth:
             changes["birth_date"] = new_birth
-        _save(changes, lambda session: update_debtor(session, user, card.debtor.id, changes), "debtor's data")
+        _save(
+            changes,
+            lambda session: update_debtor(session, user, card.debtor.id, changes, expected_version=debtor_version),
+            "debtor's data",
+        )
     if save_court:
         changes = {k: v for k, v in new_court.items() if v != court[k]}
         _save(changes, lambda session: update_case_details(session, user, case_id, version, changes), "court details")
