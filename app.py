@@ -17,6 +17,7 @@ from core.i18n import _
 from ui import login
 from ui import session as ui_session
 from ui.context import OPEN_PAGE_PARAM, SignedInUser
+from ui.markup import safe_markdown
 from ui.nav import SECTIONS, all_pages
 from ui.nav.core_pages import CASE
 
@@ -68,7 +69,9 @@ def _signed_in(user: SignedInUser) -> None:
     current = st.navigation(ordered, position="sidebar", expanded=True)
 
     with st.sidebar:
-        st.markdown(f"**{user.full_name}**  \n{ROLE_NAMES.get(user.role, user.role)} · `{user.username}`")
+        st.markdown(
+            f"**{safe_markdown(user.full_name)}**  \n{ROLE_NAMES.get(user.role, user.role)} · `{user.username}`"
+        )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             ui_session.sign_out("You signed out.")
             st.rerun()

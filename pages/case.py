@@ -19,6 +19,7 @@ from core.money import format_amount
 from ui.card_sections import all_sections
 from ui.context import SignedInUser, actor, db
 from ui.guard_fields import guard_inputs
+from ui.markup import safe_markdown
 from ui.search_link import back_to_search
 from ui.stage_style import badge_html
 
@@ -51,8 +52,9 @@ def _open_by_number() -> None:
 
 def _header(card: CaseCard) -> None:
     c, d, k = card.case, card.debtor, card.contract
+    # the name is the debtor's, typed by people or imported: escaped, never markup
     st.markdown(
-        f"## {c.number} · {d.full_name} &nbsp; {badge_html(c.stage)}",
+        f"## {safe_markdown(c.number)} · {safe_markdown(d.full_name)} &nbsp; {badge_html(c.stage)}",
         unsafe_allow_html=True,
     )
     sla = "no time limit" if card.sla_days is None else f"limit {card.sla_days} days"
@@ -63,38 +65,41 @@ def _header(card: CaseCard) -> None:
     col1, col2, col3, col4 = st.columns(4)
     with col1.container(border=True):
         st.caption("Debtor")
-        st.markdown(f"**{d.full_name}**  \nborn {_fmt_date(d.birth_date)}  \n{d.region or 'region unknown'}")
+        st.markdown(
+            f"**{safe_markdown(d.full_name)}**  \nborn {_fmt_date(d.birth_date)}  \n"
+            f"{safe_markdown(d.region) if d.region else 'region unknown'}"
+        )
     with col2.container(border=True):
         st.caption("Contract")
         st.markdown(
-            f"**{k.number}** of {_fmt_date(k.date)}  \nprincipal {format_amount(k.principal)}  \n"
+            f"**{safe_markdown(k.number)}** of {_fmt_date(k.date)}  \nprincipal {format_amount(k.principal)}  \n"
             f"claim {format_amount(c.claim_amount)}"
         )
     with col3.container(border=True):
         st.caption("Creditor and assignment")
         agreement = (
-            f"agreement {card.agreement.number} of {_fmt_date(card.agreement.date)}"
+            f"agreement {safe_markdown(card.agreement.number)} of {_fmt_date(card.agreement.date)}"
             if card.agreement
             else "no assignment agreement"
         )
-        assignee = f" → {card.assignee.short_name}" if card.assignee else ""
-        st.markdown(f"**{card.creditor.short_name}**{assignee}  \n{agreement}")
+        assignee = f" → {safe_markdown(card.assignee.short_name)}" if card.assignee else ""
+        st.markdown(f"**{safe_markdown(card.creditor.short_name)}**{assignee}  \n{agreement}")
     with col4.container(border=True):
         st.caption("Stage")
-        who = card.responsible.full_name if card.responsible else "nobody assigned"
+        who = safe_markdown(card.responsible.full_name) if card.responsible else "nobody assigned"
         st.markdown(f"**{stage(c.stage).label}**, {card.days_in_stage} days ({sla})  \nresponsible: {who}")
     if c.court_case_number or c.court_name or c.tracking_number:
         parts = []
         if c.court_name:
-            parts.append(c.court_name)
+            parts.append(safe_markdown(c.court_name))
         if c.court_case_number:
-            parts.append(f"case no. {c.court_case_number}")
+            parts.append(f"case no. {safe_markdown(c.court_case_number)}")
         if c.court_act_date:
             parts.append(f"act of {_fmt_date(c.court_act_date)}")
         if c.awarded_amount is not None:
             parts.append(f"awarded {format_amount(c.awarded_amount)}")
         if c.tracking_number:
-            parts.append(f"tracking {c.tracking_number}")
+            parts.append(f"tracking {safe_markdown(c.tracking_number)}")
         st.caption(" · ".join(parts))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from dataclasses import dataclass
 
 import pyotp
@@ -40,6 +41,7 @@ ACCOUNT_MAX_FAILURES = 50  # on one account from all sources together, within AC
 ACCOUNT_WINDOW = dt.timedelta(hours=24)
 ACCOUNT_LOCKOUT = dt.timedelta(hours=1)  # the longer account lock; it ends by itself
 ISSUER = "Cessio"
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 LOCAL_SOURCE = "local"
 
 _hasher = PasswordHasher()
@@ -78,7 +80,13 @@ def create_user(session: Session, actor: Actor | None, username: str, full_name:
         require(actor, Permission.USER_ADMIN)
     username = username.strip().lower()
     if not username:
-        raise ValidationFailed("The username is empty.", {"username": "required"})
+        raise ValidationFailed(_("The username is empty."), {"username": "required"})
+    if not USERNAME.match(username):
+        # shown on screens and in the audit log: plain characters only, never markup
+        raise ValidationFailed(
+            _("A username has 2 to 64 Latin letters, digits, dots, hyphens or underscores."),
+            {"username": "characters"},
+        )
     try:
         Role(role)
     except ValueError:

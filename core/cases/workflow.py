@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.auth.permissions import Role
+from core.i18n import _
 from core.money import MoneyParseError, parse_amount
 from core.postal.tracking import normalize_tracking, tracking_problem
 
@@ -50,6 +51,16 @@ STAGES: tuple[Stage, ...] = (
 STAGE_BY_CODE: dict[str, Stage] = {s.code: s for s in STAGES}
 OPEN_STAGES: tuple[str, ...] = tuple(s.code for s in STAGES if not s.closed)
 CLOSED_STAGES: tuple[str, ...] = tuple(s.code for s in STAGES if s.closed)
+
+
+def local_today() -> dt.date:
+    """Today in the installation's timezone (a court in Vladivostok dates its acts by its day;
+    the department's clock is ``Settings.timezone``)."""
+    from zoneinfo import ZoneInfo
+
+    from core.config import get_settings
+
+    return dt.datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 class GuardProblem(ValueError):
@@ -107,6 +118,8 @@ class Field:
     kind: str  # text | date | amount | tracking
     required: bool = True
     column: str | None = None
+    # a date of something that has happened (a court act, a delivery): never after today
+    not_future: bool = False
 
     def clean(self, value: Any) -> Any:
         if value in (None, "") and not self.required:
@@ -117,7 +130,14 @@ class Field:
             "amount": _amount,
             "tracking": _tracking,
         }[self.kind]
-        return parse(value, self.label)
+        cleaned = parse(value, self.label)
+        if self.not_future and cleaned > local_today():
+            raise GuardProblem(
+                _("{label}: {date} is in the future; a court act or a delivery is dated when it happened").format(
+                    label=self.label, date=cleaned.strftime("%d.%m.%Y")
+                )
+            )
+        return cleaned
 
 
 STAFF = frozenset({Role.CLERK, Role.LAWYER, Role.HEAD, Role.ADMIN})
@@ -148,6 +168,11 @@ class Transition:
             except GuardProblem as exc:
                 problems.append(str(exc))
                 continue
+            except (ValueError, TypeError, ArithmeticError):
+                # whatever was pasted (a superscript digit, an odd object): one clear refusal of
+                # this case, never an exception that aborts a whole bulk move
+                problems.append(_("{label}: the value cannot be read").format(label=f.label))
+                continue
             if value is not None:
                 cleaned[f.name] = value
         if problems:
@@ -159,7 +184,7 @@ class Transition:
 
 _ACT_FIELDS = (
     Field("act_number", "Court case number", "text", column="court_case_number"),
-    Field("act_date", "Date of the act", "date", column="court_act_date"),
+    Field("act_date", "Date of the act", "date", column="court_act_date", not_future=True),
     Field("awarded_amount", "Amount awarded", "amount", column="awarded_amount"),
 )
 
@@ -179,7 +204,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("claim_mailed",),
         "claim_delivered",
         STAFF,
-        (Field("delivered_on", "Delivery date", "date"),),
+        (Field("delivered_on", "Delivery date", "date", not_future=True),),
     ),
     Transition(
         "issue_order",
@@ -197,7 +222,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "order_refused",
         STAFF,
         (
-            Field("act_date", "Date of the refusal", "date", column="court_act_date"),
+            Field("act_date", "Date of the refusal", "date", column="court_act_date", not_future=True),
             Field("reason", "Reason for refusal", "text", required=False),
         ),
         document_type="refusal",
@@ -208,7 +233,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("order_issued",),
         "order_in_force",
         STAFF,
-        (Field("in_force_date", "Date it came into force", "date"),),
+        (Field("in_force_date", "Date it came into force", "date", not_future=True),),
     ),
     Transition(
         "cancel_order",
@@ -216,7 +241,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("order_issued", "order_in_force", "enforcement"),
         "order_cancelled",
         STAFF,
-        (Field("act_date", "Date of the cancellation", "date", column="court_act_date"),),
+        (Field("act_date", "Date of the cancellation", "date", column="court_act_date", not_future=True),),
         document_type="cancellation",
     ),
     Transition("file_lawsuit", "File a lawsuit", ("order_refused", "order_cancelled"), "lawsuit_filed", LEGAL),

@@ -350,6 +350,8 @@ def _post(
     if kind in CHARGE_KINDS:
         if value < 0 and source not in ("accrual", "system"):
             problems["amount"] = "a charge is positive; reduce a debt with an adjustment or a reversal"
+        if effective_date > today():
+            problems["effective_date"] = "a charge cannot be dated in the future"
         component = None
     elif kind == EntryKind.PAYMENT:
         if value < 0:
