@@ -71,7 +71,9 @@ def test_kpi_workbook_writes_no_live_formulas(session: Session) -> None:
     today = dt.date.today()
     f = KpiFilters(today - dt.timedelta(days=30), today, creditor_ids=(creditor.id,), regions=("=2+5",))
     wb = load_workbook(io.BytesIO(export_dashboard(session, head, f)))
-    formulas = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.data_type == "f"]
+    formulas = [
+        f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.data_type == "f"
+    ]
     assert formulas == []
     values = [c.value for r in wb["Filters"].iter_rows() for c in r]
     assert "'" + HYPERLINK in values and "'=2+5" in values

@@ -51,7 +51,7 @@ def _race(engine: Engine, first: Callable[[Session], Any], second: Callable[[Ses
         try:
             results[1] = second(b)
             b.commit()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             b.rollback()
             results[1] = exc
         finally:
@@ -116,7 +116,9 @@ def test_two_lawyers_edit_the_same_debtor(engine: Engine) -> None:
 
     first, second = _race(
         engine,
-        lambda a: update_debtor(a, lawyer1, debtor_id, {"address": "г. Тула, ул. Мира, д. 1"}, expected_version=version),
+        lambda a: update_debtor(
+            a, lawyer1, debtor_id, {"address": "г. Тула, ул. Мира, д. 1"}, expected_version=version
+        ),
         lambda b: update_debtor(b, lawyer2, debtor_id, {"phone": "+7 900 000-00-00"}, expected_version=version),
     )
     assert first == ["address"]

@@ -70,7 +70,9 @@ def test_demo_accounts_are_refused(session: Session, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.usefixtures("production")
-def test_the_jobs_process_and_the_web_server_refuse_to_start(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_jobs_process_and_the_web_server_refuse_to_start(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
     from jobs.runner import main_loop
 
     with pytest.raises(SystemExit) as exc:
@@ -124,7 +126,7 @@ def _fresh_database(backend: str, tmp_path: object) -> Iterator[Engine]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         admin.dispose()
         if os.environ.get("CESSIO_REQUIRE_PG") == "1":
             pytest.fail(f"PostgreSQL is required: {exc}")
@@ -165,7 +167,7 @@ def test_the_migration_seals_existing_secrets(backend: str, tmp_path: object) ->
 def test_make_run_listens_on_this_computer_only_and_says_demo() -> None:
     script = (PROJECT_ROOT / "scripts" / "run-all.sh").read_text()
     assert "0.0.0.0" not in script.replace("e.g. 0.0.0.0", "")
-    assert 'ADDRESS=${CESSIO_BIND_ADDRESS:-127.0.0.1}' in script
+    assert "ADDRESS=${CESSIO_BIND_ADDRESS:-127.0.0.1}" in script
     assert '--server.address "$ADDRESS"' in script
     assert "export CESSIO_MODE=demo" in script
     makefile = (PROJECT_ROOT / "Makefile").read_text()
