@@ -9,7 +9,8 @@ refuses to start while the installation is not safe to expose (``core.auth.produ
 import streamlit as st
 
 from core.auth.production import refuse_unsafe_start
+from core.i18n import N_
 from ui.cookie_routes import routes
 
-refuse_unsafe_start("web server")
+refuse_unsafe_start(N_("web server"))
 app = st.App("app.py", routes=routes())

@@ -10,14 +10,16 @@ from __future__ import annotations
 import html
 import re
 
-# the characters CommonMark and Streamlit's markdown give a meaning to (emphasis, links, images,
-# code, headings, lists, tables, Streamlit's :colour[...] and :material/...: directives)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:>$])")
+# the characters that give inline text a meaning in CommonMark and Streamlit's markdown: emphasis,
+# code, links and images (``[``, ``!``), tables, strikethrough, LaTeX (``$``), Streamlit's
+# ``:red[...]`` and ``:material/...:`` directives. The values are always put inline (never at the
+# start of a line), so list and heading markers (``-``, ``+``, ``1.``) need no escape.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~:$])")
 
 
 def safe_markdown(value: object) -> str:
     """``value`` as literal text inside ``st.markdown`` (with or without ``unsafe_allow_html``):
     HTML escaped, markdown punctuation backslash-escaped, line breaks as spaces."""
-    text = html.escape(str(value), quote=True)
+    text = html.escape(str(value), quote=False)  # text content, never an attribute value
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return re.sub(r"[\r\n]+", " ", text)

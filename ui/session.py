@@ -32,7 +32,7 @@ from core.auth.sessions import (
 )
 from core.config import get_settings
 from core.db import utcnow
-from core.i18n import _
+from core.i18n import _, ngettext
 from ui import cookie_routes
 from ui.context import SignedInUser, db
 
@@ -96,13 +96,19 @@ def take_notice() -> str | None:
 
 def _ended_notice(reason: str) -> str:
     if reason == ENDED_IDLE:
-        return _("You were signed out after {minutes} minutes without activity.").format(
-            minutes=get_settings().session_idle_minutes
-        )
+        minutes = get_settings().session_idle_minutes
+        return ngettext(
+            "You were signed out after {n} minute without activity.",
+            "You were signed out after {n} minutes without activity.",
+            minutes,
+        ).format(n=minutes)
     if reason == ENDED_EXPIRED:
-        return _("Your sign-in expired after {hours} hours. Please sign in again.").format(
-            hours=get_settings().session_absolute_hours
-        )
+        hours = get_settings().session_absolute_hours
+        return ngettext(
+            "Your sign-in expired after {n} hour. Please sign in again.",
+            "Your sign-in expired after {n} hours. Please sign in again.",
+            hours,
+        ).format(n=hours)
     if reason == ENDED_REVOKED:
         return _("You were signed out (in this or another tab). Please sign in again.")
     if reason == ENDED_ACCOUNT:

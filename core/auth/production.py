@@ -41,9 +41,9 @@ def key_problems(settings: Settings) -> list[str]:
         return [_("CESSIO_SECRET_KEY is the committed default; set a random value of at least 32 characters.")]
     if len(key) < MIN_SECRET_KEY_LENGTH:
         return [
-            _("CESSIO_SECRET_KEY has {n} characters; set a random value of at least {min} characters.").format(
-                n=len(key), min=MIN_SECRET_KEY_LENGTH
-            )
+            _(
+                "CESSIO_SECRET_KEY is too short ({n} characters); set a random value of at least {min} characters."
+            ).format(n=len(key), min=MIN_SECRET_KEY_LENGTH)
         ]
     return []
 
@@ -108,11 +108,12 @@ def production_problems(session: Session | None = None, settings: Settings | Non
 
 
 def refuse_unsafe_start(what: str) -> None:
-    """Exit (status 2) with the list of problems when production mode finds any."""
+    """Exit (status 2) with the list of problems when production mode finds any; ``what`` is
+    ``N_("web server")`` or ``N_("jobs process")``."""
     problems = production_problems()
     if not problems:
         return
-    lines = [_("Cessio refuses to start the {what} in production mode:").format(what=what)]
+    lines = [_("Cessio refuses to start the {what} in production mode:").format(what=_(what))]
     lines += [f"  - {p}" for p in problems]
     lines.append(_("Fix these, or set CESSIO_MODE=demo for a demonstration on this computer (docs/security.md)."))
     print("\n".join(lines), file=sys.stderr)

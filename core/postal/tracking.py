@@ -72,8 +72,8 @@ def tracking_problem(value: str) -> str | None:
             ).format(index=s[:6])
         expected = domestic_check_digit(s[:13])
         if int(s[13]) != expected:
-            return _("the check digit of the 14-digit number is wrong: {got} where {expected} is expected").format(
-                got=s[13], expected=expected
+            return _("the check digit of the 14-digit number is wrong: {digit} where {expected} is expected").format(
+                digit=s[13], expected=expected
             )
         return None
     if len(s) != 13:
@@ -84,8 +84,8 @@ def tracking_problem(value: str) -> str | None:
         return _("an international tracking number is 2 letters, 9 digits and a 2-letter country code")
     expected = s10_check_digit(s[2:10])
     if int(s[10]) != expected:
-        return _("the S10 check digit is wrong: {got} where {expected} is expected").format(
-            got=s[10], expected=expected
+        return _("the S10 check digit is wrong: {digit} where {expected} is expected").format(
+            digit=s[10], expected=expected
         )
     return None
 
