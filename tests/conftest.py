@@ -25,6 +25,12 @@ from core.config import reset_settings_cache
 from core.migrate import upgrade
 from core.models import Base
 
+# The tests describe behaviour in the source language (English): their assertions name buttons and
+# messages as the code writes them. The Russian interface, the installation's default, is tested
+# by tests/i18n (every page as every role, the catalog) and the browser journey, which set it
+# explicitly.
+os.environ.setdefault("CESSIO_LANGUAGE", "en")
+
 # The tests run the app and the jobs process with throw-away keys and demo-style users; the
 # production start checks (core.auth.production) are tested by tests/security with the mode set.
 os.environ.setdefault("CESSIO_MODE", "demo")

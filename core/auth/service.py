@@ -171,6 +171,13 @@ def _register_failure(
         "source": (SOURCE_MAX_FAILURES, SOURCE_WINDOW, SOURCE_LOCKOUT),
         "account": (ACCOUNT_MAX_FAILURES, ACCOUNT_WINDOW, ACCOUNT_LOCKOUT),
     }
+    # forget counters nobody needs any more (made-up usernames must not grow the table forever)
+    session.execute(
+        delete(AuthThrottle).where(
+            AuthThrottle.first_failure_at < now - ACCOUNT_WINDOW,
+            or_(AuthThrottle.locked_until.is_(None), AuthThrottle.locked_until < now),
+        )
+    )
     keys = _keys(username, source)
     rows = _throttle_rows(session, keys)
     locked: dict[str, dt.datetime] = {}

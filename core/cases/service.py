@@ -759,5 +759,8 @@ def update_case_details(
         case.updated_by_id = actor.id
         add_case_event(session, case_id, "note", "manual", actor, comment="Court details changed", data=diff)
         record_audit(session, actor, "case.update", "case", case_id, diff)
-        session.flush()
+        try:
+            session.flush()  # ``WHERE id = :id AND version = :expected`` (the mapper's version_id_col)
+        except StaleDataError:
+            raise ConcurrentChange(f"Case {format_case_number(case_id)}", None, None) from None
     return case
