@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.auth.permissions import has_permission
+from core.auth.permissions import has_permission, role_name
 from core.auth.production import production_problems
+from core.auth.service import set_user_language
 from core.db import utcnow
-from core.i18n import _
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
 from ui import login
 from ui import session as ui_session
-from ui.context import OPEN_PAGE_PARAM, SignedInUser
+from ui.context import OPEN_PAGE_PARAM, SignedInUser, db
 from ui.markup import safe_markdown
 from ui.nav import SECTIONS, all_pages
 from ui.nav.core_pages import CASE
 
 st.set_page_config(page_title="Cessio", page_icon=":material/gavel:", layout="wide")
-
-ROLE_NAMES = {"clerk": "Clerk", "lawyer": "Lawyer", "head": "Head of department", "admin": "Administrator"}
 
 
 @st.fragment(run_every=60)
@@ -39,17 +38,35 @@ def _signed_out() -> None:
     # keeps its address and query while the user signs in, and opens once they have.
     specs = sorted(all_pages(), key=lambda s: not s.default)
     pages = [
-        st.Page(login.render, title="Sign in", url_path=spec.url_path, default=i == 0) for i, spec in enumerate(specs)
+        st.Page(login.render, title=_("Sign in"), url_path=spec.url_path, default=i == 0)
+        for i, spec in enumerate(specs)
     ]
     page = st.navigation(pages, position="hidden")
     ui_session.write_cookie()
     page.run()
 
 
+def _language_choice(user: SignedInUser) -> None:
+    """The user's interface language, remembered in their account (issue #16)."""
+    shown = current_language()
+    chosen = st.selectbox(
+        _("Interface language"),
+        LANGUAGES,
+        index=LANGUAGES.index(shown),
+        format_func=lambda code: LANGUAGE_NAMES[code],
+        key=f"language_choice_{shown}",
+    )
+    if chosen != shown:
+        with db() as session:
+            set_user_language(session, user, chosen)
+        ui_session.remember_language(chosen)
+        st.rerun()
+
+
 def _signed_in(user: SignedInUser) -> None:
     specs = [spec for spec in all_pages() if has_permission(user, spec.permission)]
     if not specs:
-        st.error("Your role has no screens. Ask an administrator.")
+        st.error(_("Your role has no screens. Ask an administrator."))
         st.stop()
     # exactly one start page: the first that asks to be it, else the first page
     start = next((spec for spec in specs if spec.default), specs[0])
@@ -58,22 +75,21 @@ def _signed_in(user: SignedInUser) -> None:
     for spec in specs:
         page = st.Page(
             spec.path,
-            title=spec.title,
+            title=_(spec.title),
             icon=spec.icon,
             url_path=spec.url_path,
             default=spec is start,
         )
         pages_by_url[spec.url_path] = page
         sections.setdefault(spec.section, []).append(page)
-    ordered = {name: sections[name] for name in SECTIONS if name in sections}
+    ordered = {_(name): sections[name] for name in SECTIONS if name in sections}
     current = st.navigation(ordered, position="sidebar", expanded=True)
 
     with st.sidebar:
-        st.markdown(
-            f"**{safe_markdown(user.full_name)}**  \n{ROLE_NAMES.get(user.role, user.role)} · `{user.username}`"
-        )
-        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
-            ui_session.sign_out("You signed out.")
+        st.markdown(f"**{safe_markdown(user.full_name)}**  \n{role_name(user.role)} · `{user.username}`")
+        _language_choice(user)
+        if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
+            ui_session.sign_out(_("You signed out."))
             st.rerun()
         ui_session.write_cookie()
     _idle_watch()
@@ -103,6 +119,8 @@ def main() -> None:
         st.error(_("Cessio refuses to run in production mode:") + "\n\n" + "\n".join(f"- {p}" for p in problems))
         st.stop()
     user = ui_session.current_user(utcnow())
+    # every rerun speaks the user's language (or the installation's, before sign-in)
+    set_language(user.language if user else login.chosen_language())
     if user is None:
         _signed_out()
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import streamlit as st
 
@@ -63,7 +64,7 @@ def sign_in(user: User, now: dt.datetime | None = None) -> SignedInUser:
     now = now or utcnow()
     with db() as session:
         started = start_session(session, user, now, client_source())
-    signed = SignedInUser(user.id, user.username, user.full_name, user.role)
+    signed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
     st.session_state[USER_KEY] = signed
     st.session_state[_LAST_SEEN] = now
     st.session_state[_FINGERPRINT] = user_fingerprint(user)
@@ -127,7 +128,7 @@ def _restore_from_cookie(now: dt.datetime) -> SignedInUser | None:
             st.session_state[_CLEAR_COOKIE] = True  # a dead cookie is removed from the browser
             return None
         user = live.user
-        signed = SignedInUser(user.id, user.username, user.full_name, user.role)
+        signed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
         st.session_state[_FINGERPRINT] = user_fingerprint(user)
     st.session_state[USER_KEY] = signed
     st.session_state[_LAST_SEEN] = now
@@ -172,11 +173,18 @@ def current_user(now: dt.datetime | None = None) -> SignedInUser | None:
                 )
                 return None
         assert user is not None
-        refreshed = SignedInUser(user.id, user.username, user.full_name, user.role)
+        refreshed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
         st.session_state[_FINGERPRINT] = user_fingerprint(user)
     st.session_state[USER_KEY] = refreshed
     st.session_state[_LAST_SEEN] = now
     return refreshed
+
+
+def remember_language(language: str | None) -> None:
+    """Use a just-chosen language from this rerun on (the account row has it for the next)."""
+    signed = st.session_state.get(USER_KEY)
+    if isinstance(signed, SignedInUser):
+        st.session_state[USER_KEY] = replace(signed, language=language)
 
 
 def seconds_until_idle(now: dt.datetime | None = None) -> float | None:

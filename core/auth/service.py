@@ -29,7 +29,7 @@ from core.auth.sessions import revoke_all_sessions
 from core.config import get_settings
 from core.db import utcnow
 from core.errors import AuthenticationFailed, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import LANGUAGES, _
 
 MAX_FAILED_LOGINS = 5  # from one source on one account, within PAIR_WINDOW: a short lock
 LOCKOUT = dt.timedelta(minutes=15)
@@ -71,7 +71,7 @@ class LoginStep:
 
 def _validate_password(password: str) -> None:
     if len(password) < 8:
-        raise ValidationFailed("The password must have at least 8 characters.", {"password": "too short"})
+        raise ValidationFailed(_("The password must have at least 8 characters."), {"password": "too short"})
 
 
 def create_user(session: Session, actor: Actor | None, username: str, full_name: str, role: str, password: str) -> User:
@@ -91,11 +91,16 @@ def create_user(session: Session, actor: Actor | None, username: str, full_name:
         Role(role)
     except ValueError:
         raise ValidationFailed(
-            f"Unknown role '{role}'. Choose one of: {', '.join(r.value for r in Role)}.", {"role": role}
+            _("Unknown role '{role}'. Choose one of: {items}.").format(
+                role=role, items=", ".join(r.value for r in Role)
+            ),
+            {"role": role},
         ) from None
     _validate_password(password)
     if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
-        raise ValidationFailed(f"The username '{username}' is taken.", {"username": "taken"})
+        raise ValidationFailed(
+            _("The username '{username}' is taken.").format(username=username), {"username": "taken"}
+        )
     user = User(
         username=username,
         full_name=full_name.strip() or username,
@@ -356,14 +361,14 @@ def _admin_target(session: Session, actor: Actor, user_id: int) -> User:
     require(actor, Permission.USER_ADMIN)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User #{user_id} does not exist.")
+        raise NotFound(_("User #{user_id} does not exist.").format(user_id=user_id))
     return user
 
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
     user = _admin_target(session, actor, user_id)
     if not active and user.id == actor.id:
-        raise ValidationFailed("You cannot deactivate your own account.")
+        raise ValidationFailed(_("You cannot deactivate your own account."))
     user.is_active = active
     if not active:
         revoke_all_sessions(session, user.id)
@@ -377,7 +382,7 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
     try:
         Role(role)
     except ValueError:
-        raise ValidationFailed(f"Unknown role '{role}'.") from None
+        raise ValidationFailed(_("Unknown role '{role}'.").format(role=role)) from None
     old = user.role
     user.role = role
     record_audit(session, actor, "user.role", "user", user.id, {"from": old, "to": role})
@@ -419,6 +424,24 @@ def set_password(session: Session, actor: Actor, user_id: int, password: str) ->
     user.password_hash = hash_password(password)
     revoke_all_sessions(session, user.id)
     record_audit(session, actor, "user.password", "user", user.id, {})
+    session.flush()
+    return user
+
+
+def set_user_language(session: Session, actor: Actor, language: str | None) -> User:
+    """The acting user's own interface language (None: follow the installation's)."""
+    if language is not None and language not in LANGUAGES:
+        raise ValidationFailed(
+            _("Unknown language '{language}'. Choose one of: {items}.").format(
+                language=language, items=", ".join(LANGUAGES)
+            )
+        )
+    user = session.get(User, actor.id) if actor.id is not None else None
+    if user is None:
+        raise NotFound(_("User #{user_id} does not exist.").format(user_id=actor.id))
+    old = user.language
+    user.language = language
+    record_audit(session, actor, "user.language", "user", user.id, {"from": old, "to": language})
     session.flush()
     return user
 

@@ -10,8 +10,9 @@ import pkgutil
 from dataclasses import dataclass
 
 from core.auth.permissions import Permission
+from core.i18n import N_
 
-SECTIONS = ("Work", "Mail & bureau", "Analytics", "Admin")
+SECTIONS = (N_("Work"), N_("Mail & bureau"), N_("Analytics"), N_("Admin"))
 
 
 @dataclass(frozen=True)
