@@ -41,7 +41,7 @@ ACCOUNT_MAX_FAILURES = 50  # on one account from all sources together, within AC
 ACCOUNT_WINDOW = dt.timedelta(hours=24)
 ACCOUNT_LOCKOUT = dt.timedelta(hours=1)  # the longer account lock; it ends by itself
 ISSUER = "Cessio"
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 LOCAL_SOURCE = "local"
 
 _hasher = PasswordHasher()
@@ -84,7 +84,7 @@ def create_user(session: Session, actor: Actor | None, username: str, full_name:
     if not USERNAME.match(username):
         # shown on screens and in the audit log: plain characters only, never markup
         raise ValidationFailed(
-            _("A username has 2 to 64 Latin letters, digits, dots, hyphens or underscores."),
+            _("A username has up to 64 Latin letters, digits, dots, hyphens or underscores."),
             {"username": "characters"},
         )
     try:
