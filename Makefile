@@ -25,8 +25,8 @@ install: $(STAMP)
 run: install system-packages
 	@mkdir -p var
 	$(BIN)/cessio db upgrade
-	$(BIN)/cessio demo --cases $(DEMO_CASES) --if-empty
-	@bash scripts/run-all.sh $(PORT)
+	CESSIO_MODE=demo $(BIN)/cessio demo --cases $(DEMO_CASES) --if-empty
+	@CESSIO_MODE=demo bash scripts/run-all.sh $(PORT)
 
 # Debian packages the tests and the app need: the browser for the journeys, Tesseract with its
 # Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans,

@@ -129,7 +129,11 @@ class Runner:
 
 
 def main_loop() -> None:
+    from core.auth.production import refuse_unsafe_start
+    from core.i18n import N_
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    refuse_unsafe_start(N_("jobs process"))
     runner = Runner()
     try:
         runner.run_forever()

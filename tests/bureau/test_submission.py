@@ -125,7 +125,13 @@ def test_partial_rejection_correction_and_resend(
     gateway.set_scenario(Scenario())
     lawyer = make_user(session, "lawyer")
     session.commit()
-    assert update_debtor(session, lawyer, bad.debtor_id, {"full_name": "Сидорова Анна Ивановна"}) == ["full_name"]
+    assert update_debtor(
+        session,
+        lawyer,
+        bad.debtor_id,
+        {"full_name": "Сидорова Анна Ивановна"},
+        expected_version=session.get(Debtor, bad.debtor_id).version,
+    ) == ["full_name"]
     [outcome] = send_again(session, HEAD, [rejected.id])
     session.commit()
     assert outcome.queued
@@ -167,7 +173,13 @@ def test_invalid_record_is_held_and_the_rest_are_sent(
 
     lawyer = make_user(session, "lawyer")
     session.commit()
-    update_debtor(session, lawyer, bad.debtor_id, {"passport": "4510 654321"})
+    update_debtor(
+        session,
+        lawyer,
+        bad.debtor_id,
+        {"passport": "4510 654321"},
+        expected_version=session.get(Debtor, bad.debtor_id).version,
+    )
     session.commit()
     again = run_submissions(client, engine=engine)
     assert again.held == 0 and again.accepted == 1
