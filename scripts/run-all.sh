@@ -10,14 +10,8 @@ ADDRESS=${CESSIO_BIND_ADDRESS:-127.0.0.1}
 # with the default secret key and the demo accounts (docs/security.md).
 export CESSIO_MODE=demo
 BIN=.venv/bin
-mkdir -p var/log
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
-
-$BIN/cessio sandbox postal --port 8701 >var/log/postal-sandbox.log 2>&1 & pids+=($!)
-$BIN/cessio sandbox bureau --port 8702 >var/log/bureau-sandbox.log 2>&1 & pids+=($!)
-$BIN/cessio jobs run >var/log/jobs.log 2>&1 & pids+=($!)
+source "$(dirname "$0")/services.sh"
+start_services
 
 echo
 echo "Cessio is starting at http://${ADDRESS}:${PORT} (demo mode)"
