@@ -31,19 +31,22 @@ def test_russian_is_the_default_and_english_a_choice(monkeypatch: pytest.MonkeyP
 
 
 def test_russian_plurals_follow_the_number() -> None:
-    singular = "Wrong username or password. {n} attempt left before a 15-minute lock."
-    plural = "Wrong username or password. {n} attempts left before a 15-minute lock."
+    """The days a case has spent in its stage, as the case card says them (pages/case.py)."""
     with use_language("ru"):
-        words = [ngettext(singular, plural, n).format(n=n).split(". ")[1] for n in (1, 2, 5, 11, 21, 22, 25)]
-    assert [w.split(" до ")[0] for w in words] == [
-        "Осталась 1 попытка",
-        "Осталось 2 попытки",
-        "Осталось 5 попыток",
-        "Осталось 11 попыток",
-        "Осталась 21 попытка",
-        "Осталось 22 попытки",
-        "Осталось 25 попыток",
+        words = [ngettext("{n} day", "{n} days", n).format(n=n) for n in (1, 2, 5, 11, 21, 22, 25, 111, 104)]
+    assert words == [
+        "1 день",
+        "2 дня",
+        "5 дней",
+        "11 дней",
+        "21 день",
+        "22 дня",
+        "25 дней",
+        "111 дней",
+        "104 дня",
     ]
+    with use_language("en"):
+        assert [ngettext("{n} day", "{n} days", n).format(n=n) for n in (1, 2)] == ["1 day", "2 days"]
 
 
 def _spaces(text: str) -> str:
