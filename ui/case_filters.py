@@ -160,7 +160,7 @@ def filter_bar(options: FilterOptions) -> CaseFilter:
                 placeholder="Type a flag kind and press Enter",
             )
             st.checkbox("Only cases over the stage's SLA", key=_W + "over_sla")
-        b1, b2, _ = st.columns([1, 1, 6])
+        b1, b2, _spacer = st.columns([1, 1, 6])
         applied = b1.form_submit_button("Search", type="primary", icon=":material/search:", width="stretch")
         cleared = b2.form_submit_button("Clear", width="stretch")
     if cleared:

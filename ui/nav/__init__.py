@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from core.auth.permissions import Permission
 
 SECTIONS = ("Work", "Mail & bureau", "Analytics", "Admin")
+# The internal address of the start page, which Streamlit serves at "/". It differs from the
+# start page's own address (``/search``) so that address can exist too (app.py hands it over).
+START_URL = "start"
 
 
 @dataclass(frozen=True)
