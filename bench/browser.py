@@ -123,7 +123,7 @@ def _sign_in(page: Page, base: str, username: str) -> None:
     _settled(page)
 
 
-def _button(page: Page, names: tuple[str, ...]):  # noqa: ANN202 - a Playwright locator
+def _button(page: Page, names: tuple[str, ...]):
     return page.get_by_role("button", name=__import__("re").compile("|".join(names)))
 
 

@@ -10,9 +10,8 @@ case's Mail tab would list it.
 
 from __future__ import annotations
 
-import random
-
 import datetime as dt
+import random
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session

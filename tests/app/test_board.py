@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-import pytest
 
 from core.cases.models import Case
 from core.cases.workflow import TRANSITIONS

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
-
-import pytest
 
 from core.cases.models import Case, CaseEvent
 from core.cases.workflow import TRANSITIONS
