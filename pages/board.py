@@ -46,10 +46,10 @@ def _column_config() -> dict[str, object]:
         "Debtor": cc.TextColumn(_("Debtor"), width=230),
         "Days in stage": cc.NumberColumn(_("Days"), width=56, help=_("Days in the current stage")),
         "SLA": cc.TextColumn(_("SLA"), width=56),
-        "Responsible": cc.TextColumn(_("Responsible"), width=200),
+        "Responsible": cc.TextColumn(_("Responsible"), width=150),
         "Claim, ₽": cc.TextColumn(_("Claim, ₽"), width=100),
         "Creditor": cc.TextColumn(_("Creditor"), width=130),
-        "Region": cc.TextColumn(_("Region"), width=130),
+        "Region": cc.TextColumn(_("Region"), width=110),
     }
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import local_today, to_local
 from core.config import get_settings
 from core.errors import CessioError, ValidationFailed
 from core.money import MoneyParseError, parse_amount
@@ -178,7 +178,7 @@ def _add_one(user: SignedInUser) -> None:
         addressee = c1.text_input("Addressee (court)", help="Empty: the court of the first case")
         address = c2.text_input("Address", help="Empty: the court address of the first case")
         contents = c1.text_input("Contents", placeholder="Application for a court order, calculation, extract")
-        mailed_on = c2.date_input("Mailed on", value=dt.date.today(), format="DD.MM.YYYY")
+        mailed_on = c2.date_input("Mailed on", value=local_today(), format="DD.MM.YYYY")
         postage = c1.text_input("Postage, ₽", placeholder="98,40")
         submitted = st.form_submit_button("Save shipment", type="primary")
     if not submitted:
@@ -218,7 +218,7 @@ def _paste(user: SignedInUser) -> None:
     c1, c2 = st.columns(2)
     case_text = c1.text_area("Case numbers", height=220, key=f"{KEY}.paste.cases")
     numbers_text = c2.text_area("Tracking numbers", height=220, key=f"{KEY}.paste.numbers")
-    mailed_on = st.date_input("Mailed on", value=dt.date.today(), format="DD.MM.YYYY", key=f"{KEY}.paste.date")
+    mailed_on = st.date_input("Mailed on", value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.paste.date")
     if not case_text.strip() or not numbers_text.strip():
         return
     with db() as session:

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import format_local
+from core.calendar import format_local, local_today
 from core.errors import CessioError
 from core.ledger.payments_import import (
     ImportReport,
@@ -208,7 +208,7 @@ def _queue_tab(user: SignedInUser) -> None:
         st.markdown(f"**Row {row.id}** (file {row.import_id}, line {row.row_no}): `{row.raw}`")
         c1, c2, c3 = st.columns(3)
         case_ref = c1.text_input("Case number", placeholder="C-000123")
-        on = c2.date_input("Payment date", value=row.pay_date or dt.date.today(), format="DD.MM.YYYY")
+        on = c2.date_input("Payment date", value=row.pay_date or local_today(), format="DD.MM.YYYY")
         amount_text = c3.text_input(
             "Amount, руб.", value=format_amount(row.amount, currency=False) if row.amount is not None else ""
         )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from core.audit.service import record_audit
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, SystemActor, require
+from core.calendar import local_today
 from core.cases.models import Case, Contract, Debtor
 from core.cases.service import add_case_event, find_case_id, format_case_number, transition_case
 from core.cases.workflow import STAGE_BY_CODE, Transition, transitions_from
@@ -641,7 +642,7 @@ def confirm_document(
         from core.ledger.service import post_entry
 
         fee_booked = Decimal(final["state_fee"])
-        act_date = dt.date.fromisoformat(final["act_date"]) if final.get("act_date") else utcnow().date()
+        act_date = dt.date.fromisoformat(final["act_date"]) if final.get("act_date") else local_today()
         post_entry(
             session,
             actor,

@@ -4,6 +4,7 @@ Debian's headless Chromium through Playwright."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -45,10 +46,30 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+def _frozen_clock(workdir: Path, at: dt.datetime) -> dict[str, str]:
+    """Environment that starts the app's clock at ``at`` (it then runs on): a ``sitecustomize``
+    module, which Python imports at start-up, travels with ``time_machine``. Only the wall clock
+    moves; the event loop's monotonic clock is untouched."""
+    site = workdir / "clock"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import datetime as dt\n"
+        "import time_machine\n"
+        f"time_machine.travel(dt.datetime.fromisoformat({at.isoformat()!r}), tick=True).start()\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(site), str(PROJECT_ROOT)])}
+
+
 @contextmanager
-def serve_app(workdir: Path, seed: Callable[[Session], None], with_jobs: bool = False) -> Iterator[str]:
+def serve_app(
+    workdir: Path,
+    seed: Callable[[Session], None],
+    with_jobs: bool = False,
+    clock_at: dt.datetime | None = None,
+) -> Iterator[str]:
     """Migrate and seed a database in ``workdir``, start the app (and the jobs process), yield the
-    app's base URL; stop everything afterwards."""
+    app's base URL; stop everything afterwards. ``clock_at`` starts the app's clock at that
+    moment (e.g. just after midnight in Moscow)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make chromium)")
     url = f"sqlite:///{workdir / 'cessio.db'}"
@@ -65,6 +86,9 @@ def serve_app(workdir: Path, seed: Callable[[Session], None], with_jobs: bool = 
         "CESSIO_FILE_STORE_DIR": str(workdir / "files"),
         "CESSIO_SECRET_KEY": "e2e-secret",
         "CESSIO_JOBS_TICK_SECONDS": "1",
+        # the tests read the English source strings; the Russian catalog has its own tests
+        "CESSIO_LANGUAGE": "en",
+        **(_frozen_clock(workdir, clock_at) if clock_at else {}),
     }
     app = subprocess.Popen(
         [
