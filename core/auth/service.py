@@ -137,7 +137,8 @@ def _login_succeeded(session: Session, user: User, now: dt.datetime) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    record_audit(session, None, "auth.login", "user", user.id, {"username": user.username})
+    # the person signing in did it (the audit log names them, not "system")
+    record_audit(session, user, "auth.login", "user", user.id, {"username": user.username})
     session.flush()
 
 
@@ -181,7 +182,7 @@ def finish_enrolment(session: Session, user_id: int, code: str, now: dt.datetime
         _register_failure(session, user, now, "enrolment")
         raise AuthenticationFailed("Wrong code. Scan the QR code again and enter the current 6-digit code.")
     user.mfa_enrolled = True
-    record_audit(session, None, "auth.mfa_enrolled", "user", user.id, {"username": user.username})
+    record_audit(session, user, "auth.mfa_enrolled", "user", user.id, {"username": user.username})
     _login_succeeded(session, user, now)
     return user
 
