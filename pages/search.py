@@ -207,6 +207,13 @@ def main() -> None:
     sort = s1.selectbox(_("Sort by"), list(SORTABLE), format_func=lambda k: _(SORTABLE[k]), key=f"{KEY}.sort")
     descending = s2.toggle(_("Descending"), value=True, key=f"{KEY}.desc")
     size = s3.selectbox(_("Rows per page"), PAGE_SIZES, index=1, key=f"{KEY}.size")
+    _results(user, f, sort, descending, size)
+
+
+@st.fragment
+def _results(user: SignedInUser, f: CaseFilter, sort: str, descending: bool, size: int) -> None:
+    """The table, the pager, the bulk actions and the export. A fragment: turning a page or
+    ticking rows reruns only this part, not the sign-in check, the menu and the filter bar."""
     cursors = _paging_state(f, sort, descending, size)
     page_no = len(cursors) - 1
     # "days in stage" sorts by the entry date: most days first is the earliest date first

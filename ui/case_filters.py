@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.cases.search import CaseFilter, FilterOptions
 from core.cases.workflow import STAGES
+from core.i18n import N_, _
 from core.money import MoneyParseError, parse_amount
 
 APPLIED = "search.filter"
@@ -63,7 +64,7 @@ def _amount(text: str, label: str, problems: list[str]) -> Decimal | None:
     try:
         return parse_amount(text)
     except MoneyParseError as exc:
-        problems.append(f"{label}: {exc}")
+        problems.append(f"{_(label)}: {exc}")
         return None
 
 
@@ -83,16 +84,16 @@ def _from_widgets() -> tuple[CaseFilter, list[str]]:
         court_case_number=s[_W + "court_case_number"].strip() or None,
         opened_from=s[_W + "opened_from"],
         opened_to=s[_W + "opened_to"],
-        claim_min=_amount(s[_W + "claim_min"], "Claim from", problems),
-        claim_max=_amount(s[_W + "claim_max"], "Claim to", problems),
+        claim_min=_amount(s[_W + "claim_min"], N_("Claim from"), problems),
+        claim_max=_amount(s[_W + "claim_max"], N_("Claim to"), problems),
         min_days_in_stage=int(s[_W + "min_days_in_stage"]) if s[_W + "min_days_in_stage"] else None,
         over_sla=bool(s[_W + "over_sla"]),
         flags=[str(x).strip() for x in s[_W + "flags"] if str(x).strip()],
     )
     if f.opened_from and f.opened_to and f.opened_from > f.opened_to:
-        problems.append("Opened: the “from” date is after the “to” date.")
+        problems.append(_("Opened: the “from” date is after the “to” date."))
     if f.claim_min is not None and f.claim_max is not None and f.claim_min > f.claim_max:
-        problems.append("Claim: the lower bound is above the upper bound.")
+        problems.append(_("Claim: the lower bound is above the upper bound."))
     return f, problems
 
 
@@ -113,56 +114,62 @@ def filter_bar(options: FilterOptions) -> CaseFilter:
     extra = _count_extra(current)
     with st.form("search_filters", border=True, enter_to_submit=True):
         c1, c2, c3, c4 = st.columns([1, 2, 1.3, 2.7])
-        c1.text_input("Case no.", key=_W + "number", placeholder="C-000123")
-        c2.text_input("Debtor", key=_W + "debtor_name", placeholder="Surname, name…")
-        c3.text_input("Contract no.", key=_W + "contract_number")
+        c1.text_input(_("Case no."), key=_W + "number", placeholder="C-000123")
+        c2.text_input(_("Debtor"), key=_W + "debtor_name", placeholder=_("Surname, name…"))
+        c3.text_input(_("Contract no."), key=_W + "contract_number")
         c4.multiselect(
-            "Stage", list(stage_labels), format_func=stage_labels.__getitem__, key=_W + "stages", placeholder="Any"
+            _("Stage"),
+            list(stage_labels),
+            format_func=stage_labels.__getitem__,
+            key=_W + "stages",
+            placeholder=_("Any"),
         )
-        with st.expander("More filters" + (f" ({extra} in use)" if extra else ""), expanded=False):
+        with st.expander(
+            _("More filters ({n} in use)").format(n=extra) if extra else _("More filters"), expanded=False
+        ):
             m1, m2, m3, m4 = st.columns(4)
             m1.multiselect(
-                "Creditor",
+                _("Creditor"),
                 list(creditor_names),
                 format_func=lambda i: creditor_names.get(i, f"#{i}"),
                 key=_W + "creditor_ids",
-                placeholder="Any",
+                placeholder=_("Any"),
             )
             m2.multiselect(
-                "Assignment agreement",
+                _("Assignment agreement"),
                 list(agreement_names),
                 format_func=lambda i: agreement_names.get(i, f"#{i}"),
                 key=_W + "agreement_ids",
-                placeholder="Any",
+                placeholder=_("Any"),
             )
             m3.multiselect(
-                "Responsible",
+                _("Responsible"),
                 list(user_names),
                 format_func=lambda i: user_names.get(i, f"#{i}"),
                 key=_W + "responsible_ids",
-                placeholder="Anyone",
+                placeholder=_("Anyone"),
             )
-            m4.multiselect("Region", options.regions, key=_W + "regions", placeholder="Any")
+            m4.multiselect(_("Region"), options.regions, key=_W + "regions", placeholder=_("Any"))
             n1, n2, n3, n4 = st.columns(4)
-            n1.date_input("Birth date", key=_W + "birth_date", format="DD.MM.YYYY", min_value=dt.date(1900, 1, 1))
-            n2.text_input("Court case no.", key=_W + "court_case_number")
-            n3.date_input("Opened from", key=_W + "opened_from", format="DD.MM.YYYY")
-            n4.date_input("Opened to", key=_W + "opened_to", format="DD.MM.YYYY")
+            n1.date_input(_("Birth date"), key=_W + "birth_date", format="DD.MM.YYYY", min_value=dt.date(1900, 1, 1))
+            n2.text_input(_("Court case no."), key=_W + "court_case_number")
+            n3.date_input(_("Opened from"), key=_W + "opened_from", format="DD.MM.YYYY")
+            n4.date_input(_("Opened to"), key=_W + "opened_to", format="DD.MM.YYYY")
             o1, o2, o3, o4 = st.columns(4)
-            o1.text_input("Claim from, ₽", key=_W + "claim_min", placeholder="10 000")
-            o2.text_input("Claim to, ₽", key=_W + "claim_max")
-            o3.number_input("At least days in stage", min_value=0, step=1, key=_W + "min_days_in_stage")
+            o1.text_input(_("Claim from, ₽"), key=_W + "claim_min", placeholder="10 000")
+            o2.text_input(_("Claim to, ₽"), key=_W + "claim_max")
+            o3.number_input(_("At least days in stage"), min_value=0, step=1, key=_W + "min_days_in_stage")
             o4.multiselect(
-                "Open flag",
+                _("Open flag"),
                 [],
                 key=_W + "flags",
                 accept_new_options=True,
-                placeholder="Type a flag kind and press Enter",
+                placeholder=_("Type a flag kind and press Enter"),
             )
-            st.checkbox("Only cases over the stage's SLA", key=_W + "over_sla")
+            st.checkbox(_("Only cases over the stage's SLA"), key=_W + "over_sla")
         b1, b2, _spacer = st.columns([1, 1, 6])
-        applied = b1.form_submit_button("Search", type="primary", icon=":material/search:", width="stretch")
-        cleared = b2.form_submit_button("Clear", width="stretch")
+        applied = b1.form_submit_button(_("Search"), type="primary", icon=":material/search:", width="stretch")
+        cleared = b2.form_submit_button(_("Clear"), width="stretch")
     if cleared:
         _clear()
         st.query_params.clear()

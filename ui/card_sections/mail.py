@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.auth.permissions import Permission
 from core.calendar import format_local
+from core.i18n import N_, _, format_date
 from core.postal.service import shipment_history, shipments_for_case
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
@@ -17,28 +18,35 @@ def render(case_id: int, user: SignedInUser) -> None:
         shipments = shipments_for_case(session, user, case_id)
         histories = {s.id: shipment_history(session, user, s.id) for s in shipments}
     if not shipments:
-        st.info("No court mail for this case yet. It appears here when the claim is marked mailed.")
+        st.info(_("No court mail for this case yet. It appears here when the claim is marked mailed."))
         return
     for s in shipments:
-        title = f"{s.tracking_number} · {s.status_label}"
+        title = f"{s.tracking_number} · {_(s.status_label)}"
         if s.delivered_on:
-            title += f" on {s.delivered_on:%d.%m.%Y}"
+            title = _("{envelope} on {date}").format(envelope=title, date=format_date(s.delivered_on))
         with st.expander(title, expanded=len(shipments) == 1):
             st.caption(
-                f"To {s.addressee or '—'} · mailed {format_local(s.mailed_at)} · last operation: "
-                f"{s.last_operation or '—'} ({format_local(s.last_operation_at)})"
+                _("To {addressee} · mailed {mailed} · last operation: {operation} ({when})").format(
+                    addressee=s.addressee or "—",
+                    mailed=format_local(s.mailed_at),
+                    operation=s.last_operation or "—",
+                    when=format_local(s.last_operation_at),
+                )
             )
             if s.last_error:
-                st.warning(f"The post says: {s.last_error}")
+                st.warning(_("The post says: {error}").format(error=s.last_error))
             ops = histories[s.id]
             if ops:
                 st.dataframe(
                     pd.DataFrame(
-                        [{"When (local)": o.local_time, "Operation": o.name, "Office": o.office_index} for o in ops]
+                        [
+                            {_("When (local)"): o.local_time, _("Operation"): o.name, _("Office"): o.office_index}
+                            for o in ops
+                        ]
                     ),
                     hide_index=True,
                     width="stretch",
                 )
 
 
-SECTION = CardSection(title="Mail", order=30, permission=Permission.CASE_VIEW, render=render)
+SECTION = CardSection(title=N_("Mail"), order=30, permission=Permission.CASE_VIEW, render=render)
