@@ -36,6 +36,7 @@ from ui.stage_style import stage_cell_style
 KEY = "search"
 PAGE_SIZES = (25, 50, 100, 200)
 ALL_MATCHING_CAP = 100_000
+AUTO = "auto"  # the sort that suits the filter (see main)
 TOTAL_FRESH_SECONDS = 60  # a page turn within this reuses the count; a later one counts again
 
 
@@ -204,8 +205,20 @@ def main() -> None:
     f = filter_bar(options)
 
     s1, s2, s3, _spacer = st.columns([2, 1.2, 1, 3.8], vertical_alignment="bottom")
-    sort = s1.selectbox(_("Sort by"), list(SORTABLE), format_func=lambda k: _(SORTABLE[k]), key=f"{KEY}.sort")
-    descending = s2.toggle(_("Descending"), value=True, key=f"{KEY}.desc")
+    sort = s1.selectbox(
+        _("Sort by"),
+        [AUTO, *SORTABLE],
+        format_func=lambda k: _("Best for the filter") if k == AUTO else _(SORTABLE[k]),
+        key=f"{KEY}.sort",
+        help=_(
+            "Best for the filter: a search by debtor name lists the debtors alphabetically (the first page "
+            "shows at once even on a million cases), any other search the newest cases first."
+        ),
+    )
+    descending = s2.toggle(_("Descending"), value=True, key=f"{KEY}.desc", disabled=sort == AUTO)
+    if sort == AUTO:
+        # a name search reads the names in the order the name index keeps them
+        sort, descending = ("debtor", False) if f.debtor_name else ("opened_at", True)
     size = s3.selectbox(_("Rows per page"), PAGE_SIZES, index=1, key=f"{KEY}.size")
     _results(user, f, sort, descending, size)
 
