@@ -128,15 +128,15 @@ NAME_FRAGMENTS = ("иванов", "смирнова", "кондрат", "пет�
 def _time_first_pages(
     engine: object, actor: SystemActor, fragments: list[str], repeat: int
 ) -> dict[str, dict[str, float | int | bool]]:
-    """The search page's first answer to a name search: 50 rows, newest first, no count; then
-    the exact count the page shows a moment later."""
+    """The search page's first answer to a name search: 50 rows in name order (the page's sort
+    for a name search), no count; then the exact count the page shows a moment later."""
     out: dict[str, dict[str, float | int | bool]] = {}
     for fragment in fragments:
         f = CaseFilter(debtor_name=fragment)
 
         def page(f: CaseFilter = f) -> int:
             with session_scope(engine) as s:  # type: ignore[arg-type]
-                return len(search_cases(s, actor, f, sort="opened_at", limit=50, with_total=False).rows)
+                return len(search_cases(s, actor, f, sort="debtor", descending=False, limit=50, with_total=False).rows)
 
         page()  # warm
         timings = []
