@@ -9,7 +9,7 @@ DEMO_CASES ?= 2000
 
 export CESSIO_POSTAL_TICKET_WAIT_SECONDS ?= 5
 
-.PHONY: install run test lint chromium system-packages postgres clean
+.PHONY: install run test lint chromium system-packages postgres clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,9 @@ run: install system-packages
 	@bash scripts/run-all.sh $(PORT)
 
 # Debian packages the tests and the app need: the browser for the journeys, Tesseract with its
-# Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans.
-SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus fonts-liberation
+# Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans,
+# nginx (several app processes behind one address: scripts/run-cluster.sh).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus fonts-liberation nginx
 
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -51,6 +52,17 @@ lint: install
 test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider --timeout=900
+
+# The translation catalogs (core/i18n): collect every _(), ngettext(), pgettext(), N_() of the app
+# into the template and merge it into each language's .po; then fill the empty msgstr lines.
+# No locations and sorted output keep the .po stable under merges; no fuzzy guesses.
+I18N_KEYWORDS := -k _ -k ngettext:1,2 -k pgettext:1c,2 -k N_
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-default-keywords --no-location --sort-output --no-wrap \
+		--ignore-dirs='.* _* tests var bench' --project=cessio -o core/i18n/messages.pot .
+	$(BIN)/pybabel update -i core/i18n/messages.pot -d core/i18n/locale -D messages -l ru \
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
+	@$(BIN)/python -m core.i18n.check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.auth.permissions import has_permission
+from core.auth.permissions import has_permission, role_name
+from core.auth.service import set_user_language
 from core.db import utcnow
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
 from ui import login
 from ui import session as ui_session
-from ui.context import OPEN_PAGE_PARAM, SignedInUser
+from ui.context import OPEN_PAGE_PARAM, SignedInUser, db
 from ui.nav import SECTIONS, START_URL, all_pages
 from ui.nav.core_pages import CASE
 
 st.set_page_config(page_title="Cessio", page_icon=":material/gavel:", layout="wide")
-
-ROLE_NAMES = {"clerk": "Clerk", "lawyer": "Lawyer", "head": "Head of department", "admin": "Administrator"}
 
 
 @st.fragment(run_every=60)
@@ -36,17 +36,34 @@ def _signed_out() -> None:
     # keeps its address and query while the user signs in, and opens once they have.
     # "/" is the start page's root address (START_URL); every page's own address, the start
     # page's documented /search included, is a sign-in page too.
-    pages = [st.Page(login.render, title="Sign in", url_path=START_URL, default=True)]
-    pages += [st.Page(login.render, title="Sign in", url_path=spec.url_path) for spec in all_pages()]
+    pages = [st.Page(login.render, title=_("Sign in"), url_path=START_URL, default=True)]
+    pages += [st.Page(login.render, title=_("Sign in"), url_path=spec.url_path) for spec in all_pages()]
     page = st.navigation(pages, position="hidden")
     ui_session.write_cookie()
     page.run()
 
 
+def _language_choice(user: SignedInUser) -> None:
+    """The user's interface language, remembered in their account (issue #16)."""
+    shown = current_language()
+    chosen = st.selectbox(
+        _("Interface language"),
+        LANGUAGES,
+        index=LANGUAGES.index(shown),
+        format_func=lambda code: LANGUAGE_NAMES[code],
+        key=f"language_choice_{shown}",
+    )
+    if chosen != shown:
+        with db() as session:
+            set_user_language(session, user, chosen)
+        ui_session.remember_language(chosen)
+        st.rerun()
+
+
 def _signed_in(user: SignedInUser) -> None:
     specs = [spec for spec in all_pages() if has_permission(user, spec.permission)]
     if not specs:
-        st.error("Your role has no screens. Ask an administrator.")
+        st.error(_("Your role has no screens. Ask an administrator."))
         st.stop()
     # exactly one start page: the first that asks to be it, else the first page
     start = next((spec for spec in specs if spec.default), specs[0])
@@ -55,22 +72,23 @@ def _signed_in(user: SignedInUser) -> None:
     for spec in specs:
         page = st.Page(
             spec.path,
-            title=spec.title,
+            title=_(spec.title),
             icon=spec.icon,
             url_path=START_URL if spec is start else spec.url_path,
             default=spec is start,
         )
         pages_by_url[spec.url_path] = page
         sections.setdefault(spec.section, []).append(page)
-    ordered = {name: sections[name] for name in SECTIONS if name in sections}
+    ordered = {_(name): sections[name] for name in SECTIONS if name in sections}
     # The start page is served at "/"; its own address (/search, in the docs and in bookmarks)
     # is a hidden page that hands over to it with the address's query (the search filters).
     start_page = pages_by_url[start.url_path]
-    ordered[SECTIONS[0]] = [
-        *ordered.get(SECTIONS[0], []),
+    first_section = _(start.section)
+    ordered[first_section] = [
+        *ordered.get(first_section, []),
         st.Page(
             lambda: st.switch_page(start_page, query_params=st.query_params.to_dict()),
-            title=start.title,
+            title=_(start.title),
             url_path=start.url_path,
             visibility="hidden",
         ),
@@ -78,9 +96,10 @@ def _signed_in(user: SignedInUser) -> None:
     current = st.navigation(ordered, position="sidebar", expanded=True)
 
     with st.sidebar:
-        st.markdown(f"**{user.full_name}**  \n{ROLE_NAMES.get(user.role, user.role)} · `{user.username}`")
-        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
-            ui_session.sign_out("You signed out.")
+        st.markdown(f"**{user.full_name}**  \n{role_name(user.role)} · `{user.username}`")
+        _language_choice(user)
+        if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
+            ui_session.sign_out(_("You signed out."))
             # the next person at this browser starts on the start page, not on this user's page
             st.switch_page(start_page)
         ui_session.write_cookie()
@@ -101,6 +120,8 @@ def _signed_in(user: SignedInUser) -> None:
 
 def main() -> None:
     user = ui_session.current_user(utcnow())
+    # every rerun speaks the user's language (or the installation's, before sign-in)
+    set_language(user.language if user else login.chosen_language())
     if user is None:
         _signed_out()
     else:

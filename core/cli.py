@@ -7,15 +7,17 @@ import getpass
 import importlib
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 
 from core.errors import CessioError
+from core.i18n import _, format_number
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from core.migrate import upgrade
 
     upgrade()
-    print("Database is up to date.")
+    print(_("Database is up to date."))
     return 0
 
 
@@ -33,16 +35,29 @@ def _demo(args: argparse.Namespace) -> int:
         with session_scope() as session:
             existing = session.scalar(select(func.count()).select_from(Case)) or 0
         if existing:
-            print(f"The database already has {existing:,} cases; demo data not loaded again.")
+            print(
+                _("The database already has {existing} cases; demo data not loaded again.").format(
+                    existing=format_number(existing)
+                )
+            )
             return 0
 
     def progress(done: int, total: int) -> None:
-        print(f"\r  {done:,} / {total:,} cases", end="", file=sys.stderr, flush=True)
+        print(
+            "\r  " + _("{done} / {total} cases").format(done=format_number(done), total=format_number(total)),
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
 
     summary = load_demo(cases=args.cases, seed=args.seed, progress=progress)
     print(file=sys.stderr)
-    print(f"Loaded {summary.cases:,} demo cases in {summary.seconds:.1f} s.")
-    print("Demo logins:")
+    print(
+        _("Loaded {cases} demo cases in {seconds} s.").format(
+            cases=format_number(summary.cases), seconds=format_number(Decimal(str(round(summary.seconds, 1))), 1)
+        )
+    )
+    print(_("Demo logins:"))
     for line in demo_user_lines():
         print("  " + line)
     return 0
@@ -55,7 +70,7 @@ def _users_add(args: argparse.Namespace) -> int:
     password = args.password or getpass.getpass(f"Password for {args.username}: ")
     with session_scope() as session:
         user = create_user(session, None, args.username, args.full_name or args.username, args.role, password)
-        print(f"Created {user.username} ({user.role}).")
+        print(_("Created {username} ({role}).").format(username=user.username, role=user.role))
     return 0
 
 
@@ -84,7 +99,7 @@ def _users_totp_now(args: argparse.Namespace) -> int:
     with session_scope() as session:
         user = session.scalar(select(User).where(User.username == args.username.lower()))
         if user is None or not user.totp_secret:
-            print(f"{args.username} has no authenticator enrolled.", file=sys.stderr)
+            print(_("{username} has no authenticator enrolled.").format(username=args.username), file=sys.stderr)
             return 1
         print(pyotp.TOTP(user.totp_secret).now())
     return 0
@@ -105,11 +120,14 @@ def _jobs_once(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     specs = discover_jobs()
     if args.name not in specs:
-        print(f"Unknown job '{args.name}'. Jobs: {', '.join(sorted(specs))}", file=sys.stderr)
+        print(
+            _("Unknown job '{name}'. Jobs: {items}").format(name=args.name, items=", ".join(sorted(specs))),
+            file=sys.stderr,
+        )
         return 2
     status = Runner({args.name: specs[args.name]}).run_job(args.name)
     if status is None:
-        print(f"Job {args.name} is running in another process; not started.", file=sys.stderr)
+        print(_("Job {name} is running in another process; not started.").format(name=args.name), file=sys.stderr)
         return 1
     return 0 if status == "ok" else 1
 
@@ -176,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
         importer_cli = None
     if importer_cli is not None:
         importer_cli.add_parser(sub)
+    from core.ledger import cli as ledger_cli
+
+    ledger_cli.add_parser(sub)
     return parser
 
 
@@ -185,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CessioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {exc}").format(exc=exc), file=sys.stderr)
         return 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.i18n import _
+
 
 class CessioError(Exception):
     """Base of every domain error; its text is safe and meant for the user."""
@@ -9,8 +11,13 @@ class CessioError(Exception):
 
 class PermissionDenied(CessioError):
     def __init__(self, permission: str, username: str | None = None, role: str | None = None) -> None:
-        who = f"User '{username}' ({role})" if username else "This user"
-        super().__init__(f"{who} lacks the permission '{permission}'. Ask an administrator if you need it.")
+        if username:
+            message = _(
+                "User '{username}' ({role}) lacks the permission '{permission}'. Ask an administrator if you need it."
+            )
+        else:
+            message = _("This user lacks the permission '{permission}'. Ask an administrator if you need it.")
+        super().__init__(message.format(username=username, role=role, permission=permission))
         self.permission = permission
 
 
@@ -30,12 +37,18 @@ class ConcurrentChange(CessioError):
     """Optimistic-lock conflict: somebody else changed the record first (ARCHITECTURE rule 6)."""
 
     def __init__(self, what: str, changed_by: str | None, changed_at: str | None) -> None:
-        by = changed_by or "another user"
-        at = f" at {changed_at}" if changed_at else ""
-        super().__init__(
-            f"{what} was changed by {by}{at} after you opened it. Reload to see the current data, "
-            "then repeat your action."
-        )
+        by = changed_by or _("another user")
+        if changed_at:
+            message = _(
+                "{what} was changed by {by} at {at} after you opened it. Reload to see the current data, "
+                "then repeat your action."
+            )
+        else:
+            message = _(
+                "{what} was changed by {by} after you opened it. Reload to see the current data, "
+                "then repeat your action."
+            )
+        super().__init__(message.format(what=what, by=by, at=changed_at))
         self.changed_by = changed_by
         self.changed_at = changed_at
 

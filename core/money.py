@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core.i18n import _
+
 KOPECK = Decimal("0.01")
 RUBLE = Decimal("1")
 ZERO = Decimal("0.00")
@@ -38,7 +40,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     money is a bug.
     """
     if isinstance(text, float):
-        raise MoneyParseError("amounts must not be floats")
+        raise MoneyParseError(_("amounts must not be floats"))
     if isinstance(text, Decimal):
         return to_kopecks(text)
     if isinstance(text, int):
@@ -46,7 +48,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
     raw = text
     s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
     if not s:
-        raise MoneyParseError("the amount is empty")
+        raise MoneyParseError(_("the amount is empty"))
     m = _RUB_KOP.match(s)
     if m:
         rub = m.group("rub").replace(" ", "")
@@ -64,13 +66,13 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
         )
     s = _normalise_separators(s, raw)
     if not re.fullmatch(r"\d+(\.\d+)?", s):
-        raise MoneyParseError(f"'{raw}' is not an amount (expected e.g. 45 300,50)")
+        raise MoneyParseError(_("'{raw}' is not an amount (expected e.g. 45 300,50)").format(raw=raw))
     try:
         value = Decimal(s)
     except InvalidOperation:
-        raise MoneyParseError(f"'{raw}' is not an amount") from None
+        raise MoneyParseError(_("'{raw}' is not an amount").format(raw=raw)) from None
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise MoneyParseError(f"'{raw}' has more than two digits after the decimal separator")
+        raise MoneyParseError(_("'{raw}' has more than two digits after the decimal separator").format(raw=raw))
     return to_kopecks(-value if negative else value)
 
 
@@ -82,22 +84,24 @@ def _normalise_separators(s: str, raw: str) -> str:
     """Decide which of ``,`` and ``.`` is the decimal separator; thousands groups must be 3 digits."""
     if "," in s and "." in s:
         dec, thou = (",", ".") if s.rfind(",") > s.rfind(".") else (".", ",")
-        head, _, tail = s.rpartition(dec)
+        head, _sep, tail = s.rpartition(dec)
         if not _grouped(head, thou):
-            raise MoneyParseError(f"'{raw}' mixes separators in a way that is not an amount")
+            raise MoneyParseError(_("'{raw}' mixes separators in a way that is not an amount").format(raw=raw))
         return f"{head.replace(thou, '')}.{tail}"
     for sep in (",", "."):
         if sep in s:
-            head, _, tail = s.rpartition(sep)
+            head, _sep, tail = s.rpartition(sep)
             if len(tail) <= 2 and s.count(sep) == 1:
                 return f"{head.replace(sep, '')}.{tail}"
             if len(tail) == 3 and _grouped(s, sep):
                 if sep == "." and s.count(".") == 1:
                     raise MoneyParseError(
-                        f"'{raw}' is ambiguous: write 12345,00 or 12,35 (a dot followed by three digits)"
+                        _("'{raw}' is ambiguous: write 12345,00 or 12,35 (a dot followed by three digits)").format(
+                            raw=raw
+                        )
                     )
                 return s.replace(sep, "")
-            raise MoneyParseError(f"'{raw}' is not an amount (expected e.g. 45 300,50)")
+            raise MoneyParseError(_("'{raw}' is not an amount (expected e.g. 45 300,50)").format(raw=raw))
     return s
 
 

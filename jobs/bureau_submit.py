@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from core.bureau.client import BureauClient
 from core.bureau.service import run_submissions
+from core.i18n import N_
 from jobs.spec import JobSpec
 
 ACK_WAIT_SECONDS = 60.0
@@ -28,4 +29,4 @@ def run() -> str:
     return text
 
 
-JOB = JobSpec(name="bureau_submit", title="Credit bureau submission", run=run, daily_at="bureau_submit_time")
+JOB = JobSpec(name="bureau_submit", title=N_("Credit bureau submission"), run=run, daily_at="bureau_submit_time")

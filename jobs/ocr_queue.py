@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.i18n import N_
 from core.ocr.service import process_queue
 from jobs.spec import JobSpec
 
@@ -12,4 +13,4 @@ def run() -> str:
     return process_queue(limit=5)
 
 
-JOB = JobSpec(name="ocr_queue", title="OCR of court mail", run=run, every_seconds=10)
+JOB = JobSpec(name="ocr_queue", title=N_("OCR of court mail"), run=run, every_seconds=10)

@@ -3,6 +3,7 @@ tick, the answers whose time has come (see ``core.postal.polling``)."""
 
 from __future__ import annotations
 
+from core.i18n import N_
 from core.postal.client import PostalClient
 from core.postal.polling import run_cycle
 from jobs.spec import JobSpec
@@ -21,4 +22,4 @@ def run() -> str:
     return summary
 
 
-JOB = JobSpec(name="postal_poll", title="Postal tracking", run=run, every_seconds=60)
+JOB = JobSpec(name="postal_poll", title=N_("Postal tracking"), run=run, every_seconds=60)

@@ -6,6 +6,7 @@ import os
 import socket
 
 from core.db import get_engine
+from core.i18n import N_
 from core.tasks.service import run_queued_tasks
 from jobs.spec import JobSpec
 
@@ -16,4 +17,4 @@ def run() -> str:
     return run_queued_tasks(get_engine(), OWNER)
 
 
-JOB = JobSpec(name="task_queue", title="Queued work (packages, imports)", run=run, every_seconds=2)
+JOB = JobSpec(name="task_queue", title=N_("Queued work (packages, imports)"), run=run, every_seconds=2)

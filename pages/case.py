@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import format_local, to_local
+from core.calendar import to_local
 from core.cases.service import CaseCard, case_timeline, find_case_id, get_case_card, transition_case
 from core.cases.workflow import STAGE_BY_CODE, stage, transition
 from core.errors import CessioError, ConcurrentChange
-from core.money import format_amount
+from core.i18n import N_, _, format_date, format_datetime_local, format_money, ngettext
 from ui.card_sections import all_sections
 from ui.context import SignedInUser, actor, db
 from ui.guard_fields import guard_inputs
@@ -24,26 +24,52 @@ from ui.stage_style import badge_html
 
 KEY = "case"
 EVENT_KINDS = {
-    "transition": "Stage change",
-    "assignment": "Responsible changed",
-    "document": "Document",
-    "payment": "Payment",
-    "mail": "Mail",
-    "bureau": "Credit bureau",
-    "ocr": "OCR",
-    "import": "Import",
-    "note": "Note",
+    "transition": N_("Stage change"),
+    "assignment": N_("Responsible changed"),
+    "document": N_("Document"),
+    "payment": N_("Payment"),
+    "mail": N_("Mail"),
+    "bureau": N_("Credit bureau"),
+    "ocr": N_("OCR"),
+    "import": N_("Import"),
+    "note": N_("Note"),
+}
+FLAG_NAMES = {
+    "mail_returned": N_("mail returned"),
+    "plan_broken": N_("payment plan broken"),
+    "ready_for_repaid": N_("ready to be marked repaid"),
+    "bureau_rejected": N_("rejected by the credit bureau"),
+}
+SOURCES = {
+    "manual": N_("by hand"),
+    "bulk": N_("bulk action"),
+    "postal": N_("postal tracking"),
+    "postal_job": N_("postal job"),
+    "ocr_review": N_("OCR review"),
+    "import": N_("import"),
+    "accrual": N_("accrual"),
+    "accrual_job": N_("accrual job"),
+    "bureau_job": N_("bureau job"),
+    "payment_file": N_("bank file"),
+    "mail_claim": N_("claim mailing"),
+    "court_order": N_("court order"),
+    "demo": N_("demo data"),
+    "system": N_("system"),
 }
 
 
 def _fmt_date(value: object) -> str:
-    return value.strftime("%d.%m.%Y") if value else "—"  # type: ignore[attr-defined]
+    return format_date(value)  # type: ignore[arg-type]
+
+
+def _days(n: int) -> str:
+    return ngettext("{n} day", "{n} days", n).format(n=n)
 
 
 def _open_by_number() -> None:
     with st.form("open_case", border=True):
-        number = st.text_input("Case number", placeholder="C-000123")
-        submitted = st.form_submit_button("Open", type="primary")
+        number = st.text_input(_("Case number"), placeholder="C-000123")
+        submitted = st.form_submit_button(_("Open"), type="primary")
     if submitted and number.strip():
         st.query_params["case"] = number.strip().upper()
         st.rerun()
@@ -55,46 +81,68 @@ def _header(card: CaseCard) -> None:
         f"## {c.number} · {d.full_name} &nbsp; {badge_html(c.stage)}",
         unsafe_allow_html=True,
     )
-    sla = "no time limit" if card.sla_days is None else f"limit {card.sla_days} days"
+    sla = _("no time limit") if card.sla_days is None else _("limit {days}").format(days=_days(card.sla_days))
     if card.over_sla:
-        st.error(f"Over the stage's limit: {card.days_in_stage} days in “{stage(c.stage).label}” ({sla}).")
+        st.error(
+            _("Over the stage's limit: {days} in “{label}” ({sla}).").format(
+                days=_days(card.days_in_stage), label=stage(c.stage).label, sla=sla
+            )
+        )
     for flag in card.flags:
-        st.warning(f"{flag.reason} (flag: {flag.kind}, since {_fmt_date(to_local(flag.created_at))})")
+        st.warning(
+            _("{reason} (flag: {kind}, since {fmt_date})").format(
+                reason=flag.reason,
+                kind=_(FLAG_NAMES[flag.kind]) if flag.kind in FLAG_NAMES else flag.kind,
+                fmt_date=_fmt_date(to_local(flag.created_at)),
+            )
+        )
     col1, col2, col3, col4 = st.columns(4)
     with col1.container(border=True):
-        st.caption("Debtor")
-        st.markdown(f"**{d.full_name}**  \nborn {_fmt_date(d.birth_date)}  \n{d.region or 'region unknown'}")
-    with col2.container(border=True):
-        st.caption("Contract")
+        st.caption(_("Debtor"))
         st.markdown(
-            f"**{k.number}** of {_fmt_date(k.date)}  \nprincipal {format_amount(k.principal)}  \n"
-            f"claim {format_amount(c.claim_amount)}"
+            _("**{full_name}**  \nborn {fmt_date}  \n{value}").format(
+                full_name=d.full_name, fmt_date=_fmt_date(d.birth_date), value=d.region or _("region unknown")
+            )
+        )
+    with col2.container(border=True):
+        st.caption(_("Contract"))
+        st.markdown(
+            _("**{number}** of {date}  \nprincipal {principal}  \nclaim {claim}").format(
+                number=k.number,
+                date=_fmt_date(k.date),
+                principal=format_money(k.principal),
+                claim=format_money(c.claim_amount),
+            )
         )
     with col3.container(border=True):
-        st.caption("Creditor and assignment")
+        st.caption(_("Creditor and assignment"))
         agreement = (
-            f"agreement {card.agreement.number} of {_fmt_date(card.agreement.date)}"
+            _("agreement {number} of {date}").format(number=card.agreement.number, date=_fmt_date(card.agreement.date))
             if card.agreement
-            else "no assignment agreement"
+            else _("no assignment agreement")
         )
         assignee = f" → {card.assignee.short_name}" if card.assignee else ""
         st.markdown(f"**{card.creditor.short_name}**{assignee}  \n{agreement}")
     with col4.container(border=True):
-        st.caption("Stage")
-        who = card.responsible.full_name if card.responsible else "nobody assigned"
-        st.markdown(f"**{stage(c.stage).label}**, {card.days_in_stage} days ({sla})  \nresponsible: {who}")
+        st.caption(_("Stage"))
+        who = card.responsible.full_name if card.responsible else _("nobody assigned")
+        st.markdown(
+            _("**{label}**, {days} ({sla})  \nresponsible: {who}").format(
+                label=stage(c.stage).label, days=_days(card.days_in_stage), sla=sla, who=who
+            )
+        )
     if c.court_case_number or c.court_name or c.tracking_number:
         parts = []
         if c.court_name:
             parts.append(c.court_name)
         if c.court_case_number:
-            parts.append(f"case no. {c.court_case_number}")
+            parts.append(_("case no. {number}").format(number=c.court_case_number))
         if c.court_act_date:
-            parts.append(f"act of {_fmt_date(c.court_act_date)}")
+            parts.append(_("act of {date}").format(date=_fmt_date(c.court_act_date)))
         if c.awarded_amount is not None:
-            parts.append(f"awarded {format_amount(c.awarded_amount)}")
+            parts.append(_("awarded {amount}").format(amount=format_money(c.awarded_amount)))
         if c.tracking_number:
-            parts.append(f"tracking {c.tracking_number}")
+            parts.append(_("tracking number {number}").format(number=c.tracking_number))
         st.caption(" · ".join(parts))
 
 
@@ -140,7 +188,7 @@ def _perform_requested_move(user: SignedInUser, case_id: int) -> None:
         st.session_state[f"{KEY}.error.{case_id}"] = str(exc)
         return
     _close_form(case_id)
-    st.session_state[f"{KEY}.done.{case_id}"] = f"Moved to “{stage(outcome.to_stage).label}”."
+    st.session_state[f"{KEY}.done.{case_id}"] = _("Moved to “{label}”.").format(label=stage(outcome.to_stage).label)
 
 
 def _actions(user: SignedInUser, card: CaseCard) -> None:
@@ -148,7 +196,7 @@ def _actions(user: SignedInUser, card: CaseCard) -> None:
     conflict = st.session_state.get(f"{KEY}.conflict.{case_id}")
     if conflict:
         st.error(conflict, icon=":material/sync_problem:")
-        if st.button("Reload the case", type="primary", icon=":material/refresh:", key=f"{KEY}.reload"):
+        if st.button(_("Reload the case"), type="primary", icon=":material/refresh:", key=f"{KEY}.reload"):
             st.session_state.pop(f"{KEY}.conflict.{case_id}", None)
             st.rerun()
         return
@@ -159,9 +207,9 @@ def _actions(user: SignedInUser, card: CaseCard) -> None:
         return
     if not card.allowed:
         closed = STAGE_BY_CODE[card.case.stage].closed
-        st.caption("The case is closed." if closed else "Your role has no moves from this stage.")
+        st.caption(_("The case is closed.") if closed else _("Your role has no moves from this stage."))
         return
-    st.markdown("**Move the case**")
+    st.markdown(_("**Move the case**"))
     cols = st.columns(min(len(card.allowed), 5))
     for i, t in enumerate(card.allowed):
         label = f"{t.label} → {stage(t.target).label}" if t.label != stage(t.target).label else t.label
@@ -186,46 +234,49 @@ def _actions(user: SignedInUser, card: CaseCard) -> None:
     prefix = f"{KEY}.f.{case_id}.{chosen.name}"
     with st.container(border=True):
         target = stage(chosen.target)
-        closing = " This closes the case." if target.closed else ""
-        needs = " The move needs:" if chosen.fields else ""
-        st.markdown(f"**{chosen.label}** — to “{target.label}”.{closing}{needs}")
+        lines = [_("**{move}** — to “{target}”.").format(move=chosen.label, target=target.label)]
+        if target.closed:
+            lines.append(_("This closes the case."))
+        if chosen.fields:
+            lines.append(_("The move needs:"))
+        st.markdown(" ".join(lines))
         guard_inputs(chosen, prefix)
-        st.text_input("Comment (optional)", key=f"{prefix}.comment")
+        st.text_input(_("Comment (optional)"), key=f"{prefix}.comment")
         if error:
             st.error(error)
-        b1, b2, _ = st.columns([1.5, 1, 4])
+        b1, b2, _rest = st.columns([1.5, 1, 4])
         b1.button(
-            f"Move to “{stage(chosen.target).label}”",
+            _("Move to “{label}”").format(label=stage(chosen.target).label),
             type="primary",
             key=f"{KEY}.confirm",
             on_click=_request_move,
             args=(case_id, chosen.name, form_version, prefix),
         )
-        b2.button("Cancel", key=f"{KEY}.cancel", on_click=_close_form, args=(case_id,))
+        b2.button(_("Cancel"), key=f"{KEY}.cancel", on_click=_close_form, args=(case_id,))
 
 
 def _describe(entry_data: dict[str, object]) -> str:
     hidden = {"transition", "responsible_id", "from", "to"}
-    return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in entry_data.items() if k not in hidden and v)
+    return ", ".join(f"{_(k.replace('_', ' '))}: {v}" for k, v in entry_data.items() if k not in hidden and v)
 
 
 def _timeline(user: SignedInUser, case_id: int) -> None:
     with db() as session:
         entries = case_timeline(session, user, case_id)
     if not entries:
-        st.caption("Nothing has happened in this case yet.")
+        st.caption(_("Nothing has happened in this case yet."))
         return
     frame = pd.DataFrame(
         [
             {
-                "When": format_local(e.at, empty=""),
-                "What": EVENT_KINDS.get(e.kind, e.kind),
-                "Change": (
+                _("When"): format_datetime_local(e.at, empty=""),
+                _("What"): _(EVENT_KINDS[e.kind]) if e.kind in EVENT_KINDS else e.kind,
+                _("Change"): (
                     f"{stage(e.from_stage).label} → {stage(e.to_stage).label}" if e.from_stage and e.to_stage else ""
                 ),
-                "By": e.who,
-                "Via": e.source.replace("_", " "),
-                "Details": " · ".join(x for x in (e.comment or "", _describe(e.data)) if x),
+                _("By"): e.who,
+                _("Via"): _(SOURCES[e.source]) if e.source in SOURCES else e.source.replace("_", " "),
+                _("Details"): " · ".join(x for x in (e.comment or "", _describe(e.data)) if x),
             }
             for e in entries
         ]
@@ -238,13 +289,13 @@ def main() -> None:
     back_to_search()
     raw = st.query_params.get("case", "")
     if not raw:
-        st.header("Case card")
+        st.header(_("Case card"))
         _open_by_number()
         return
     with db() as session:
         case_id = find_case_id(session, raw)
     if case_id is None:
-        st.error(f"There is no case “{raw}”. Check the number.")
+        st.error(_("There is no case “{raw}”. Check the number.").format(raw=raw))
         _open_by_number()
         return
     _perform_requested_move(user, case_id)
@@ -258,7 +309,7 @@ def main() -> None:
     _actions(user, card)
 
     sections = [s for s in all_sections() if has_permission(user, s.permission)]
-    tabs = st.tabs(["Timeline", *(s.title for s in sections)])
+    tabs = st.tabs([_("Timeline"), *(_(s.title) for s in sections)])
     with tabs[0]:
         _timeline(user, case_id)
     for section, tab in zip(sections, tabs[1:], strict=True):

@@ -12,8 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from core.calendar import local_today, to_local
+from core.cases.workflow import stage
 from core.config import get_settings
 from core.errors import CessioError, ValidationFailed
+from core.i18n import N_, _, format_date, format_number, ngettext
 from core.money import MoneyParseError, parse_amount
 from core.postal.client import PostalError, PostalUnavailable
 from core.postal.service import (
@@ -30,12 +32,21 @@ from ui.context import SignedInUser, actor, db
 
 KEY = "mail"
 PAGE_SIZE = 50
+OPERATION_MEANINGS = {
+    "delivered": N_("delivered"),
+    "returned": N_("returned"),
+    "refused": N_("refused"),
+    "failed_attempt": N_("failed delivery attempt"),
+    "accepted": N_("accepted"),
+    "lost": N_("lost"),
+    "other": N_("other"),
+}
 FILTER_LABELS = {
-    "in_transit": "In transit",
-    "stale": "No movement",
-    "delivered": "Delivered",
-    "returned": "Returned / refused",
-    "all": "All",
+    "in_transit": N_("In transit"),
+    "stale": N_("No movement"),
+    "delivered": N_("Delivered"),
+    "returned": N_("Returned / refused"),
+    "all": N_("All"),
 }
 
 
@@ -57,38 +68,44 @@ def _job_state(user: SignedInUser) -> None:
         st.error(str(exc))
         return
     cols = st.columns(5)
-    cols[0].metric("Letters in transit", f"{state.items_in_transit:,}".replace(",", " "))
-    cols[1].metric("Tickets waiting", state.tickets_waiting, help=f"{state.items_waiting} letters in them")
-    cols[2].metric("Last run", _when(state.last_finished_at or state.last_started_at))
-    cols[3].metric("Next run", _when(state.next_run_at))
-    cols[4].metric("Next daily tickets", _when(state.next_tickets_at))
+    cols[0].metric(_("Letters in transit"), format_number(state.items_in_transit))
+    cols[1].metric(
+        _("Tickets waiting"),
+        state.tickets_waiting,
+        help=ngettext("{n} letter in them", "{n} letters in them", state.items_waiting).format(
+            n=format_number(state.items_waiting)
+        ),
+    )
+    cols[2].metric(_("Last run"), _when(state.last_finished_at or state.last_started_at))
+    cols[3].metric(_("Next run"), _when(state.next_run_at))
+    cols[4].metric(_("Next daily tickets"), _when(state.next_tickets_at))
     if state.last_result:
-        st.caption(f"Last result: {state.last_result}")
+        st.caption(_("Last result: {last_result}").format(last_result=state.last_result))
     if state.last_error and state.last_status == "error":
-        st.error(f"The postal job's last run failed: {state.last_error}")
+        st.error(_("The postal job's last run failed: {last_error}").format(last_error=state.last_error))
 
 
 def _shipments(user: SignedInUser) -> None:
     left, mid, right = st.columns([3, 1, 2])
     kind = (
         left.segmented_control(
-            "Show",
+            _("Show"),
             list(FILTER_LABELS),
-            format_func=lambda k: FILTER_LABELS[k],
+            format_func=lambda k: _(FILTER_LABELS[k]),
             default="in_transit",
             key=f"{KEY}.filter",
         )
         or "in_transit"
     )
     stale_days = mid.number_input(
-        "No movement for more than (days)",
+        _("No movement for more than (days)"),
         min_value=1,
         max_value=365,
         value=get_settings().postal_stale_days,
         key=f"{KEY}.stale",
         disabled=kind != "stale",
     )
-    search = right.text_input("Tracking or case number", key=f"{KEY}.search", placeholder="C-000123 or 80085…")
+    search = right.text_input(_("Tracking or case number"), key=f"{KEY}.search", placeholder=_("C-000123 or 80085…"))
     page = int(st.session_state.get(f"{KEY}.page", 0))
     try:
         with db() as session:
@@ -99,20 +116,20 @@ def _shipments(user: SignedInUser) -> None:
         st.error(str(exc))
         return
     if not rows:
-        st.info("No shipments match.")
+        st.info(_("No shipments match."))
         return
     frame = pd.DataFrame(
         [
             {
-                "Tracking number": r.tracking_number,
-                "Cases": r.cases,
-                "Status": r.status_label,
-                "Last operation": r.last_operation or "—",
-                "When": _when(r.last_operation_at),
-                "Delivered on": f"{r.delivered_on:%d.%m.%Y}" if r.delivered_on else "",
-                "Mailed": _when(r.mailed_at),
-                "Court": r.addressee or "",
-                "Note": r.last_error or ("waiting for the post's answer" if r.waiting_for_ticket else ""),
+                _("Tracking number"): r.tracking_number,
+                _("Cases"): r.cases,
+                _("Status"): r.status_label,
+                _("Last operation"): r.last_operation or "—",
+                _("When"): _when(r.last_operation_at),
+                _("Delivered on"): format_date(r.delivered_on, empty=""),
+                _("Mailed"): _when(r.mailed_at),
+                _("Court"): r.addressee or "",
+                _("Note"): r.last_error or (_("waiting for the post's answer") if r.waiting_for_ticket else ""),
             }
             for r in rows
         ]
@@ -122,45 +139,64 @@ def _shipments(user: SignedInUser) -> None:
     )
     pages = max(1, -(-total // PAGE_SIZE))
     nav = st.columns([1, 1, 4])
-    if nav[0].button("Previous", disabled=page == 0, key=f"{KEY}.prev"):
+    if nav[0].button(_("Previous"), disabled=page == 0, key=f"{KEY}.prev"):
         st.session_state[f"{KEY}.page"] = page - 1
         st.rerun()
-    if nav[1].button("Next", disabled=page + 1 >= pages, key=f"{KEY}.next"):
+    if nav[1].button(_("Next"), disabled=page + 1 >= pages, key=f"{KEY}.next"):
         st.session_state[f"{KEY}.page"] = page + 1
         st.rerun()
-    nav[2].caption(f"{total} shipments · page {page + 1} of {pages}")
+    nav[2].caption(
+        ngettext("{n} shipment · page {page} of {pages}", "{n} shipments · page {page} of {pages}", total).format(
+            n=format_number(total), page=page + 1, pages=pages
+        )
+    )
     selected = event.selection.rows if event and event.selection else []
     if selected:
         _detail(user, rows[selected[0]].id, rows[selected[0]].tracking_number)
 
 
 def _detail(user: SignedInUser, shipment_id: int, number: str) -> None:
-    st.subheader(f"History of {number}")
-    if st.button("Refresh this letter now", icon=":material/refresh:", key=f"{KEY}.refresh"):
+    st.subheader(_("History of {number}").format(number=number))
+    if st.button(_("Refresh this letter now"), icon=":material/refresh:", key=f"{KEY}.refresh"):
         try:
             with db() as session:
                 report = refresh_shipment(session, user, shipment_id)
-            moved = f"; {report.cases_moved} case(s) moved to “Claim delivered”" if report.cases_moved else ""
-            flagged = f"; {report.cases_flagged} case(s) flagged as returned" if report.cases_flagged else ""
-            st.success(f"{report.new_operations} new operation(s){moved}{flagged}.")
+            parts = [
+                ngettext("{n} new operation", "{n} new operations", report.new_operations).format(
+                    n=report.new_operations
+                )
+            ]
+            if report.cases_moved:
+                parts.append(
+                    ngettext("{n} case moved to “{stage}”", "{n} cases moved to “{stage}”", report.cases_moved).format(
+                        n=report.cases_moved, stage=stage("claim_delivered").label
+                    )
+                )
+            if report.cases_flagged:
+                parts.append(
+                    ngettext(
+                        "{n} case flagged as returned", "{n} cases flagged as returned", report.cases_flagged
+                    ).format(n=report.cases_flagged)
+                )
+            st.success("; ".join(parts) + ".")
         except (PostalUnavailable, PostalError) as exc:
-            st.error(f"The post did not answer: {exc}. Try again later.")
+            st.error(_("The post did not answer: {exc}. Try again later.").format(exc=exc))
         except CessioError as exc:
             st.error(str(exc))
     with db() as session:
         history = shipment_history(session, user, shipment_id)
     if not history:
-        st.info("The post has reported no operation for this letter yet.")
+        st.info(_("The post has reported no operation for this letter yet."))
         return
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "When (local)": h.local_time,
-                    "Operation": h.name,
-                    "Meaning": h.kind,
-                    "Office": h.office_index,
-                    "Code": h.type_attr,
+                    _("When (local)"): h.local_time,
+                    _("Operation"): h.name,
+                    _("Meaning"): _(OPERATION_MEANINGS[h.kind]) if h.kind in OPERATION_MEANINGS else h.kind,
+                    _("Office"): h.office_index,
+                    _("Code"): h.type_attr,
                 }
                 for h in history
             ]
@@ -173,20 +209,20 @@ def _detail(user: SignedInUser, shipment_id: int, number: str) -> None:
 def _add_one(user: SignedInUser) -> None:
     with st.form(f"{KEY}.one", clear_on_submit=False):
         c1, c2 = st.columns(2)
-        number = c1.text_input("Tracking number", placeholder="RA123456785RU or 14 digits")
-        cases = c2.text_input("Case number(s)", placeholder="C-000123, C-000124")
-        addressee = c1.text_input("Addressee (court)", help="Empty: the court of the first case")
-        address = c2.text_input("Address", help="Empty: the court address of the first case")
-        contents = c1.text_input("Contents", placeholder="Application for a court order, calculation, extract")
-        mailed_on = c2.date_input("Mailed on", value=local_today(), format="DD.MM.YYYY")
-        postage = c1.text_input("Postage, ₽", placeholder="98,40")
-        submitted = st.form_submit_button("Save shipment", type="primary")
+        number = c1.text_input(_("Tracking number"), placeholder=_("RA123456785RU or 14 digits"))
+        cases = c2.text_input(_("Case number(s)"), placeholder="C-000123, C-000124")
+        addressee = c1.text_input(_("Addressee (court)"), help=_("Empty: the court of the first case"))
+        address = c2.text_input(_("Address"), help=_("Empty: the court address of the first case"))
+        contents = c1.text_input(_("Contents"), placeholder=_("Application for a court order, calculation, extract"))
+        mailed_on = c2.date_input(_("Mailed on"), value=local_today(), format="DD.MM.YYYY")
+        postage = c1.text_input(_("Postage, ₽"), placeholder="98,40")
+        submitted = st.form_submit_button(_("Save shipment"), type="primary")
     if not submitted:
         return
     try:
         amount = parse_amount(postage) if postage.strip() else None
     except MoneyParseError as exc:
-        st.error(f"Postage: {exc}")
+        st.error(_("Postage: {exc}").format(exc=exc))
         return
     try:
         with db() as session:
@@ -201,7 +237,7 @@ def _add_one(user: SignedInUser) -> None:
                 mailed_on=mailed_on,
                 postage=amount,
             )
-        st.success(f"Shipment {number.strip().upper()} saved; the postal job will track it.")
+        st.success(_("Shipment {number} saved; the postal job will track it.").format(number=number.strip().upper()))
     except ValidationFailed as exc:
         st.error(str(exc))
         for p in exc.problems:
@@ -212,19 +248,20 @@ def _add_one(user: SignedInUser) -> None:
 
 def _paste(user: SignedInUser) -> None:
     st.caption(
-        "Paste the package's case numbers and the tracking numbers from the post's receipt, one per line, in the "
-        "same order. Cases at “Claim prepared” are marked mailed; cases already further get the shipment only."
+        _(
+            "Paste the package's case numbers and the tracking numbers from the post's receipt, one per line, in the same order. Cases at “Claim prepared” are marked mailed; cases already further get the shipment only."
+        )
     )
     c1, c2 = st.columns(2)
-    case_text = c1.text_area("Case numbers", height=220, key=f"{KEY}.paste.cases")
-    numbers_text = c2.text_area("Tracking numbers", height=220, key=f"{KEY}.paste.numbers")
-    mailed_on = st.date_input("Mailed on", value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.paste.date")
+    case_text = c1.text_area(_("Case numbers"), height=220, key=f"{KEY}.paste.cases")
+    numbers_text = c2.text_area(_("Tracking numbers"), height=220, key=f"{KEY}.paste.numbers")
+    mailed_on = st.date_input(_("Mailed on"), value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.paste.date")
     if not case_text.strip() or not numbers_text.strip():
         return
     with db() as session:
         case_ids, unknown = resolve_case_numbers(session, user, case_text.splitlines())
     if unknown:
-        st.error("These case numbers do not exist: " + ", ".join(unknown))
+        st.error(_("These case numbers do not exist: {numbers}").format(numbers=", ".join(unknown)))
         return
     case_numbers = [n.strip().upper() for n in case_text.splitlines() if n.strip()]
     lines = match_tracking_column(case_numbers, numbers_text)
@@ -233,10 +270,10 @@ def _paste(user: SignedInUser) -> None:
         pd.DataFrame(
             [
                 {
-                    "Line": ln.line,
-                    "Case": ln.case_number,
-                    "Tracking number": ln.tracking_number,
-                    "Problem": ln.problem or "ok",
+                    _("Line"): ln.line,
+                    _("Case"): ln.case_number,
+                    _("Tracking number"): ln.tracking_number,
+                    _("Problem"): ln.problem or _("ok"),
                 }
                 for ln in lines
             ]
@@ -246,13 +283,26 @@ def _paste(user: SignedInUser) -> None:
     )
     good = len(lines) - len(bad)
     if bad:
-        st.warning(f"{len(bad)} line(s) have a problem and will be skipped; {good} will be saved.")
-    if good and st.button(f"Save {good} shipment(s)", type="primary", key=f"{KEY}.paste.save"):
+        st.warning(
+            ngettext(
+                "{n} line has a problem and will be skipped; {good} will be saved.",
+                "{n} lines have a problem and will be skipped; {good} will be saved.",
+                len(bad),
+            ).format(n=len(bad), good=good)
+        )
+    save_label = ngettext("Save {n} shipment", "Save {n} shipments", good).format(n=good)
+    if good and st.button(save_label, type="primary", key=f"{KEY}.paste.save"):
         try:
             with db() as session:
                 report = apply_tracking_column(session, user, case_ids, numbers_text, mailed_on=mailed_on)
             st.success(
-                f"{report.moved} case(s) marked mailed, {report.registered} shipment(s) added to cases further on."
+                ngettext("{n} case marked mailed", "{n} cases marked mailed", report.moved).format(n=report.moved)
+                + ", "
+                + ngettext(
+                    "{n} shipment added to cases further on.",
+                    "{n} shipments added to cases further on.",
+                    report.registered,
+                ).format(n=report.registered)
             )
             for number, reason in report.refused:
                 st.warning(f"{number}: {reason}")
@@ -262,9 +312,9 @@ def _paste(user: SignedInUser) -> None:
 
 def main() -> None:
     user = actor()
-    st.header("Court mail")
+    st.header(_("Court mail"))
     _job_state(user)
-    tab_list, tab_one, tab_paste = st.tabs(["Shipments", "Add a shipment", "Paste tracking numbers"])
+    tab_list, tab_one, tab_paste = st.tabs([_("Shipments"), _("Add a shipment"), _("Paste tracking numbers")])
     with tab_list:
         _shipments(user)
     with tab_one:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.calendar import format_local, local_today
+from core.calendar import local_today
 from core.cases.search import CaseFilter, filter_options, matching_ids, search_cases
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
@@ -29,13 +29,19 @@ from core.documents.packages import (
 from core.documents.tasks import PRINT_PACKAGE, queue_print_package
 from core.errors import CessioError
 from core.files.service import download
-from core.money import MoneyParseError, format_amount, parse_amount
+from core.i18n import N_, _, format_datetime_local, format_money, format_number, ngettext
+from core.money import MoneyParseError, parse_amount
 from core.tasks.models import DONE
 from core.tasks.service import TaskView, get_task, my_tasks
 from ui.context import SignedInUser, actor, db
 from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "documents"
+PACKAGE_STATUSES = {
+    "built": N_("built"),
+    "partly_mailed": N_("partly mailed"),
+    "mailed": N_("mailed"),
+}
 SHOWN = 500
 
 
@@ -49,11 +55,19 @@ def _downloader(user: SignedInUser, file_id: int) -> Callable[[], bytes]:
     return fetch
 
 
+def _envelopes(n: int) -> str:
+    return ngettext("{n} envelope", "{n} envelopes", n).format(n=format_number(n))
+
+
+def _pages(n: int) -> str:
+    return ngettext("{n} page", "{n} pages", n).format(n=format_number(n))
+
+
 def _new_package(user: SignedInUser) -> None:
     preselected: list[int] = st.session_state.get(f"{KEY}.preselected") or []
     codes = [s.code for s in STAGES if not s.closed]
     stage = st.selectbox(
-        "Stage",
+        _("Stage"),
         codes,
         index=codes.index("claim_prepared"),
         format_func=lambda c: STAGE_BY_CODE[c].label,
@@ -61,63 +75,70 @@ def _new_package(user: SignedInUser) -> None:
     )
     with db() as session:
         regions = filter_options(session).regions
-    chosen_regions = st.multiselect("Region (optional)", regions, key=f"{KEY}.regions")
+    chosen_regions = st.multiselect(_("Region (optional)"), regions, key=f"{KEY}.regions")
     f = CaseFilter(stages=[stage], regions=chosen_regions)
     with db() as session:
         page = search_cases(session, user, f, sort="opened_at", descending=False, limit=SHOWN)
     total = page.total or 0
     if preselected:
-        st.info(f"{len(preselected)} cases were handed over from another page.")
+        st.info(
+            ngettext(
+                "{n} case was handed over from another page.",
+                "{n} cases were handed over from another page.",
+                len(preselected),
+            ).format(n=format_number(len(preselected)))
+        )
     if not total and not preselected:
-        st.info("No cases at this stage.")
+        st.info(_("No cases at this stage."))
         return
+    columns = [_("Case"), _("Debtor"), _("Region"), _("Claim, ₽"), _("Days in stage")]
     frame = pd.DataFrame(
         [
-            {
-                "Case": r.number,
-                "Debtor": r.debtor_name,
-                "Region": r.region or "",
-                "Claim, ₽": format_amount(r.claim_amount, currency=False),
-                "Days in stage": r.days_in_stage,
-            }
+            (r.number, r.debtor_name, r.region or "", format_money(r.claim_amount, currency=False), r.days_in_stage)
             for r in page.rows
         ],
-        columns=["Case", "Debtor", "Region", "Claim, ₽", "Days in stage"],
+        columns=columns,
     )
     options = ["all", "selected"] + (["handed"] if preselected else [])
     labels = {
-        "all": f"All {total:,} matching cases",
-        "selected": "Only the rows I select below",
-        "handed": f"The {len(preselected)} cases handed over",
+        "all": ngettext("The {n} matching case", "All {n} matching cases", total).format(n=format_number(total)),
+        "selected": _("Only the rows I select below"),
+        "handed": ngettext("The {n} case handed over", "The {n} cases handed over", len(preselected)).format(
+            n=format_number(len(preselected))
+        ),
     }
     if st.session_state.get(f"{KEY}.which") not in (*options, None):
         st.session_state.pop(f"{KEY}.which")
-    which = st.radio("Which cases", options, format_func=labels.__getitem__, horizontal=True, key=f"{KEY}.which")
+    which = st.radio(_("Which cases"), options, format_func=labels.__getitem__, horizontal=True, key=f"{KEY}.which")
     event = st.dataframe(
         frame, hide_index=True, on_select="rerun", selection_mode="multi-row", key=f"{KEY}.table", width="stretch"
     )
     if total > SHOWN:
-        st.caption(f"Showing the first {SHOWN} of {total:,} (oldest first).")
+        st.caption(
+            _("Showing the first {shown} of {total} (oldest first).").format(
+                shown=format_number(SHOWN), total=format_number(total)
+            )
+        )
     c1, c2 = st.columns([3, 1])
     doc_types = c1.multiselect(
-        "Documents for each envelope",
+        _("Documents for each envelope"),
         list(CASE_DOC_TYPES),
         default=list(DEFAULT_PACKAGE_DOCS),
-        format_func=lambda c: DOC_TYPE_BY_CODE[c].label,
+        format_func=lambda c: DOC_TYPE_BY_CODE[c].ui_label,
         key=f"{KEY}.docs",
     )
-    postage_text = c2.text_input("Postage per envelope, ₽", value=format_amount(DEFAULT_POSTAGE, currency=False))
+    postage_text = c2.text_input(_("Postage per envelope, ₽"), value=format_money(DEFAULT_POSTAGE, currency=False))
     if not st.button(
-        "Build the package",
+        _("Build the package"),
         type="primary",
         key=f"{KEY}.build",
-        help="The jobs process builds it; follow its progress here, or leave the page and find it under Packages.",
+        help=_("The jobs process builds it; follow its progress here, or leave the page and find it under Packages."),
     ):
         return
     try:
         postage = parse_amount(postage_text)
     except MoneyParseError as exc:
-        st.error(f"Postage: {exc}")
+        st.error(_("Postage: {exc}").format(exc=exc))
         return
     if which == "selected":
         rows = event.selection.rows if event and event.selection else []
@@ -128,10 +149,10 @@ def _new_package(user: SignedInUser) -> None:
         with db() as session:
             ids = matching_ids(session, user, f, cap=MAX_PACKAGE_CASES + 1)
     if not ids:
-        st.warning("Select at least one case.")
+        st.warning(_("Select at least one case."))
         return
     if not doc_types:
-        st.warning("Choose at least one document for each envelope.")
+        st.warning(_("Choose at least one document for each envelope."))
         return
     try:
         with db() as session:
@@ -184,9 +205,15 @@ def _settle_finished_build(user: SignedInUser) -> None:
 def _show_built(user: SignedInUser, view: TaskView) -> None:
     result = view.result or {}
     package_id = int(result["package_id"])
-    st.success(f"Package № {package_id}: {result['case_count']} envelopes, {result['page_count']} pages.")
+    st.success(
+        _("Package № {package_id}: {envelopes}, {pages}.").format(
+            package_id=package_id,
+            envelopes=_envelopes(int(result["case_count"])),
+            pages=_pages(int(result["page_count"])),
+        )
+    )
     st.download_button(
-        "Download the package (PDF)",
+        _("Download the package (PDF)"),
         data=_downloader(user, int(result["file_id"])),
         file_name=f"package_{package_id}.pdf",
         mime="application/pdf",
@@ -196,32 +223,41 @@ def _show_built(user: SignedInUser, view: TaskView) -> None:
     )
     failures: dict[str, str] = result.get("failures") or {}
     if failures:
-        st.warning(f"{len(failures)} cases were left out:")
+        st.warning(
+            ngettext("{n} case was left out:", "{n} cases were left out:", len(failures)).format(n=len(failures))
+        )
         st.dataframe(
-            pd.DataFrame([{"Case id": int(k), "Reason": v} for k, v in failures.items()]),
+            pd.DataFrame([{_("Case id"): int(k), _("Reason"): v} for k, v in failures.items()]),
             hide_index=True,
             key=f"{KEY}.left_out",
         )
 
 
 def _packages(user: SignedInUser) -> None:
-    st.subheader("Your packages in the queue")
+    st.subheader(_("Your packages in the queue"))
     recent_tasks_table(user, (PRINT_PACKAGE,), key=f"{KEY}.queued")
-    st.subheader("Built packages")
+    st.subheader(_("Built packages"))
     with db() as session:
         packages = list_packages(session, user)
     if not packages:
-        st.info("No packages yet.")
+        st.info(_("No packages yet."))
         return
     labels = {
-        p.id: f"№ {p.id} · {format_local(p.created_at)} · {STAGE_BY_CODE[p.stage].label} · {p.case_count} envelopes · "
-        f"{p.status.replace('_', ' ')}"
+        p.id: " · ".join(
+            (
+                f"№ {p.id}",
+                format_datetime_local(p.created_at),
+                STAGE_BY_CODE[p.stage].label,
+                _envelopes(p.case_count),
+                _(PACKAGE_STATUSES[p.status]) if p.status in PACKAGE_STATUSES else p.status.replace("_", " "),
+            )
+        )
         for p in packages
     }
     ids = list(labels)
     wanted = st.session_state.get(f"{KEY}.package")
     package_id = st.selectbox(
-        "Package", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.__getitem__
+        _("Package"), ids, index=ids.index(wanted) if wanted in ids else 0, format_func=labels.__getitem__
     )
     chosen = next(p for p in packages if p.id == package_id)
     with db() as session:
@@ -230,7 +266,7 @@ def _packages(user: SignedInUser) -> None:
     c1, c2 = st.columns(2)
     if chosen.file_id:
         c1.download_button(
-            f"Package PDF ({chosen.page_count} pages)",
+            _("Package PDF ({pages})").format(pages=_pages(chosen.page_count)),
             data=_downloader(user, chosen.file_id),
             file_name=f"package_{package_id}.pdf",
             mime="application/pdf",
@@ -238,30 +274,36 @@ def _packages(user: SignedInUser) -> None:
             key=f"{KEY}.dl_{package_id}",
         )
     if registers:
-        _, file_id, at = registers[0]
+        _pkg, file_id, at = registers[0]
         c2.download_button(
-            f"Mailing register, form 103 ({format_local(at)})",
+            _("Mailing register, form 103 ({when})").format(when=format_datetime_local(at)),
             data=_downloader(user, file_id),
             file_name=f"package_{package_id}_form103.pdf",
             mime="application/pdf",
             on_click="ignore",
             key=f"{KEY}.reg_{package_id}",
         )
-    st.subheader("Mark as mailed")
+    st.subheader(_("Mark as mailed"))
     _show_mail_report()
     st.caption(
-        "Type or scan the tracking number of each envelope you hand to the post office. "
-        "Envelopes without a number stay open for later."
+        _(
+            "Type or scan the tracking number of each envelope you hand to the post office. Envelopes without a number stay open for later."
+        )
     )
+    tracking_column = _("Tracking number")
     frame = pd.DataFrame(
         [
             {
                 "№": i.position,
-                "Case": i.number,
-                "Debtor": i.debtor,
-                "Pages": f"{i.first_page}–{i.first_page + i.page_count - 1}",
-                "Tracking number": i.tracking_number or "",
-                "Status": "mailed " + format_local(i.mailed_at) if i.mailed_at else (i.problem or "not mailed"),
+                _("Case"): i.number,
+                _("Debtor"): i.debtor,
+                _("Pages"): f"{i.first_page}–{i.first_page + i.page_count - 1}",
+                tracking_column: i.tracking_number or "",
+                _("Status"): (
+                    _("mailed {when}").format(when=format_datetime_local(i.mailed_at))
+                    if i.mailed_at
+                    else (i.problem or _("not mailed"))
+                ),
             }
             for i in items
         ]
@@ -271,31 +313,36 @@ def _packages(user: SignedInUser) -> None:
     st.data_editor(
         frame,
         hide_index=True,
-        disabled=["№", "Case", "Debtor", "Pages", "Status"],
+        disabled=["№", _("Case"), _("Debtor"), _("Pages"), _("Status")],
         key=editor_key,
         width="stretch",
     )
     scanned = st.text_area(
-        "Or scan the barcodes in envelope order (one number per line; fills the envelopes not yet mailed)",
+        _("Or scan the barcodes in envelope order (one number per line; fills the envelopes not yet mailed)"),
         key=f"{KEY}.scanned_{package_id}_{nonce}",
         height=100,
     )
-    mailed_on = st.date_input("Mailed on", value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.mailed_on")
-    if st.button("Record as mailed", type="primary", key=f"{KEY}.mail"):
+    mailed_on = st.date_input(_("Mailed on"), value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.mailed_on")
+    if st.button(_("Record as mailed"), type="primary", key=f"{KEY}.mail"):
         edited = (st.session_state.get(editor_key) or {}).get("edited_rows", {})
         tracking = {
-            items[int(row)].case_id: str(change.get("Tracking number") or "").strip()
+            items[int(row)].case_id: str(change.get(tracking_column) or "").strip()
             for row, change in edited.items()
-            if items[int(row)].mailed_at is None and str(change.get("Tracking number") or "").strip()
+            if items[int(row)].mailed_at is None and str(change.get(tracking_column) or "").strip()
         }
         open_items = [i for i in items if i.mailed_at is None and i.case_id not in tracking]
         numbers = [line.strip() for line in scanned.splitlines() if line.strip()]
         if len(numbers) > len(open_items):
-            st.error(f"{len(numbers)} numbers scanned but only {len(open_items)} envelopes are open; check the list.")
+            st.error(
+                _("{scanned} scanned but only {open} open; check the list.").format(
+                    scanned=ngettext("{n} number", "{n} numbers", len(numbers)).format(n=len(numbers)),
+                    open=_envelopes(len(open_items)),
+                )
+            )
             return
         tracking.update({item.case_id: number for item, number in zip(open_items, numbers, strict=False)})
         if not tracking:
-            st.warning("Enter at least one tracking number.")
+            st.warning(_("Enter at least one tracking number."))
             return
         try:
             with db() as session:
@@ -318,18 +365,29 @@ def _show_mail_report() -> None:
         return
     mailed, failed = report
     if mailed:
-        st.success(f"{mailed} envelopes recorded as mailed; postage booked to each case.")
+        st.success(
+            ngettext(
+                "{n} envelope recorded as mailed; postage booked to each case.",
+                "{n} envelopes recorded as mailed; postage booked to each case.",
+                mailed,
+            ).format(n=mailed)
+        )
     if failed:
-        st.warning(f"{len(failed)} envelopes were not recorded:")
+        st.warning(
+            ngettext("{n} envelope was not recorded:", "{n} envelopes were not recorded:", len(failed)).format(
+                n=len(failed)
+            )
+        )
         st.dataframe(
-            pd.DataFrame([{"Case": n, "Tracking number": t, "Problem": r} for n, t, r in failed]), hide_index=True
+            pd.DataFrame([{_("Case"): n, _("Tracking number"): t, _("Problem"): r} for n, t, r in failed]),
+            hide_index=True,
         )
 
 
 def main() -> None:
     user = actor()
-    st.header("Print packages")
-    new, existing = st.tabs(["New package", "Packages"])
+    st.header(_("Print packages"))
+    new, existing = st.tabs([_("New package"), _("Packages")])
     with new:
         _settle_finished_build(user)
         try:

@@ -16,8 +16,9 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import format_local, local_today
+from core.calendar import local_today
 from core.errors import CessioError
+from core.i18n import N_, _, format_date, format_datetime_local, format_money, format_number, ngettext
 from core.ledger.payments_import import (
     ImportReport,
     dismiss_row,
@@ -27,18 +28,34 @@ from core.ledger.payments_import import (
 )
 from core.ledger.service import recent_payments
 from core.ledger.tasks import PAYMENT_FILE_IMPORT, queue_payment_file_import
-from core.money import MoneyParseError, format_amount, parse_amount
+from core.money import MoneyParseError, parse_amount
 from core.tasks.service import TaskView
 from ui.context import SignedInUser, actor, db
 from ui.queued_task import recent_tasks_table, task_panel
 
 KEY = "payments"
 RESULT_LABELS = {
-    "matched": "✅ booked",
-    "unmatched": "🟡 to the queue: no case",
-    "ambiguous": "🟡 to the queue: several cases",
-    "invalid": "🔴 to the queue: unreadable",
-    "duplicate": "⏭ already imported",
+    "matched": N_("✅ booked"),
+    "unmatched": N_("🟡 to the queue: no case"),
+    "ambiguous": N_("🟡 to the queue: several cases"),
+    "invalid": N_("🔴 to the queue: unreadable"),
+    "duplicate": N_("⏭ already imported"),
+}
+REPORT_COLUMNS = {
+    "line": N_("Line"),
+    "date": N_("Date"),
+    "amount": N_("Amount"),
+    "payer": N_("Payer"),
+    "purpose": N_("Purpose"),
+    "result": N_("Result"),
+    "case": N_("Case"),
+    "note": N_("Note"),
+}
+SOURCE_LABELS = {
+    "manual": N_("by hand"),
+    "payment_file": N_("bank file"),
+    "import": N_("import"),
+    "demo": N_("demo data"),
 }
 
 
@@ -50,28 +67,29 @@ def _report_frame(rows: list[ReportRow], preview: bool) -> pd.DataFrame:
     for row in rows:
         r = dict(row)
         status = str(r["result"])
-        label = RESULT_LABELS.get(status, status)
+        label = _(RESULT_LABELS[status]) if status in RESULT_LABELS else status
         if preview and status == "matched":
-            label = "✅ will be booked"
+            label = _("✅ will be booked")
         r["result"] = label
-        r["date"] = r["date"].strftime("%d.%m.%Y") if isinstance(r["date"], dt.date) else ""
-        r["amount"] = format_amount(r["amount"], currency=False) if isinstance(r["amount"], Decimal) else ""
+        r["date"] = format_date(r["date"], empty="") if isinstance(r["date"], dt.date) else ""
+        r["amount"] = format_money(r["amount"], currency=False) if isinstance(r["amount"], Decimal) else ""
         r["case"] = f"case?case={r['case']}" if r["case"] else ""
         shown.append(r)
-    return pd.DataFrame(shown)
+    frame = pd.DataFrame(shown)
+    return frame.rename(columns={k: _(v) for k, v in REPORT_COLUMNS.items()})
 
 
 def _show_report(rows: list[ReportRow], total: int, posted: int, queued: int, duplicates: int, preview: bool) -> None:
     c = st.columns(4)
-    c[0].metric("Rows", total)
-    c[1].metric("Will be booked" if preview else "Booked", posted)
-    c[2].metric("To the queue", queued)
-    c[3].metric("Already imported", duplicates)
+    c[0].metric(_("Rows"), total)
+    c[1].metric(_("Will be booked") if preview else _("Booked"), posted)
+    c[2].metric(_("To the queue"), queued)
+    c[3].metric(_("Already imported"), duplicates)
     st.dataframe(
         _report_frame(rows, preview),
         hide_index=True,
         width="stretch",
-        column_config={"case": st.column_config.LinkColumn("Case", display_text=r"case\?case=(.*)")},
+        column_config={_("Case"): st.column_config.LinkColumn(_("Case"), display_text=r"case\?case=(.*)")},
     )
 
 
@@ -91,8 +109,12 @@ def _show_import_result(view: TaskView) -> None:
         for row in result.get("rows", [])
     ]
     st.success(
-        f"Imported {result.get('filename', '')}: {result.get('posted', 0)} booked "
-        f"({format_amount(Decimal(result.get('booked_total', '0')))}), {result.get('queued', 0)} to the queue."
+        _("Imported {filename}: {posted} booked ({amount}), {queued} to the queue.").format(
+            filename=result.get("filename", ""),
+            posted=result.get("posted", 0),
+            amount=format_money(Decimal(result.get("booked_total", "0"))),
+            queued=result.get("queued", 0),
+        )
     )
     _show_report(
         rows,
@@ -105,8 +127,9 @@ def _show_import_result(view: TaskView) -> None:
     omitted = int(result.get("rows_omitted", 0))
     if omitted:
         st.caption(
-            f"The report shows the first {len(rows):,} rows; {omitted:,} more are not listed. "
-            "Every row sent to the queue is in the “Unmatched queue” tab."
+            _(
+                "The report shows the first {count} rows; {omitted} more are not listed. Every row sent to the queue is in the “Unmatched queue” tab."
+            ).format(count=format_number(len(rows)), omitted=format_number(omitted))
         )
 
 
@@ -125,16 +148,16 @@ def _import_panel(user: SignedInUser, task_id: int) -> str:
 
 def _import_tab(user: SignedInUser) -> None:
     if not has_permission(user, Permission.LEDGER_IMPORT):
-        st.info("Your role does not import payment files.")
+        st.info(_("Your role does not import payment files."))
         return
     st.caption(
-        "A CSV export of the bank statement: date, amount, payer, purpose (the purpose must name the contract "
-        "number). UTF-8 or Windows-1251, separated by ; or ,. Importing the same file twice changes nothing. "
-        "The import is done by the jobs process: you may leave the page while it runs."
+        _(
+            "A CSV export of the bank statement: date, amount, payer, purpose (the purpose must name the contract number). UTF-8 or Windows-1251, separated by ; or ,. Importing the same file twice changes nothing. The import is done by the jobs process: you may leave the page while it runs."
+        )
     )
-    upload = st.file_uploader("Bank payment file", type=["csv", "txt"], key=f"{KEY}.file")
+    upload = st.file_uploader(_("Bank payment file"), type=["csv", "txt"], key=f"{KEY}.file")
     _import_upload(user, upload)
-    st.subheader("Your bank file imports")
+    st.subheader(_("Your bank file imports"))
     recent_tasks_table(user, (PAYMENT_FILE_IMPORT,), key=f"{KEY}.recent_imports")
 
 
@@ -143,7 +166,7 @@ def _import_upload(user: SignedInUser, upload: UploadedFile | None) -> None:
     queued = st.session_state.get(task_key)
     if upload is None:
         if queued:  # back on the page (the uploader forgot the file): the last import goes on here
-            st.markdown(f"**Your last bank file import:** {queued['filename']}")
+            st.markdown(_("**Your last bank file import:** {filename}").format(filename=queued["filename"]))
             _import_panel(user, queued["task_id"])
         return
     content = upload.getvalue()
@@ -151,20 +174,24 @@ def _import_upload(user: SignedInUser, upload: UploadedFile | None) -> None:
     if queued and tuple(queued["file"]) == this_file:
         if _import_panel(user, queued["task_id"]) != "failed":
             return
-        st.info("Nothing of that import was booked. Put right what the message says, then import the file again.")
+        st.info(_("Nothing of that import was booked. Put right what the message says, then import the file again."))
     try:
         with db() as session:
             preview = preview_payment_file(session, user, content, upload.name)
     except CessioError as exc:
         st.error(str(exc))
         return
-    st.markdown(f"**Preview** of {upload.name} ({preview.encoding})")
+    st.markdown(_("**Preview** of {name} ({encoding})").format(name=upload.name, encoding=preview.encoding))
     _show_preview(preview)
     new_rows = len(preview.rows) - preview.duplicates
     if new_rows == 0:
-        st.info("Every row of this file was imported before; there is nothing to do.")
+        st.info(_("Every row of this file was imported before; there is nothing to do."))
         return
-    if st.button(f"Import {new_rows} row(s)", type="primary", key=f"{KEY}.go"):
+    if st.button(
+        ngettext("Import {n} row", "Import {n} rows", new_rows).format(n=format_number(new_rows)),
+        type="primary",
+        key=f"{KEY}.go",
+    ):
         try:
             with db() as session:
                 task_id = queue_payment_file_import(session, user, content, upload.name, new_rows)
@@ -179,18 +206,24 @@ def _queue_tab(user: SignedInUser) -> None:
     with db() as session:
         rows = queued_rows(session, user)
     if not rows:
-        st.success("The queue is empty: every imported row is booked or dismissed.")
+        st.success(_("The queue is empty: every imported row is booked or dismissed."))
         return
-    st.caption(f"{len(rows)} row(s) wait for a clerk. Match each to a case, or dismiss it as not ours.")
+    st.caption(
+        ngettext(
+            "{n} row waits for a clerk. Match each to a case, or dismiss it as not ours.",
+            "{n} rows wait for a clerk. Match each to a case, or dismiss it as not ours.",
+            len(rows),
+        ).format(n=format_number(len(rows)))
+    )
     frame = pd.DataFrame(
         [
             {
-                "Row": r.id,
-                "Date": r.pay_date.strftime("%d.%m.%Y") if r.pay_date else "",
-                "Amount": format_amount(r.amount, currency=False) if r.amount is not None else "",
-                "Payer": r.payer or "",
-                "Purpose": r.purpose or "",
-                "Why queued": r.problem or r.status,
+                _("Row"): r.id,
+                _("Date"): format_date(r.pay_date, empty=""),
+                _("Amount"): format_money(r.amount, currency=False) if r.amount is not None else "",
+                _("Payer"): r.payer or "",
+                _("Purpose"): r.purpose or "",
+                _("Why queued"): r.problem or (_(RESULT_LABELS[r.status]) if r.status in RESULT_LABELS else r.status),
             }
             for r in rows
         ]
@@ -200,36 +233,42 @@ def _queue_tab(user: SignedInUser) -> None:
     )
     selected = picked.selection.rows if picked is not None else []
     if not selected:
-        st.caption("Select a row to match or dismiss it.")
+        st.caption(_("Select a row to match or dismiss it."))
         return
     row = rows[selected[0]]
     can_match = has_permission(user, Permission.LEDGER_IMPORT) and has_permission(user, Permission.LEDGER_PAYMENT)
     with st.form(f"{KEY}.match.{row.id}"):
-        st.markdown(f"**Row {row.id}** (file {row.import_id}, line {row.row_no}): `{row.raw}`")
-        c1, c2, c3 = st.columns(3)
-        case_ref = c1.text_input("Case number", placeholder="C-000123")
-        on = c2.date_input("Payment date", value=row.pay_date or local_today(), format="DD.MM.YYYY")
-        amount_text = c3.text_input(
-            "Amount, руб.", value=format_amount(row.amount, currency=False) if row.amount is not None else ""
+        st.markdown(
+            _("**Row {id}** (file {import_id}, line {row_no}): `{raw}`").format(
+                id=row.id, import_id=row.import_id, row_no=row.row_no, raw=row.raw
+            )
         )
-        reason = st.text_input("Reason, when dismissing")
+        c1, c2, c3 = st.columns(3)
+        case_ref = c1.text_input(_("Case number"), placeholder="C-000123")
+        on = c2.date_input(_("Payment date"), value=row.pay_date or local_today(), format="DD.MM.YYYY")
+        amount_text = c3.text_input(
+            _("Amount, ₽"), value=format_money(row.amount, currency=False) if row.amount is not None else ""
+        )
+        reason = st.text_input(_("Reason, when dismissing"))
         b1, b2 = st.columns(2)
-        book = b1.form_submit_button("Book to the case", type="primary", disabled=not can_match)
-        drop = b2.form_submit_button("Not ours: dismiss", disabled=not can_match)
+        book = b1.form_submit_button(_("Book to the case"), type="primary", disabled=not can_match)
+        drop = b2.form_submit_button(_("Not ours: dismiss"), disabled=not can_match)
     try:
         if book:
             amount = parse_amount(amount_text)
             with db() as session:
                 match_row(session, user, row.id, case_ref.strip(), pay_date=on, amount=amount)
-            st.session_state[f"{KEY}.flash"] = f"Row {row.id} booked to {case_ref.strip().upper()}."
+            st.session_state[f"{KEY}.flash"] = _("Row {id} booked to {case}.").format(
+                id=row.id, case=case_ref.strip().upper()
+            )
             st.rerun()
         if drop:
             with db() as session:
                 dismiss_row(session, user, row.id, reason)
-            st.session_state[f"{KEY}.flash"] = f"Row {row.id} dismissed."
+            st.session_state[f"{KEY}.flash"] = _("Row {id} dismissed.").format(id=row.id)
             st.rerun()
     except MoneyParseError as exc:
-        st.error(f"Amount: {exc}")
+        st.error(_("Amount: {exc}").format(exc=exc))
     except CessioError as exc:
         st.error(str(exc))
 
@@ -238,35 +277,37 @@ def _recent_tab(user: SignedInUser) -> None:
     with db() as session:
         payments = recent_payments(session, user, limit=200)
     if not payments:
-        st.caption("No payments yet.")
+        st.caption(_("No payments yet."))
         return
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "Case": f"case?case={p.case_number}",
-                    "Date": p.effective_date.strftime("%d.%m.%Y"),
-                    "Amount": format_amount(p.amount, currency=False),
-                    "Source": p.source.replace("_", " "),
-                    "Reference": p.reference or "",
-                    "Booked": format_local(p.booked_at),
+                    _("Case"): f"case?case={p.case_number}",
+                    _("Date"): format_date(p.effective_date),
+                    _("Amount"): format_money(p.amount, currency=False),
+                    _("Source"): _(SOURCE_LABELS[p.source])
+                    if p.source in SOURCE_LABELS
+                    else p.source.replace("_", " "),
+                    _("Reference"): p.reference or "",
+                    _("Booked"): format_datetime_local(p.booked_at),
                 }
                 for p in payments
             ]
         ),
         hide_index=True,
         width="stretch",
-        column_config={"Case": st.column_config.LinkColumn("Case", display_text=r"case\?case=(.*)")},
+        column_config={_("Case"): st.column_config.LinkColumn(_("Case"), display_text=r"case\?case=(.*)")},
     )
 
 
 def main() -> None:
     user = actor()
-    st.header("Payments")
+    st.header(_("Payments"))
     flash = st.session_state.pop(f"{KEY}.flash", None)
     if flash:
         st.success(flash)
-    tabs = st.tabs(["Import a bank file", "Unmatched queue", "Recent payments"])
+    tabs = st.tabs([_("Import a bank file"), _("Unmatched queue"), _("Recent payments")])
     with tabs[0]:
         _import_tab(user)
     with tabs[1]:

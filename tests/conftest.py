@@ -24,6 +24,12 @@ from core.config import reset_settings_cache
 from core.migrate import upgrade
 from core.models import Base
 
+# The tests describe behaviour in the source language (English): their assertions name buttons and
+# messages as the code writes them. The Russian interface, the installation's default, is tested
+# by tests/i18n (every page as every role, the catalog) and the browser journey, which set it
+# explicitly.
+os.environ.setdefault("CESSIO_LANGUAGE", "en")
+
 PG_URL = os.environ.get("CESSIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CESSIO_REQUIRE_PG") == "1"
 

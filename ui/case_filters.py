@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.cases.search import CaseFilter, FilterOptions
 from core.cases.workflow import STAGES
-from core.i18n import N_, _
+from core.i18n import _
 from core.money import MoneyParseError, parse_amount
 
 APPLIED = "search.filter"
@@ -64,7 +64,7 @@ def _amount(text: str, label: str, problems: list[str]) -> Decimal | None:
     try:
         return parse_amount(text)
     except MoneyParseError as exc:
-        problems.append(f"{_(label)}: {exc}")
+        problems.append(f"{label}: {exc}")
         return None
 
 
@@ -84,8 +84,8 @@ def _from_widgets() -> tuple[CaseFilter, list[str]]:
         court_case_number=s[_W + "court_case_number"].strip() or None,
         opened_from=s[_W + "opened_from"],
         opened_to=s[_W + "opened_to"],
-        claim_min=_amount(s[_W + "claim_min"], N_("Claim from"), problems),
-        claim_max=_amount(s[_W + "claim_max"], N_("Claim to"), problems),
+        claim_min=_amount(s[_W + "claim_min"], _("Claim from"), problems),
+        claim_max=_amount(s[_W + "claim_max"], _("Claim to"), problems),
         min_days_in_stage=int(s[_W + "min_days_in_stage"]) if s[_W + "min_days_in_stage"] else None,
         over_sla=bool(s[_W + "over_sla"]),
         flags=[str(x).strip() for x in s[_W + "flags"] if str(x).strip()],
@@ -124,9 +124,8 @@ def filter_bar(options: FilterOptions) -> CaseFilter:
             key=_W + "stages",
             placeholder=_("Any"),
         )
-        with st.expander(
-            _("More filters ({n} in use)").format(n=extra) if extra else _("More filters"), expanded=False
-        ):
+        more = _("More filters ({n} in use)").format(n=extra) if extra else _("More filters")
+        with st.expander(more, expanded=False):
             m1, m2, m3, m4 = st.columns(4)
             m1.multiselect(
                 _("Creditor"),
@@ -167,7 +166,7 @@ def filter_bar(options: FilterOptions) -> CaseFilter:
                 placeholder=_("Type a flag kind and press Enter"),
             )
             st.checkbox(_("Only cases over the stage's SLA"), key=_W + "over_sla")
-        b1, b2, _spacer = st.columns([1, 1, 6])
+        b1, b2, _rest = st.columns([1, 1, 6])
         applied = b1.form_submit_button(_("Search"), type="primary", icon=":material/search:", width="stretch")
         cleared = b2.form_submit_button(_("Clear"), width="stretch")
     if cleared:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core import db as core_db
+from core.i18n import _, set_language
 
 # The query parameter that carries a deep link's page through the sign-in to ``app.py``.
 OPEN_PAGE_PARAM = "open"
@@ -29,6 +30,7 @@ class SignedInUser:
     username: str
     full_name: str
     role: str
+    language: str | None = None  # the interface language the user chose; None: the installation's
 
 
 @st.cache_resource
@@ -62,8 +64,10 @@ def actor() -> SignedInUser:
     user = current_user()
     if user is None:
         _run_entry_script_instead()
-        st.warning("Please sign in.")
+        st.warning(_("Please sign in."))
         st.stop()
+    # fragments rerun without app.py: speak the user's language there too
+    set_language(user.language)
     return user
 
 

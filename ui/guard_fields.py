@@ -13,16 +13,17 @@ import streamlit as st
 
 from core.calendar import local_today
 from core.cases.workflow import Field, Transition
+from core.i18n import N_, _
 
 _HELP = {
-    "tracking": "14 digits (Russian Post) or 13 characters like RA123456789RU",
-    "amount": "In roubles, e.g. 12 345,67",
-    "date": "dd.mm.yyyy",
+    "tracking": N_("14 digits (Russian Post) or 13 characters like RA123456789RU"),
+    "amount": N_("In roubles, e.g. 12 345,67"),
+    "date": N_("dd.mm.yyyy"),
 }
 
 
 def field_input(f: Field, key: str) -> Any:
-    label = f.label + ("" if f.required else " (optional)")
+    label = f.label if f.required else _("{field} (optional)").format(field=f.label)
     if f.kind == "date":
         return st.date_input(
             label,
@@ -32,7 +33,7 @@ def field_input(f: Field, key: str) -> Any:
             min_value=dt.date(2000, 1, 1),
             max_value=local_today() + dt.timedelta(days=400),
         )
-    return st.text_input(label, key=key, help=_HELP.get(f.kind))
+    return st.text_input(label, key=key, help=_(_HELP[f.kind]) if f.kind in _HELP else None)
 
 
 def guard_inputs(t: Transition, key_prefix: str, skip_kinds: frozenset[str] = frozenset()) -> dict[str, Any]:

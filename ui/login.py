@@ -15,10 +15,33 @@ import streamlit as st
 
 from core.auth.service import check_password, finish_enrolment, get_user, start_enrolment, verify_totp
 from core.errors import CessioError
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language
 from ui.context import db
 from ui.session import sign_in, take_notice
 
 _PENDING = "_login_pending"
+LANGUAGE_KEY = "_login_language"  # the language chosen on this screen, until someone signs in
+
+
+def chosen_language() -> str | None:
+    """The language picked on the sign-in screen of this browser session, if any."""
+    value = st.session_state.get(LANGUAGE_KEY)
+    return value if value in LANGUAGES else None
+
+
+def _language_choice() -> None:
+    shown = current_language()
+    picked = st.segmented_control(
+        "Язык / Language",
+        LANGUAGES,
+        default=shown,
+        format_func=lambda code: LANGUAGE_NAMES[code],
+        key=f"login_language_{shown}",
+        label_visibility="collapsed",
+    )
+    if picked and picked != shown:
+        st.session_state[LANGUAGE_KEY] = picked
+        st.rerun()
 
 
 @dataclass(frozen=True)
@@ -41,7 +64,7 @@ def _complete(user_id: int) -> None:
     with db() as session:
         user = get_user(session, user_id)
         if user is None:
-            raise CessioError("The account no longer exists.")
+            raise CessioError(_("The account no longer exists."))
         sign_in(user)
     for key in (_PENDING, "login_password", "login_code_value", "login_enrol_value"):
         st.session_state.pop(key, None)
@@ -50,14 +73,14 @@ def _complete(user_id: int) -> None:
 
 def _password_step() -> None:
     with st.form("login", border=True):
-        st.subheader("Sign in")
-        username = st.text_input("Username", key="login_username", autocomplete="username")
-        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+        st.subheader(_("Sign in"))
+        username = st.text_input(_("Username"), key="login_username", autocomplete="username")
+        password = st.text_input(_("Password"), type="password", key="login_password", autocomplete="current-password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary", width="stretch")
     if not submitted:
         return
     if not username.strip() or not password:
-        st.error("Enter your username and password.")
+        st.error(_("Enter your username and password."))
         return
     error: str | None = None
     pending: _Pending | None = None
@@ -86,36 +109,40 @@ def _password_step() -> None:
 
 def _code_step(pending: _Pending) -> None:
     with st.form("login_code", border=True):
-        st.subheader("Two-step verification")
-        st.write(f"Signing in as **{pending.username}**. Enter the 6-digit code from your authenticator app.")
-        code = st.text_input("Code", max_chars=8, key="login_code_value", autocomplete="one-time-code")
-        submitted = st.form_submit_button("Verify", type="primary", width="stretch")
+        st.subheader(_("Two-step verification"))
+        st.write(
+            _("Signing in as **{username}**. Enter the 6-digit code from your authenticator app.").format(
+                username=pending.username
+            )
+        )
+        code = st.text_input(_("Code"), max_chars=8, key="login_code_value", autocomplete="one-time-code")
+        submitted = st.form_submit_button(_("Verify"), type="primary", width="stretch")
     if submitted:
         _check_code(pending, code, verify_totp)
 
 
 def _enrol_step(pending: _Pending) -> None:
     with st.container(border=True):
-        st.subheader("Set up your authenticator")
+        st.subheader(_("Set up your authenticator"))
         st.write(
-            f"**{pending.username}**, your role requires two-step verification. Scan this QR code with an "
-            "authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, ...), then enter the "
-            "6-digit code it shows."
+            _(
+                "**{username}**, your role requires two-step verification. Scan this QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, ...), then enter the 6-digit code it shows."
+            ).format(username=pending.username)
         )
         left, right = st.columns([1, 2])
-        left.image(_qr_png(pending.uri), width=200, caption="Scan with your authenticator app")
-        right.write("Cannot scan? Enter this key in the app by hand:")
+        left.image(_qr_png(pending.uri), width=200, caption=_("Scan with your authenticator app"))
+        right.write(_("Cannot scan? Enter this key in the app by hand:"))
         right.code(" ".join(pending.secret[i : i + 4] for i in range(0, len(pending.secret), 4)), language=None)
         with right.form("login_enrol", border=False):
-            code = st.text_input("Code from the app", max_chars=8, key="login_enrol_value")
-            submitted = st.form_submit_button("Confirm and sign in", type="primary")
+            code = st.text_input(_("Code from the app"), max_chars=8, key="login_enrol_value")
+            submitted = st.form_submit_button(_("Confirm and sign in"), type="primary")
     if submitted:
         _check_code(pending, code, finish_enrolment)
 
 
 def _check_code(pending: _Pending, code: str, check: object) -> None:
     if not code.strip():
-        st.error("Enter the 6-digit code.")
+        st.error(_("Enter the 6-digit code."))
         return
     error: str | None = None
     with db() as session:
@@ -131,7 +158,7 @@ def _check_code(pending: _Pending, code: str, check: object) -> None:
 
 def render() -> None:
     """The whole sign-in screen (used as every page while nobody is signed in)."""
-    _, middle, _ = st.columns([1, 2, 1])
+    _left, middle, _right = st.columns([1, 2, 1])
     with middle:
         st.title("Cessio")
         notice = take_notice()
@@ -143,8 +170,9 @@ def render() -> None:
                 _code_step(pending)
             else:
                 _enrol_step(pending)
-            if st.button("Use another account", type="tertiary"):
+            if st.button(_("Use another account"), type="tertiary"):
                 st.session_state.pop(_PENDING, None)
                 st.rerun()
         else:
             _password_step()
+        _language_choice()

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.calendar import format_local
 from core.errors import NotFound
+from core.i18n import N_, _, format_datetime_local
 from core.tasks.models import DONE, FAILED, QUEUED, RUNNING
 from core.tasks.service import TaskView, get_task, my_tasks
 from ui.context import SignedInUser, db
@@ -22,7 +22,7 @@ from ui.context import SignedInUser, db
 # A queued task nobody picked up for this long means no jobs process is running.
 STUCK_AFTER_SECONDS = 30
 
-STATUS_LABELS = {QUEUED: "⏳ queued", RUNNING: "🔄 running", DONE: "✅ done", FAILED: "⛔ failed"}
+STATUS_LABELS = {QUEUED: N_("⏳ queued"), RUNNING: N_("🔄 running"), DONE: N_("✅ done"), FAILED: N_("⛔ failed")}
 
 ResultRenderer = Callable[[TaskView], None]
 
@@ -52,17 +52,21 @@ def _live_progress(user: SignedInUser, task_id: int, key: str) -> None:
     if view.finished:
         st.rerun()  # the whole page, which then shows the result
     if view.status == QUEUED:
-        ahead = f" ({view.ahead} ahead of it)" if view.ahead else ""
-        st.progress(0.0, text=f"{view.title}: queued{ahead}, waiting for the jobs process…")
+        if view.ahead:
+            text = _("{title}: queued ({ahead} ahead of it), waiting for the jobs process…")
+        else:
+            text = _("{title}: queued, waiting for the jobs process…")
+        st.progress(0.0, text=text.format(title=view.title, ahead=view.ahead))
         if view.waited_seconds() > STUCK_AFTER_SECONDS and not view.ahead:
             st.warning(
-                f"Nothing has picked this up for {int(view.waited_seconds())} s. Is the jobs process "
-                "running (`cessio jobs run`; `make run` starts it)? The work stays queued until it is."
+                _(
+                    "Nothing has picked this up for {waited_seconds} s. Is the jobs process running (`cessio jobs run`; `make run` starts it)? The work stays queued until it is."
+                ).format(waited_seconds=int(view.waited_seconds()))
             )
     else:
-        st.progress(view.progress_share, text=f"{view.title}: {view.progress_label or 'working…'}")
+        st.progress(view.progress_share, text=f"{view.title}: {view.progress_label or _('working…')}")
     st.caption(
-        "You can leave this page: the work goes on, and its result waits here and in the list of your queued work."
+        _("You can leave this page: the work goes on, and its result waits here and in the list of your queued work.")
     )
 
 
@@ -71,18 +75,18 @@ def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> 
     with db() as session:
         views = my_tasks(session, user, kinds)
     if not views:
-        st.caption("Nothing queued yet.")
+        st.caption(_("Nothing queued yet."))
         return views
     frame = pd.DataFrame(
         [
             {
                 "№": v.id,
-                "Work": v.title,
-                "Status": STATUS_LABELS.get(v.status, v.status),
-                "Progress": v.progress_share if v.status == RUNNING else (1.0 if v.status == DONE else 0.0),
-                "Queued": format_local(v.created_at),
-                "Finished": format_local(v.finished_at),
-                "Problem": v.error or "",
+                _("Work"): v.title,
+                _("Status"): _(STATUS_LABELS[v.status]) if v.status in STATUS_LABELS else v.status,
+                _("Progress"): v.progress_share if v.status == RUNNING else (1.0 if v.status == DONE else 0.0),
+                _("Queued"): format_datetime_local(v.created_at),
+                _("Finished"): format_datetime_local(v.finished_at),
+                _("Problem"): v.error or "",
             }
             for v in views
         ]
@@ -92,6 +96,6 @@ def recent_tasks_table(user: SignedInUser, kinds: tuple[str, ...], key: str) -> 
         hide_index=True,
         width="stretch",
         key=key,
-        column_config={"Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0)},
+        column_config={_("Progress"): st.column_config.ProgressColumn(_("Progress"), min_value=0.0, max_value=1.0)},
     )
     return views

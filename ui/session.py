@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import streamlit as st
 
@@ -17,6 +18,7 @@ from core.auth.models import User
 from core.auth.service import get_user
 from core.config import get_settings
 from core.db import utcnow
+from core.i18n import _, ngettext
 from ui.context import SignedInUser, db
 from ui.token import COOKIE_NAME, issue_token, read_token, user_fingerprint
 
@@ -45,7 +47,7 @@ def _usable(user: User | None, now: dt.datetime) -> bool:
 def sign_in(user: User, now: dt.datetime | None = None) -> SignedInUser:
     """Remember ``user`` (after a completed login) in this session and in the browser."""
     now = now or utcnow()
-    signed = SignedInUser(user.id, user.username, user.full_name, user.role)
+    signed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
     st.session_state[USER_KEY] = signed
     st.session_state[_LAST_SEEN] = now
     st.session_state[_FINGERPRINT] = _fingerprint(user)
@@ -103,19 +105,26 @@ def current_user(now: dt.datetime | None = None) -> SignedInUser | None:
         return _restore_from_cookie(now)
     last_seen = st.session_state.get(_LAST_SEEN) or now
     if now - last_seen > idle_limit():
-        sign_out(f"You were signed out after {get_settings().session_idle_minutes} minutes without activity.")
+        minutes = get_settings().session_idle_minutes
+        sign_out(
+            ngettext(
+                "You were signed out after {n} minute without activity.",
+                "You were signed out after {n} minutes without activity.",
+                minutes,
+            ).format(n=minutes)
+        )
         return None
     with db() as session:
         user = get_user(session, signed.id)
         if not _usable(user, now) or user is None:
-            sign_out("Your account was deactivated or locked. Ask an administrator.")
+            sign_out(_("Your account was deactivated or locked. Ask an administrator."))
             return None
         fingerprint = _fingerprint(user)
         known = st.session_state.get(_FINGERPRINT)
         if known is not None and known != fingerprint:
-            sign_out("Your account was changed by an administrator (password, MFA or role). Please sign in again.")
+            sign_out(_("Your account was changed by an administrator (password, MFA or role). Please sign in again."))
             return None
-        refreshed = SignedInUser(user.id, user.username, user.full_name, user.role)
+        refreshed = SignedInUser(user.id, user.username, user.full_name, user.role, user.language)
     st.session_state[USER_KEY] = refreshed
     st.session_state[_LAST_SEEN] = now
     st.session_state[_FINGERPRINT] = fingerprint
@@ -123,6 +132,13 @@ def current_user(now: dt.datetime | None = None) -> SignedInUser | None:
     if issued is None or now - issued >= _RENEW_EVERY:
         _issue_cookie(refreshed.id, fingerprint, now)
     return refreshed
+
+
+def remember_language(language: str | None) -> None:
+    """Use a just-chosen language from this rerun on (the account row has it for the next)."""
+    signed = st.session_state.get(USER_KEY)
+    if isinstance(signed, SignedInUser):
+        st.session_state[USER_KEY] = replace(signed, language=language)
 
 
 def seconds_until_idle(now: dt.datetime | None = None) -> float | None:

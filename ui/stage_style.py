@@ -7,8 +7,10 @@ from typing import Any
 import pandas as pd
 
 from core.cases.workflow import STAGE_BY_CODE, STAGES
+from core.i18n import _
 
-_BY_LABEL = {s.label: s for s in STAGES}
+# a cell may hold the stage's name in any interface language
+_BY_LABEL = {name: s for s in STAGES for name in s.names.all()}
 
 
 def _text_colour(hex_colour: str) -> str:
@@ -46,8 +48,9 @@ def stage_cell_style(stage_code: str) -> str:
     return f"background-color: {s.color}; color: {_text_colour(s.color)}; font-weight: 600"
 
 
-def style_stage_column(frame: pd.DataFrame, column: str = "Stage") -> Any:
-    """A Styler colouring ``column`` by stage; st.dataframe renders the colours."""
+def style_stage_column(frame: pd.DataFrame, column: str | None = None) -> Any:
+    """A Styler colouring ``column`` (default: the translated "Stage") by stage; st.dataframe renders the colours."""
+    column = column or _("Stage")
     if frame.empty or column not in frame.columns:
         return frame
     return frame.style.map(cell_style, subset=[column])

@@ -25,3 +25,5 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the interface language the user chose (core.i18n.LANGUAGES); None: the installation's
+    language: Mapped[str | None] = mapped_column(String(8))

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from core.errors import PermissionDenied
+from core.i18n import N_, _
 
 
 class Role(StrEnum):
@@ -16,6 +17,19 @@ class Role(StrEnum):
     LAWYER = "lawyer"
     HEAD = "head"
     ADMIN = "admin"
+
+
+ROLE_NAMES: dict[str, str] = {
+    "clerk": N_("Clerk"),
+    "lawyer": N_("Lawyer"),
+    "head": N_("Head of department"),
+    "admin": N_("Administrator"),
+}
+
+
+def role_name(role: str) -> str:
+    """The role as people call it, in the current interface language (an unknown role as is)."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role
 
 
 class Permission(StrEnum):

@@ -21,6 +21,7 @@ from core.auth.permissions import MFA_REQUIRED_ROLES, Actor, Permission, Role, r
 from core.config import get_settings
 from core.db import utcnow
 from core.errors import AuthenticationFailed, NotFound, ValidationFailed
+from core.i18n import LANGUAGES, _, ngettext
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -51,7 +52,7 @@ class LoginStep:
 
 def _validate_password(password: str) -> None:
     if len(password) < 8:
-        raise ValidationFailed("The password must have at least 8 characters.", {"password": "too short"})
+        raise ValidationFailed(_("The password must have at least 8 characters."), {"password": "too short"})
 
 
 def create_user(session: Session, actor: Actor | None, username: str, full_name: str, role: str, password: str) -> User:
@@ -60,16 +61,21 @@ def create_user(session: Session, actor: Actor | None, username: str, full_name:
         require(actor, Permission.USER_ADMIN)
     username = username.strip().lower()
     if not username:
-        raise ValidationFailed("The username is empty.", {"username": "required"})
+        raise ValidationFailed(_("The username is empty."), {"username": "required"})
     try:
         Role(role)
     except ValueError:
         raise ValidationFailed(
-            f"Unknown role '{role}'. Choose one of: {', '.join(r.value for r in Role)}.", {"role": role}
+            _("Unknown role '{role}'. Choose one of: {items}.").format(
+                role=role, items=", ".join(r.value for r in Role)
+            ),
+            {"role": role},
         ) from None
     _validate_password(password)
     if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
-        raise ValidationFailed(f"The username '{username}' is taken.", {"username": "taken"})
+        raise ValidationFailed(
+            _("The username '{username}' is taken.").format(username=username), {"username": "taken"}
+        )
     user = User(
         username=username,
         full_name=full_name.strip() or username,
@@ -90,10 +96,10 @@ def _locked_message(user: User, now: dt.datetime) -> str:
     from zoneinfo import ZoneInfo
 
     until = user.locked_until.astimezone(ZoneInfo(tz)) if user.locked_until else now
-    return (
-        f"The account is locked after {MAX_FAILED_LOGINS} failed attempts until "
-        f"{until:%H:%M} ({tz}). Try again then, or ask an administrator to unlock it."
-    )
+    return _(
+        "The account is locked after {failures} failed attempts until {until:%H:%M} ({tz}). "
+        "Try again then, or ask an administrator to unlock it."
+    ).format(failures=MAX_FAILED_LOGINS, until=until, tz=tz)
 
 
 def _register_failure(session: Session, user: User, now: dt.datetime, what: str) -> None:
@@ -110,7 +116,7 @@ def _register_failure(session: Session, user: User, now: dt.datetime, what: str)
 
 def _check_usable(user: User, now: dt.datetime) -> None:
     if not user.is_active:
-        raise AuthenticationFailed("This account is deactivated. Ask an administrator to reactivate it.")
+        raise AuthenticationFailed(_("This account is deactivated. Ask an administrator to reactivate it."))
     if user.locked_until and user.locked_until > now:
         raise AuthenticationFailed(_locked_message(user, now))
 
@@ -120,12 +126,18 @@ def check_password(session: Session, username: str, password: str, now: dt.datet
     now = now or utcnow()
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise AuthenticationFailed("Wrong username or password.")
+        raise AuthenticationFailed(_("Wrong username or password."))
     _check_usable(user, now)
     if not _password_matches(user.password_hash, password):
         _register_failure(session, user, now, "password")
         left = MAX_FAILED_LOGINS - user.failed_logins
-        raise AuthenticationFailed(f"Wrong username or password. {left} attempt(s) left before a 15-minute lock.")
+        raise AuthenticationFailed(
+            ngettext(
+                "Wrong username or password. {n} attempt left before a 15-minute lock.",
+                "Wrong username or password. {n} attempts left before a 15-minute lock.",
+                left,
+            ).format(n=left)
+        )
     needs_enrolment = Role(user.role) in MFA_REQUIRED_ROLES and not user.mfa_enrolled
     needs_code = user.mfa_enrolled
     if not needs_code and not needs_enrolment:
@@ -147,13 +159,13 @@ def verify_totp(session: Session, user_id: int, code: str, now: dt.datetime | No
     now = now or utcnow()
     user = session.get(User, user_id)
     if user is None:
-        raise AuthenticationFailed("Unknown user.")
+        raise AuthenticationFailed(_("Unknown user."))
     _check_usable(user, now)
     if not user.totp_secret or not user.mfa_enrolled:
-        raise AuthenticationFailed("This account has no authenticator enrolled.")
+        raise AuthenticationFailed(_("This account has no authenticator enrolled."))
     if not pyotp.TOTP(user.totp_secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1):
         _register_failure(session, user, now, "totp")
-        raise AuthenticationFailed("Wrong code. Use the current 6-digit code from your authenticator app.")
+        raise AuthenticationFailed(_("Wrong code. Use the current 6-digit code from your authenticator app."))
     _login_succeeded(session, user, now)
     return user
 
@@ -162,7 +174,7 @@ def start_enrolment(session: Session, user_id: int) -> tuple[str, str]:
     """Give the user a new TOTP secret to scan; returns (secret, provisioning URI)."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Unknown user.")
+        raise NotFound(_("Unknown user."))
     if not user.totp_secret or user.mfa_enrolled:
         user.totp_secret = pyotp.random_base32()
         user.mfa_enrolled = False
@@ -176,11 +188,11 @@ def finish_enrolment(session: Session, user_id: int, code: str, now: dt.datetime
     now = now or utcnow()
     user = session.get(User, user_id)
     if user is None or not user.totp_secret:
-        raise AuthenticationFailed("Start the authenticator enrolment first.")
+        raise AuthenticationFailed(_("Start the authenticator enrolment first."))
     _check_usable(user, now)
     if not pyotp.TOTP(user.totp_secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1):
         _register_failure(session, user, now, "enrolment")
-        raise AuthenticationFailed("Wrong code. Scan the QR code again and enter the current 6-digit code.")
+        raise AuthenticationFailed(_("Wrong code. Scan the QR code again and enter the current 6-digit code."))
     user.mfa_enrolled = True
     record_audit(session, user, "auth.mfa_enrolled", "user", user.id, {"username": user.username})
     _login_succeeded(session, user, now)
@@ -191,14 +203,14 @@ def _admin_target(session: Session, actor: Actor, user_id: int) -> User:
     require(actor, Permission.USER_ADMIN)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User #{user_id} does not exist.")
+        raise NotFound(_("User #{user_id} does not exist.").format(user_id=user_id))
     return user
 
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
     user = _admin_target(session, actor, user_id)
     if not active and user.id == actor.id:
-        raise ValidationFailed("You cannot deactivate your own account.")
+        raise ValidationFailed(_("You cannot deactivate your own account."))
     user.is_active = active
     record_audit(session, actor, "user.activate" if active else "user.deactivate", "user", user.id, {})
     session.flush()
@@ -210,7 +222,7 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str) -> User
     try:
         Role(role)
     except ValueError:
-        raise ValidationFailed(f"Unknown role '{role}'.") from None
+        raise ValidationFailed(_("Unknown role '{role}'.").format(role=role)) from None
     old = user.role
     user.role = role
     record_audit(session, actor, "user.role", "user", user.id, {"from": old, "to": role})
@@ -241,6 +253,24 @@ def set_password(session: Session, actor: Actor, user_id: int, password: str) ->
     _validate_password(password)
     user.password_hash = hash_password(password)
     record_audit(session, actor, "user.password", "user", user.id, {})
+    session.flush()
+    return user
+
+
+def set_user_language(session: Session, actor: Actor, language: str | None) -> User:
+    """The acting user's own interface language (None: follow the installation's)."""
+    if language is not None and language not in LANGUAGES:
+        raise ValidationFailed(
+            _("Unknown language '{language}'. Choose one of: {items}.").format(
+                language=language, items=", ".join(LANGUAGES)
+            )
+        )
+    user = session.get(User, actor.id) if actor.id is not None else None
+    if user is None:
+        raise NotFound(_("User #{user_id} does not exist.").format(user_id=actor.id))
+    old = user.language
+    user.language = language
+    record_audit(session, actor, "user.language", "user", user.id, {"from": old, "to": language})
     session.flush()
     return user
 

@@ -58,6 +58,7 @@ from core.cases.models import AssignmentAgreement, Case, Contract, Creditor, Deb
 from core.cases.service import add_case_events, raise_flag, resolve_flags_many
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
+from core.i18n import N_, _, ngettext
 
 BATCH = 5000
 JOB_ACTOR = SystemActor("bureau job")
@@ -65,11 +66,11 @@ UID_NAMESPACE = uuid.UUID("6f0c1a52-3b7e-4d0b-9a43-5a1c2e7d9b10")
 TERMINATION_CODES = {REPAID: "1", WRITTEN_OFF: "5"}
 REJECT_FLAG = "bureau_rejected"
 STATUS_LABELS = {
-    PENDING: "waiting",
-    HELD: "held (fix the data)",
-    SENDING: "sent, awaiting answer",
-    ACCEPTED: "accepted",
-    REJECTED: "rejected",
+    PENDING: N_("waiting"),
+    HELD: N_("held (fix the data)"),
+    SENDING: N_("sent, awaiting answer"),
+    ACCEPTED: N_("accepted"),
+    REJECTED: N_("rejected"),
 }
 
 
@@ -254,16 +255,26 @@ class RunSummary:
 
     def text(self) -> str:
         parts = [
-            f"{self.files} file(s), {self.records} record(s) sent",
-            f"{self.held} held for correction",
-            f"{self.accepted} accepted, {self.rejected} rejected",
+            ngettext("{n} file", "{n} files", self.files).format(n=self.files)
+            + ", "
+            + ngettext("{n} record sent", "{n} records sent", self.records).format(n=self.records),
+            _("{n} held for correction").format(n=self.held),
+            _("{accepted} accepted, {rejected} rejected").format(accepted=self.accepted, rejected=self.rejected),
         ]
         if self.resumed:
-            parts.append(f"{self.resumed} interrupted submission(s) resumed")
+            parts.append(
+                ngettext(
+                    "{n} interrupted submission resumed", "{n} interrupted submissions resumed", self.resumed
+                ).format(n=self.resumed)
+            )
         if self.waiting:
-            parts.append(f"{self.waiting} awaiting acknowledgement")
+            parts.append(_("{n} awaiting acknowledgement").format(n=self.waiting))
         if self.errors:
-            parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
+            parts.append(
+                ngettext("{n} error: {first}", "{n} errors: {first}", len(self.errors)).format(
+                    n=len(self.errors), first=self.errors[0]
+                )
+            )
         return "; ".join(parts)
 
 
@@ -533,7 +544,9 @@ def apply_acknowledgement(
             ],
         )
         for case_id in sorted({r["case_id"] for r in rejected}):
-            raise_flag(session, case_id, REJECT_FLAG, "The credit bureau rejected a report: see the Bureau section")
+            raise_flag(
+                session, case_id, REJECT_FLAG, _("The credit bureau rejected a report: see the Credit bureau tab.")
+            )
     sub.status = ACKNOWLEDGED
     sub.ack_status = status
     sub.acknowledged_at = processed_at
@@ -733,10 +746,12 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
     require(actor, Permission.BUREAU_MANAGE)
     event = session.get(BureauEvent, event_id)
     if event is None:
-        raise NotFound(f"Bureau event {event_id} does not exist.")
+        raise NotFound(_("Bureau event {event_id} does not exist.").format(event_id=event_id))
     if event.status not in (HELD, REJECTED):
         raise ValidationFailed(
-            f"Only held or rejected events can be corrected; this one is '{STATUS_LABELS[event.status]}'."
+            _("Only held or rejected events can be corrected; this one is '{status}'.").format(
+                status=_(STATUS_LABELS[event.status])
+            )
         )
     allowed = EDITABLE_FIELDS.get(event.event_code, {})
     payload = dict(event.payload or {})
@@ -744,7 +759,7 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
     for name, value in changes.items():
         kind = allowed.get(name)
         if kind is None:
-            problems[name] = "this field cannot be corrected for this event (fix the case or debtor instead)"
+            problems[name] = _("this field cannot be corrected for this event (fix the case or debtor instead)")
             continue
         try:
             if kind == "date":
@@ -756,9 +771,9 @@ def correct_event(session: Session, actor: Actor, event_id: int, changes: dict[s
             else:
                 payload[name] = _clean(str(value)) if value is not None else None
         except (ValueError, ArithmeticError):
-            problems[name] = f"'{value}' is not a valid {kind}"
+            problems[name] = _("'{value}' is not a valid {kind}").format(value=value, kind=kind)
     if problems:
-        raise ValidationFailed("Some corrections cannot be accepted.", problems)
+        raise ValidationFailed(_("Some corrections cannot be accepted."), problems)
     before = dict(event.payload or {})
     event.payload = payload
     record_audit(session, actor, "bureau.correct", "bureau_event", event.id, {"before": before, "after": payload})
@@ -827,7 +842,9 @@ def list_events(
         "waiting": BureauEvent.status.in_((PENDING, SENDING)),
     }
     if view not in VIEWS:
-        raise ValidationFailed(f"Unknown view '{view}'; choose one of: {', '.join(VIEWS)}.")
+        raise ValidationFailed(
+            _("Unknown view '{view}'; choose one of: {items}.").format(view=view, items=", ".join(VIEWS))
+        )
     if view in conditions:
         stmt = stmt.where(conditions[view])
     if case_id is not None:
@@ -869,7 +886,7 @@ def list_events(
                 due_date=e.due_date,
                 statutory_date=e.statutory_date,
                 status=e.status,
-                status_label=STATUS_LABELS[e.status],
+                status_label=_(STATUS_LABELS[e.status]),
                 problem=problem,
                 accepted_on=done_on,
                 overdue=overdue,
@@ -986,6 +1003,6 @@ def submission_file(session: Session, actor: Actor, submission_id: int) -> tuple
     require(actor, Permission.BUREAU_VIEW)
     sub = session.get(BureauSubmission, submission_id)
     if sub is None:
-        raise NotFound(f"Bureau submission {submission_id} does not exist.")
+        raise NotFound(_("Bureau submission {submission_id} does not exist.").format(submission_id=submission_id))
     record_audit(session, actor, "bureau.file_download", "bureau_submission", sub.id, {"file": sub.file_name})
     return sub.file_name, sub.content

@@ -14,6 +14,7 @@ import uuid
 from decimal import Decimal
 
 from core.bureau.rutdf import Record, unencodable
+from core.i18n import _
 
 _NAME = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё' .-]*$")
 _ACT_REQUIRED = {"order_issued", "order_cancelled", "judgment"}
@@ -84,28 +85,42 @@ def validate_record(record: Record, report_date: dt.date) -> list[str]:
         if value is None:
             continue
         if re.search(r"[\t\r\n]", value):
-            problems.append(f"{label.capitalize()} contains a tab or a line break")
+            problems.append(_("{capitalize} contains a tab or a line break").format(capitalize=label.capitalize()))
         bad = unencodable(value)
         if bad:
-            problems.append(f"{label.capitalize()} contains '{bad}', which the bureau's Windows-1251 file cannot carry")
+            problems.append(
+                _("{capitalize} contains '{bad}', which the bureau's Windows-1251 file cannot carry").format(
+                    capitalize=label.capitalize(), bad=bad
+                )
+            )
     for label, value in (("Last name", s.last_name), ("First name", s.first_name), ("Middle name", s.middle_name)):
         if value is None:
             if label != "Middle name":
-                problems.append(f"{label} of the debtor is empty: fill it in on the case card")
+                problems.append(_("{label} of the debtor is empty: fill it in on the case card").format(label=label))
         elif not _NAME.match(value):
-            problems.append(f"{label} '{value}' may hold only letters, spaces, hyphens and apostrophes")
+            problems.append(
+                _("{label} '{value}' may hold only letters, spaces, hyphens and apostrophes").format(
+                    label=label, value=value
+                )
+            )
     if s.birth_date is None:
-        problems.append("Birth date of the debtor is missing: the bureau identifies the subject by it")
+        problems.append(_("Birth date of the debtor is missing: the bureau identifies the subject by it"))
     else:
         age = _age(s.birth_date, record.event_date)
         if not 14 <= age <= 120:
-            problems.append(f"Birth date {s.birth_date:%d.%m.%Y} gives age {age}: check the debtor's birth date")
+            problems.append(
+                _("Birth date {birth_date:%d.%m.%Y} gives age {age}: check the debtor's birth date").format(
+                    birth_date=s.birth_date, age=age
+                )
+            )
     if not (s.passport_series and re.fullmatch(r"\d{4}", s.passport_series)) or not (
         s.passport_number and re.fullmatch(r"\d{6}", s.passport_number)
     ):
         shown = " ".join(p for p in (s.passport_series, s.passport_number) if p) or "empty"
         problems.append(
-            f"Passport '{shown}' must be a 4-digit series and a 6-digit number: correct the debtor's passport"
+            _("Passport '{shown}' must be a 4-digit series and a 6-digit number: correct the debtor's passport").format(
+                shown=shown
+            )
         )
     if s.inn:
         problem = inn_problem(s.inn)
@@ -118,17 +133,19 @@ def validate_record(record: Record, report_date: dt.date) -> list[str]:
     try:
         uuid.UUID(o.uid)
     except ValueError:
-        problems.append(f"Obligation identifier '{o.uid}' is not a UUID")
+        problems.append(_("Obligation identifier '{uid}' is not a UUID").format(uid=o.uid))
     if not o.contract_number.strip():
-        problems.append("Contract number is empty")
+        problems.append(_("Contract number is empty"))
     if o.contract_date > record.event_date:
         problems.append(
-            f"Contract date {o.contract_date:%d.%m.%Y} is after the event date {record.event_date:%d.%m.%Y}"
+            _("Contract date {contract_date:%d.%m.%Y} is after the event date {event_date:%d.%m.%Y}").format(
+                contract_date=o.contract_date, event_date=record.event_date
+            )
         )
     if o.principal <= Decimal("0"):
-        problems.append("The obligation's principal must be more than zero")
+        problems.append(_("The obligation's principal must be more than zero"))
     if record.event_date > report_date:
-        problems.append(f"Event date {record.event_date:%d.%m.%Y} is in the future")
+        problems.append(_("Event date {event_date:%d.%m.%Y} is in the future").format(event_date=record.event_date))
     problems += _event_problems(record, report_date)
     return problems
 
@@ -138,35 +155,37 @@ def _event_problems(record: Record, report_date: dt.date) -> list[str]:
     code = record.event_code
     if code == "2.3":
         if record.payment is None:
-            problems.append("A payment event has no payment")
+            problems.append(_("A payment event has no payment"))
         elif record.payment.amount <= Decimal("0"):
-            problems.append("The payment amount must be more than zero")
+            problems.append(_("The payment amount must be more than zero"))
         elif record.payment.date > report_date:
-            problems.append("The payment date is in the future")
+            problems.append(_("The payment date is in the future"))
     elif code == "2.5":
         if record.termination is None:
-            problems.append("An obligation-end event has no end date")
+            problems.append(_("An obligation-end event has no end date"))
         elif record.termination.reason_code not in TERMINATION_REASONS:
-            problems.append(f"Termination reason '{record.termination.reason_code}' is unknown")
+            problems.append(
+                _("Termination reason '{reason_code}' is unknown").format(reason_code=record.termination.reason_code)
+            )
     elif code == "2.6":
         c = record.court
         if c is None:
-            problems.append("A court event has no court data")
+            problems.append(_("A court event has no court data"))
         else:
             if c.court_event in _ACT_REQUIRED and c.act_date is None:
-                problems.append("The date of the court act is missing: enter it from the act")
+                problems.append(_("The date of the court act is missing: enter it from the act"))
             if c.court_event in _NUMBER_REQUIRED and not c.act_number:
-                problems.append("The number of the court act (case number) is missing: enter it from the act")
+                problems.append(_("The number of the court act (case number) is missing: enter it from the act"))
             if c.act_date and c.act_date > report_date:
-                problems.append("The date of the court act is in the future")
+                problems.append(_("The date of the court act is in the future"))
             if c.court_event == "order_in_force" and c.in_force_date is None:
-                problems.append("The date the order came into force is missing")
+                problems.append(_("The date the order came into force is missing"))
     elif code == "2.11":
         a = record.assignment
         if a is None or not a.agreement_number or a.agreement_date is None:
-            problems.append("The assignment agreement's number and date are missing")
+            problems.append(_("The assignment agreement's number and date are missing"))
         elif not a.assignee_name:
-            problems.append("The assignee (our company) is missing from the assignment")
+            problems.append(_("The assignee (our company) is missing from the assignment"))
     elif code == "1.9" and not record.changed_fields:
-        problems.append("A subject-change event names no changed field")
+        problems.append(_("A subject-change event names no changed field"))
     return problems

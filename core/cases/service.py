@@ -42,6 +42,7 @@ from core.cases.workflow import (
 )
 from core.db import bulk_insert, is_postgres, json_safe, utcnow
 from core.errors import ConcurrentChange, NotFound, PermissionDenied, ValidationFailed
+from core.i18n import N_, _
 
 CHUNK = 2000
 ProgressFn = Callable[[int, int], None]
@@ -296,7 +297,7 @@ def transition_cases(
     if responsible_id is not None:
         chosen = session.get(User, responsible_id)
         if chosen is None or not chosen.is_active:
-            raise ValidationFailed("The chosen responsible user does not exist or is deactivated.")
+            raise ValidationFailed(_("The chosen responsible user does not exist or is deactivated."))
     balancer = _LoadBalancer(session)
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     total = len(ids)
@@ -438,10 +439,10 @@ def transition_case(
     read, and ``ValidationFailed`` with the reason when the move is not allowed."""
     current = session.execute(select(Case.version, Case.number).where(Case.id == case_id)).first()
     if current is None:
-        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+        raise NotFound(_("Case {number} does not exist.").format(number=format_case_number(case_id)))
     if current.version != expected_version:
         who, when = _changed_by(session, case_id)
-        raise ConcurrentChange(f"Case {current.number}", who, when)
+        raise ConcurrentChange(_("Case {number}").format(number=current.number), who, when)
     report = transition_cases(
         session,
         actor,
@@ -457,8 +458,10 @@ def transition_case(
     if not outcome.moved:
         if outcome.reason.startswith("changed by"):
             who, when = _changed_by(session, case_id)
-            raise ConcurrentChange(f"Case {outcome.number}", who, when)
-        raise ValidationFailed(f"Case {outcome.number} cannot be moved: {outcome.reason}.")
+            raise ConcurrentChange(_("Case {number}").format(number=outcome.number), who, when)
+        raise ValidationFailed(
+            _("Case {number} cannot be moved: {reason}.").format(number=outcome.number, reason=outcome.reason)
+        )
     return outcome
 
 
@@ -469,7 +472,7 @@ def reassign(
     require(actor, Permission.CASE_REASSIGN)
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise ValidationFailed("Choose an active user to reassign the cases to.")
+        raise ValidationFailed(_("Choose an active user to reassign the cases to."))
     now = utcnow()
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     changed = 0
@@ -553,7 +556,7 @@ def get_case_card(session: Session, actor: Actor, case_id: int, now: dt.datetime
     require(actor, Permission.CASE_VIEW)
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:
-        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+        raise NotFound(_("Case {number} does not exist.").format(number=format_case_number(case_id)))
     now = now or utcnow()
     agreement = session.get(AssignmentAgreement, case.agreement_id) if case.agreement_id else None
     st = stage(case.stage)
@@ -603,14 +606,17 @@ def case_timeline(session: Session, actor: Actor, case_id: int, limit: int = 500
     ]
 
 
+_SOURCE_NAMES = {
+    "postal_job": N_("postal job"),
+    "ocr_review": N_("OCR review"),
+    "import": N_("import"),
+    "bureau_job": N_("bureau job"),
+    "accrual_job": N_("accrual job"),
+}
+
+
 def _source_name(source: str) -> str:
-    return {
-        "postal_job": "postal job",
-        "ocr_review": "OCR review",
-        "import": "import",
-        "bureau_job": "bureau job",
-        "accrual_job": "accrual job",
-    }.get(source, "system")
+    return _(_SOURCE_NAMES.get(source, N_("system")))
 
 
 def list_staff(session: Session, role: str | None = None, active_only: bool = True) -> list[User]:
@@ -646,17 +652,19 @@ def update_debtor(session: Session, actor: Actor, debtor_id: int, changes: dict[
     require(actor, Permission.CASE_EDIT)
     debtor = session.get(Debtor, debtor_id)
     if debtor is None:
-        raise NotFound(f"Debtor #{debtor_id} does not exist.")
+        raise NotFound(_("Debtor #{debtor_id} does not exist.").format(debtor_id=debtor_id))
     unknown = set(changes) - set(DEBTOR_EDITABLE)
     if unknown:
-        raise ValidationFailed(f"These debtor fields cannot be edited: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            _("These debtor fields cannot be edited: {items}.").format(items=", ".join(sorted(unknown)))
+        )
     changed: dict[str, tuple[Any, Any]] = {}
     for name, value in changes.items():
         if isinstance(value, str):
             value = value.strip() or None
         if name == "full_name":
             if not value:
-                raise ValidationFailed("The debtor's full name cannot be empty.", {"full_name": "required"})
+                raise ValidationFailed(_("The debtor's full name cannot be empty."), {"full_name": "required"})
             from core.text import name_search_key, normalize_person_name
 
             value = normalize_person_name(value)
@@ -692,13 +700,15 @@ def update_case_details(
     require(actor, Permission.CASE_EDIT)
     unknown = set(changes) - set(CASE_EDITABLE)
     if unknown:
-        raise ValidationFailed(f"These case fields cannot be edited here: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            _("These case fields cannot be edited here: {items}.").format(items=", ".join(sorted(unknown)))
+        )
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:
-        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+        raise NotFound(_("Case {number} does not exist.").format(number=format_case_number(case_id)))
     if case.version != expected_version:
         who, when = _changed_by(session, case_id)
-        raise ConcurrentChange(f"Case {case.number}", who, when)
+        raise ConcurrentChange(_("Case {number}").format(number=case.number), who, when)
     diff = {}
     for name, value in changes.items():
         value = value.strip() if isinstance(value, str) else value

@@ -17,35 +17,57 @@ from decimal import Decimal
 from typing import Any
 
 from core.auth.permissions import Role
+from core.i18n import _, current_language
 from core.money import MoneyParseError, parse_amount
 from core.postal.tracking import normalize_tracking, tracking_problem
 
 
 @dataclass(frozen=True)
+class Names:
+    """A name of a piece of workflow data in each interface language (rule 10: the workflow is
+    data, its names too). ``label`` on stages, transitions and fields gives the name in the
+    language of the current call (``core.i18n``); ``en`` is the name the code and logs use."""
+
+    en: str
+    ru: str
+
+    def get(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.en
+
+    def all(self) -> tuple[str, ...]:
+        return (self.en, self.ru)
+
+
+@dataclass(frozen=True)
 class Stage:
     code: str
-    label: str
+    names: Names
     role: Role
     sla_days: int | None
     color: str
     closed: bool = False
 
+    @property
+    def label(self) -> str:
+        """The stage's name in the current interface language."""
+        return self.names.get(current_language())
+
 
 STAGES: tuple[Stage, ...] = (
-    Stage("new", "New", Role.CLERK, 5, "#94a3b8"),
-    Stage("claim_prepared", "Claim prepared", Role.CLERK, 5, "#60a5fa"),
-    Stage("claim_mailed", "Claim mailed", Role.CLERK, 14, "#3b82f6"),
-    Stage("claim_delivered", "Claim delivered", Role.CLERK, 30, "#6366f1"),
-    Stage("order_issued", "Court order issued", Role.LAWYER, 20, "#8b5cf6"),
-    Stage("order_refused", "Order refused", Role.LAWYER, 10, "#f97316"),
-    Stage("order_cancelled", "Order cancelled", Role.LAWYER, 10, "#ef4444"),
-    Stage("order_in_force", "Order in force", Role.CLERK, 10, "#a855f7"),
-    Stage("lawsuit_filed", "Lawsuit filed", Role.LAWYER, 60, "#f59e0b"),
-    Stage("hearing", "Hearing", Role.LAWYER, 90, "#eab308"),
-    Stage("judgment", "Judgment", Role.LAWYER, 40, "#d946ef"),
-    Stage("enforcement", "Enforcement", Role.CLERK, 180, "#14b8a6"),
-    Stage("repaid", "Repaid", Role.CLERK, None, "#22c55e", closed=True),
-    Stage("written_off", "Written off", Role.HEAD, None, "#64748b", closed=True),
+    Stage("new", Names("New", "Новое"), Role.CLERK, 5, "#94a3b8"),
+    Stage("claim_prepared", Names("Claim prepared", "Заявление подготовлено"), Role.CLERK, 5, "#60a5fa"),
+    Stage("claim_mailed", Names("Claim mailed", "Заявление отправлено"), Role.CLERK, 14, "#3b82f6"),
+    Stage("claim_delivered", Names("Claim delivered", "Заявление вручено"), Role.CLERK, 30, "#6366f1"),
+    Stage("order_issued", Names("Court order issued", "Судебный приказ вынесен"), Role.LAWYER, 20, "#8b5cf6"),
+    Stage("order_refused", Names("Order refused", "Отказ в выдаче приказа"), Role.LAWYER, 10, "#f97316"),
+    Stage("order_cancelled", Names("Order cancelled", "Приказ отменён"), Role.LAWYER, 10, "#ef4444"),
+    Stage("order_in_force", Names("Order in force", "Приказ вступил в силу"), Role.CLERK, 10, "#a855f7"),
+    Stage("lawsuit_filed", Names("Lawsuit filed", "Иск подан"), Role.LAWYER, 60, "#f59e0b"),
+    Stage("hearing", Names("Hearing", "Судебное заседание"), Role.LAWYER, 90, "#eab308"),
+    Stage("judgment", Names("Judgment", "Решение суда"), Role.LAWYER, 40, "#d946ef"),
+    Stage("enforcement", Names("Enforcement", "Исполнительное производство"), Role.CLERK, 180, "#14b8a6"),
+    Stage("repaid", Names("Repaid", "Погашено"), Role.CLERK, None, "#22c55e", closed=True),
+    Stage("written_off", Names("Written off", "Списано"), Role.HEAD, None, "#64748b", closed=True),
 )
 STAGE_BY_CODE: dict[str, Stage] = {s.code: s for s in STAGES}
 OPEN_STAGES: tuple[str, ...] = tuple(s.code for s in STAGES if not s.closed)
@@ -59,7 +81,7 @@ class GuardProblem(ValueError):
 def _text(value: Any, label: str) -> str:
     text = str(value or "").strip()
     if not text:
-        raise GuardProblem(f"{label} is required")
+        raise GuardProblem(_("{field} is required").format(field=label))
     return text
 
 
@@ -67,7 +89,7 @@ def _tracking(value: Any, label: str) -> str:
     text = _text(value, label)
     problem = tracking_problem(text)
     if problem:
-        raise GuardProblem(f"{label}: {problem}")
+        raise GuardProblem(_("{field}: {problem}").format(field=label, problem=problem))
     return normalize_tracking(text)
 
 
@@ -82,7 +104,7 @@ def _date(value: Any, label: str) -> dt.date:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise GuardProblem(f"{label}: '{text}' is not a date (use dd.mm.yyyy)")
+    raise GuardProblem(_("{field}: '{text}' is not a date (use dd.mm.yyyy)").format(field=label, text=text))
 
 
 def _amount(value: Any, label: str) -> Decimal:
@@ -92,9 +114,9 @@ def _amount(value: Any, label: str) -> Decimal:
         try:
             amount = parse_amount(_text(value, label))
         except MoneyParseError as exc:
-            raise GuardProblem(f"{label}: {exc}") from None
+            raise GuardProblem(_("{field}: {problem}").format(field=label, problem=exc)) from None
     if amount <= 0:
-        raise GuardProblem(f"{label} must be more than zero")
+        raise GuardProblem(_("{field} must be more than zero").format(field=label))
     return amount
 
 
@@ -103,10 +125,14 @@ class Field:
     """A piece of data a transition asks for; ``column`` is the case column it is written to."""
 
     name: str
-    label: str
+    names: Names
     kind: str  # text | date | amount | tracking
     required: bool = True
     column: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.names.get(current_language())
 
     def clean(self, value: Any) -> Any:
         if value in (None, "") and not self.required:
@@ -128,7 +154,7 @@ SENIOR = frozenset({Role.HEAD, Role.ADMIN})
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    names: Names
     sources: tuple[str, ...]
     target: str
     roles: frozenset[Role]
@@ -136,6 +162,11 @@ class Transition:
     event_kind: str = "transition"
     document_type: str | None = None  # the court act that confirms it (OCR review uses this)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The transition's name (its button) in the current interface language."""
+        return self.names.get(current_language())
 
     def clean(self, data: dict[str, Any] | None) -> dict[str, Any]:
         """Validated data for this transition; raises ``GuardProblem`` naming every bad field."""
@@ -158,32 +189,32 @@ class Transition:
 
 
 _ACT_FIELDS = (
-    Field("act_number", "Court case number", "text", column="court_case_number"),
-    Field("act_date", "Date of the act", "date", column="court_act_date"),
-    Field("awarded_amount", "Amount awarded", "amount", column="awarded_amount"),
+    Field("act_number", Names("Court case number", "Номер дела"), "text", column="court_case_number"),
+    Field("act_date", Names("Date of the act", "Дата судебного акта"), "date", column="court_act_date"),
+    Field("awarded_amount", Names("Amount awarded", "Взысканная сумма"), "amount", column="awarded_amount"),
 )
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("prepare_claim", "Claim prepared", ("new",), "claim_prepared", STAFF),
+    Transition("prepare_claim", Names("Claim prepared", "Заявление подготовлено"), ("new",), "claim_prepared", STAFF),
     Transition(
         "mail_claim",
-        "Mail the claim",
+        Names("Mail the claim", "Отправить заявление"),
         ("claim_prepared",),
         "claim_mailed",
         STAFF,
-        (Field("tracking_number", "Tracking number", "tracking", column="tracking_number"),),
+        (Field("tracking_number", Names("Tracking number", "ШПИ (трек-номер)"), "tracking", column="tracking_number"),),
     ),
     Transition(
         "deliver_claim",
-        "Claim delivered",
+        Names("Claim delivered", "Заявление вручено"),
         ("claim_mailed",),
         "claim_delivered",
         STAFF,
-        (Field("delivered_on", "Delivery date", "date"),),
+        (Field("delivered_on", Names("Delivery date", "Дата вручения"), "date"),),
     ),
     Transition(
         "issue_order",
-        "Court order issued",
+        Names("Court order issued", "Судебный приказ вынесен"),
         ("claim_delivered",),
         "order_issued",
         STAFF,
@@ -192,45 +223,53 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "refuse_order",
-        "Order refused",
+        Names("Order refused", "Отказ в выдаче приказа"),
         ("claim_delivered",),
         "order_refused",
         STAFF,
         (
-            Field("act_date", "Date of the refusal", "date", column="court_act_date"),
-            Field("reason", "Reason for refusal", "text", required=False),
+            Field("act_date", Names("Date of the refusal", "Дата отказа"), "date", column="court_act_date"),
+            Field("reason", Names("Reason for refusal", "Причина отказа"), "text", required=False),
         ),
         document_type="refusal",
     ),
     Transition(
         "order_in_force",
-        "Order in force",
+        Names("Order in force", "Приказ вступил в силу"),
         ("order_issued",),
         "order_in_force",
         STAFF,
-        (Field("in_force_date", "Date it came into force", "date"),),
+        (Field("in_force_date", Names("Date it came into force", "Дата вступления в силу"), "date"),),
     ),
     Transition(
         "cancel_order",
-        "Order cancelled",
+        Names("Order cancelled", "Приказ отменён"),
         ("order_issued", "order_in_force", "enforcement"),
         "order_cancelled",
         STAFF,
-        (Field("act_date", "Date of the cancellation", "date", column="court_act_date"),),
+        (Field("act_date", Names("Date of the cancellation", "Дата отмены"), "date", column="court_act_date"),),
         document_type="cancellation",
     ),
-    Transition("file_lawsuit", "File a lawsuit", ("order_refused", "order_cancelled"), "lawsuit_filed", LEGAL),
+    # A claim over 500,000 rubles cannot take the order route (CPC art. 121; the ledger's guard
+    # refuses "prepare_claim"/"mail_claim" for it), so a new or prepared case may go to a lawsuit.
+    Transition(
+        "file_lawsuit",
+        Names("File a lawsuit", "Подать иск"),
+        ("new", "claim_prepared", "order_refused", "order_cancelled"),
+        "lawsuit_filed",
+        LEGAL,
+    ),
     Transition(
         "schedule_hearing",
-        "Hearing scheduled",
+        Names("Hearing scheduled", "Назначено заседание"),
         ("lawsuit_filed",),
         "hearing",
         LEGAL,
-        (Field("hearing_date", "Hearing date", "date"),),
+        (Field("hearing_date", Names("Hearing date", "Дата заседания"), "date"),),
     ),
     Transition(
         "receive_judgment",
-        "Judgment received",
+        Names("Judgment received", "Получено решение суда"),
         ("hearing",),
         "judgment",
         LEGAL,
@@ -239,21 +278,21 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "start_enforcement",
-        "Send to enforcement",
+        Names("Send to enforcement", "Направить на исполнение"),
         ("order_in_force", "judgment"),
         "enforcement",
         STAFF,
-        (Field("enforcement_body", "Sent to (bailiffs or bank)", "text"),),
+        (Field("enforcement_body", Names("Sent to (bailiffs or bank)", "Куда направлен (ФССП или банк)"), "text"),),
         document_type="writ",
     ),
-    Transition("mark_repaid", "Repaid", OPEN_STAGES, "repaid", STAFF),
+    Transition("mark_repaid", Names("Repaid", "Погашено"), OPEN_STAGES, "repaid", STAFF),
     Transition(
         "write_off",
-        "Write off",
+        Names("Write off", "Списать"),
         OPEN_STAGES,
         "written_off",
         SENIOR | {Role.LAWYER},
-        (Field("reason", "Reason for the write-off", "text"),),
+        (Field("reason", Names("Reason for the write-off", "Причина списания"), "text"),),
     ),
 )
 TRANSITION_BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
@@ -267,7 +306,7 @@ def transition(name: str) -> Transition:
     try:
         return TRANSITION_BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown transition '{name}'") from None
+        raise KeyError(_("unknown transition '{name}'").format(name=name)) from None
 
 
 def transitions_from(stage_code: str, role: str | None = None) -> list[Transition]:

@@ -32,6 +32,7 @@ from core.documents.render import BODY_SIZE, Canvas, Column, DocData, Table, dra
 from core.documents.service import current_templates, generate_documents, signer_name
 from core.errors import CessioError, NotFound, ValidationFailed
 from core.files.service import GeneratedBlob, store_generated_many
+from core.i18n import _, format_number, use_language
 from core.money import amount_in_words
 
 ProgressFn = Callable[[str, float], None]
@@ -58,6 +59,7 @@ class PackageReport:
     failures: dict[int, str] = field(default_factory=dict)  # case id -> reason left out
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def _cover(package_id: int, stage_label: str, signer: str, today: dt.date, rows: list[list[str]]) -> bytes:
     canvas = Canvas()
     canvas.begin(f"Пакет № {package_id} · титульный лист")
@@ -87,6 +89,7 @@ def _cover(package_id: int, stage_label: str, signer: str, today: dt.date, rows:
     return canvas.output()
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def _register_data(
     package_id: int,
     today: dt.date,
@@ -163,22 +166,31 @@ def check_package_selection(session: Session, actor: Actor, case_ids: Sequence[i
     require(actor, Permission.DOCUMENT_GENERATE)
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     if not ids:
-        raise ValidationFailed("Select the cases to print.")
+        raise ValidationFailed(_("Select the cases to print."))
     if len(ids) > MAX_PACKAGE_CASES:
         raise ValidationFailed(
-            f"A package holds at most {MAX_PACKAGE_CASES:,} cases; {len(ids):,} were selected. "
-            "Narrow the selection (e.g. by region)."
+            _(
+                "A package holds at most {most} cases; {count} were selected. Narrow the selection (e.g. by region)."
+            ).format(most=format_number(MAX_PACKAGE_CASES), count=format_number(len(ids)))
         )
     if isinstance(postage, float) or postage < 0:
-        raise ValidationFailed("Postage must be a non-negative amount in rubles.")
+        raise ValidationFailed(_("Postage must be a non-negative amount in rubles."))
     stages = dict(session.execute(select(Case.id, Case.stage).where(Case.id.in_(ids))).all())
     missing = [i for i in ids if i not in stages]
     if missing:
-        raise NotFound(f"{len(missing)} of the selected cases do not exist (e.g. id {missing[0]}).")
+        raise NotFound(
+            _("{count} of the selected cases do not exist (e.g. id {missing}).").format(
+                count=len(missing), missing=missing[0]
+            )
+        )
     distinct = sorted(set(stages.values()))
     if len(distinct) > 1:
         labels = ", ".join(STAGE_BY_CODE[s].label for s in distinct)
-        raise ValidationFailed(f"A package holds cases at one stage; the selection is at: {labels}. Narrow it down.")
+        raise ValidationFailed(
+            _("A package holds cases at one stage; the selection is at: {labels}. Narrow it down.").format(
+                labels=labels
+            )
+        )
     return str(distinct[0])
 
 
@@ -219,7 +231,7 @@ def build_package(
         if progress:
             progress(label, share)
 
-    step(f"Documents: 0 of {len(ids)} cases", 0.0)
+    step(_("Documents: {done} of {total} cases").format(done=0, total=format_number(len(ids))), 0.0)
     generated = generate_documents(
         session,
         actor,
@@ -228,10 +240,13 @@ def build_package(
         as_of=on,
         package_id=package.id,
         postage=postage,
-        progress=lambda done, total: step(f"Documents: {done} of {total} cases", 0.85 * done / max(total, 1)),
+        progress=lambda done, total: step(
+            _("Documents: {done} of {total} cases").format(done=format_number(done), total=format_number(total)),
+            0.85 * done / max(total, 1),
+        ),
     )
     cases = generated.cases
-    step("Cover sheet and mailing register", 0.87)
+    step(_("Cover sheet and mailing register"), 0.87)
     # page numbers in the merged PDF: the cover first, then the cases in order
     cover_rows: list[list[str]] = []
     first_page_of: dict[int, int] = {}
@@ -246,7 +261,7 @@ def build_package(
             src = generated.sources[c.case_id]
             cover_rows.append([str(n), c.number, c.debtor, src.case.court_name or "", f"{page}–{page + count - 1}"])
             page += count
-        cover = _cover(package.id, STAGE_BY_CODE[stage].label, signer, on, cover_rows)
+        cover = _cover(package.id, STAGE_BY_CODE[stage].names.ru, signer, on, cover_rows)
         cover_pages = len(PdfReader(io.BytesIO(cover)).pages)
         if cover_pages == cover_pages_guess:
             break
@@ -267,7 +282,7 @@ def build_package(
     reg_data = _register_data(package.id, on, signer, reg_items, sender_name, sender_address)
     register_pdf, register_pages, register_version = _render_register(session, reg_data, package.id)
 
-    step("Merging the package", 0.9)
+    step(_("Merging the package"), 0.9)
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(cover)))
     for body in generated.bodies:
@@ -279,7 +294,7 @@ def build_package(
         start = first_page_of[c.case_id]
         parent = writer.add_outline_item(title=f"{c.number} — {c.debtor}", page_number=start - 1)
         offset = start
-        for doc, (_, count) in zip(c.documents, c.ranges, strict=True):
+        for doc, (_start, count) in zip(c.documents, c.ranges, strict=True):
             writer.add_outline_item(title=doc.title, page_number=offset - 1, parent=parent)
             offset += count
     writer.add_outline_item(title=DOC_TYPE_BY_CODE["mailing_register"].title, page_number=register_first - 1)
@@ -289,7 +304,7 @@ def build_package(
     merged = buffer.getvalue()
     page_count = len(writer.pages)
 
-    step("Storing the package", 0.97)
+    step(_("Storing the package"), 0.97)
     _store_register(session, actor, package.id, register_pdf, register_pages, register_version, reg_data, "")
     (file_id,) = store_generated_many(
         session, actor, [GeneratedBlob(merged, f"package_{package.id}.pdf", None, "package", page_count)]
@@ -317,7 +332,7 @@ def build_package(
         package.id,
         {"cases": len(cases), "pages": page_count, "left_out": len(generated.failures), "stage": stage},
     )
-    step("Done", 1.0)
+    step(_("Done"), 1.0)
     return PackageReport(package.id, file_id, len(cases), page_count, dict(generated.failures))
 
 
@@ -454,7 +469,7 @@ def mark_mailed(
 
     package = session.get(PrintPackage, package_id)
     if package is None:
-        raise NotFound(f"Package {package_id} does not exist.")
+        raise NotFound(_("Package {package_id} does not exist.").format(package_id=package_id))
     on = mailed_on or today()
     items = {
         i.case_id: i

@@ -39,6 +39,7 @@ from core.documents.render import Canvas, Column, DocData, Table, draw_template,
 from core.documents.template import CompiledTemplate, compile_template
 from core.errors import CessioError, NotFound, ValidationFailed
 from core.files.service import GeneratedBlob, store_generated_many
+from core.i18n import _
 
 ProgressFn = Callable[[int, int], None]
 CANVAS_CASES = 400  # cases per canvas: bounds memory, one font load per canvas
@@ -59,7 +60,7 @@ class TemplateText:
 
 def current_template(session: Session, doc_type: str) -> TemplateText:
     if doc_type not in DOC_TYPE_BY_CODE:
-        raise NotFound(f"There is no document type '{doc_type}'.")
+        raise NotFound(_("There is no document type '{doc_type}'.").format(doc_type=doc_type))
     row = session.scalar(
         select(TemplateVersion)
         .where(TemplateVersion.code == doc_type)
@@ -89,7 +90,7 @@ def template_history(session: Session, actor: Actor, doc_type: str) -> list[Temp
         .order_by(TemplateVersion.version.desc())
     ).all()
     history = [TemplateText(doc_type, r.version, r.body, r.created_at, name, r.comment) for r, name in rows]
-    return [*history, TemplateText(doc_type, 0, DEFAULT_TEMPLATES[doc_type], None, "built-in", "default wording")]
+    return [*history, TemplateText(doc_type, 0, DEFAULT_TEMPLATES[doc_type], None, "built-in", _("default wording"))]
 
 
 def save_template(session: Session, actor: Actor, doc_type: str, body: str, comment: str | None = None) -> int:
@@ -98,7 +99,7 @@ def save_template(session: Session, actor: Actor, doc_type: str, body: str, comm
     compile_template(doc_type, body)
     current = current_template(session, doc_type)
     if current.body == body:
-        raise ValidationFailed("The template is unchanged; there is nothing to save.")
+        raise ValidationFailed(_("The template is unchanged; there is nothing to save."))
     version = (
         session.scalar(select(func.max(TemplateVersion.version)).where(TemplateVersion.code == doc_type)) or 0
     ) + 1
@@ -230,12 +231,12 @@ def generate_documents(
 
     unknown = [d for d in doc_types if d not in CASE_DOC_TYPES]
     if unknown:
-        raise ValidationFailed(f"Unknown document type(s): {', '.join(unknown)}.")
+        raise ValidationFailed(_("Unknown document type(s): {items}.").format(items=", ".join(unknown)))
     if not doc_types:
-        raise ValidationFailed("Choose at least one document to generate.")
+        raise ValidationFailed(_("Choose at least one document to generate."))
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     if not ids:
-        raise ValidationFailed("Select at least one case.")
+        raise ValidationFailed(_("Select at least one case."))
     on = as_of or today()
     templates = current_templates(session, doc_types)
     sources = load_sources(session, ids)
@@ -290,7 +291,7 @@ def generate_documents(
         i = 0
         for entry, snapshots in made:
             result.body_of_case[entry.case_id] = len(result.bodies) - 1
-            for (code, snap), (_, count) in zip(snapshots, entry.ranges, strict=True):
+            for (code, snap), (_start, count) in zip(snapshots, entry.ranges, strict=True):
                 blobs.append(GeneratedBlob(pdfs[i], _file_name(code, entry.number), entry.case_id, "generated", count))
                 meta.append((entry, code, snap, count))
                 i += 1
@@ -328,7 +329,7 @@ def generate_documents(
             progress(done, total)
     if not result.cases:
         reasons = "; ".join(list(result.failures.values())[:5])
-        raise ValidationFailed(f"No document could be generated: {reasons}")
+        raise ValidationFailed(_("No document could be generated: {reasons}").format(reasons=reasons))
     return result
 
 
@@ -412,7 +413,7 @@ def document_data(session: Session, actor: Actor, document_id: int) -> dict[str,
     require(actor, Permission.CASE_VIEW)
     doc = session.get(GeneratedDocument, document_id)
     if doc is None:
-        raise NotFound(f"Document {document_id} does not exist.")
+        raise NotFound(_("Document {document_id} does not exist.").format(document_id=document_id))
     return dict(doc.data or {})
 
 

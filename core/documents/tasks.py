@@ -20,6 +20,7 @@ from core.documents.packages import (
     check_package_selection,
 )
 from core.errors import ValidationFailed
+from core.i18n import _, format_number, ngettext
 from core.tasks.registry import ProgressFn, TaskKind
 from core.tasks.service import enqueue_task, unfinished_tasks
 
@@ -46,14 +47,17 @@ def queue_print_package(
     for task in unfinished_tasks(session, PRINT_PACKAGE, actor.id):
         if sorted(int(i) for i in (task.params or {}).get("case_ids", [])) == wanted:
             raise ValidationFailed(
-                f"You have already queued a package of these {len(ids):,} cases (queued work № {task.id}); "
-                "it is not built yet. Wait for it to finish before building them again."
+                _(
+                    "You have already queued a package of these {count} cases (queued work № {id}); it is not built yet. Wait for it to finish before building them again."
+                ).format(count=format_number(len(ids)), id=task.id)
             )
     return enqueue_task(
         session,
         actor,
         PRINT_PACKAGE,
-        f"Print package: {len(ids):,} cases at {STAGE_BY_CODE[stage].label}",
+        ngettext("Print package: {n} case at {stage}", "Print package: {n} cases at {stage}", len(ids)).format(
+            n=format_number(len(ids)), stage=STAGE_BY_CODE[stage].label
+        ),
         {"case_ids": ids, "doc_types": list(doc_types), "postage": str(postage)},
     )
 
@@ -61,11 +65,13 @@ def queue_print_package(
 def _postage(raw: Any) -> Decimal:
     """Postage travels as exact text; a float here would be a rounding error on a ledger."""
     if not isinstance(raw, str):
-        raise ValidationFailed(f"Postage must be queued as a decimal string, not {type(raw).__name__}.")
+        raise ValidationFailed(
+            _("Postage must be queued as a decimal string, not {kind}.").format(kind=type(raw).__name__)
+        )
     try:
         return Decimal(raw)
     except InvalidOperation:
-        raise ValidationFailed(f"Postage '{raw}' is not an amount in rubles.") from None
+        raise ValidationFailed(_("Postage '{raw}' is not an amount in rubles.").format(raw=raw)) from None
 
 
 def run(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:

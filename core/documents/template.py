@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from core.documents.catalog import BLOCKS, DOC_TYPE_BY_CODE, placeholders_for
 from core.errors import ValidationFailed
+from core.i18n import _
 
 _BLOCK = re.compile(r"^\[([a-z0-9_]+)\]$")
 _MARKERS = (("##", "subtitle"), (">>", "right"), ("#", "title"), ("!", "bold"), ("-", "item"), ("~", "rightline"))
@@ -54,7 +55,9 @@ def _split(text: str, lineno: int, known: dict[str, tuple[str, str]], problems: 
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        problems.append(f"line {lineno}: {exc} (write {{{{ and }}}} for literal braces)")
+        problems.append(
+            _("line {lineno}: {exc} (write {{{{ and }}}} for literal braces)").format(lineno=lineno, exc=exc)
+        )
         return (text,)
     for literal, field, spec, conversion in parsed:
         if literal:
@@ -62,9 +65,13 @@ def _split(text: str, lineno: int, known: dict[str, tuple[str, str]], problems: 
         if field is None:
             continue
         if spec or conversion:
-            problems.append(f"line {lineno}: write the placeholder as {{{field}}} without ':' or '!'")
+            problems.append(
+                _("line {lineno}: write the placeholder as {{{field}}} without ':' or '!'").format(
+                    lineno=lineno, field=field
+                )
+            )
         if field not in known:
-            problems.append(f"line {lineno}: unknown placeholder {{{field}}}")
+            problems.append(_("line {lineno}: unknown placeholder {{{field}}}").format(lineno=lineno, field=field))
             continue
         parts.append(Field(field))
     return tuple(parts)
@@ -73,7 +80,7 @@ def _split(text: str, lineno: int, known: dict[str, tuple[str, str]], problems: 
 def compile_template(doc_type: str, text: str) -> CompiledTemplate:
     """Parse and check a template; ``ValidationFailed`` lists every unknown placeholder or block."""
     if doc_type not in DOC_TYPE_BY_CODE:
-        raise ValidationFailed(f"There is no document type '{doc_type}'.")
+        raise ValidationFailed(_("There is no document type '{doc_type}'.").format(doc_type=doc_type))
     known = placeholders_for(doc_type)
     blocks = BLOCKS.get(doc_type, {})
     problems: list[str] = []
@@ -88,7 +95,11 @@ def compile_template(doc_type: str, text: str) -> CompiledTemplate:
             name = block.group(1)
             if name not in blocks:
                 allowed = ", ".join(f"[{b}]" for b in blocks) or "none"
-                problems.append(f"line {lineno}: unknown block [{name}] (this document has: {allowed})")
+                problems.append(
+                    _("line {lineno}: unknown block [{name}] (this document has: {allowed})").format(
+                        lineno=lineno, name=name, allowed=allowed
+                    )
+                )
             else:
                 lines.append(Line("block", block=name))
             continue
@@ -101,7 +112,7 @@ def compile_template(doc_type: str, text: str) -> CompiledTemplate:
                 break
         lines.append(Line(kind, _split(body, lineno, known, problems)))
     if not any(line.kind != "space" for line in lines):
-        problems.append("the template is empty")
+        problems.append(_("the template is empty"))
     if problems:
         unknown = sorted({m.group(1) for p in problems if (m := re.search(r"unknown placeholder \{([^}]*)\}", p))})
         head = (
@@ -110,7 +121,7 @@ def compile_template(doc_type: str, text: str) -> CompiledTemplate:
             else ""
         )
         raise ValidationFailed(
-            f"{head}The template was not saved: " + "; ".join(problems) + ".",
+            head + _("The template was not saved: {problems}.").format(problems="; ".join(problems)),
             {"body": "; ".join(problems)},
         )
     fields = frozenset(p.name for line in lines for p in line.parts if isinstance(p, Field))

@@ -13,9 +13,11 @@ import re
 import threading
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from core.config import get_settings
 from core.errors import ValidationFailed
+from core.i18n import _
 
 # pdfium is not thread-safe and Streamlit runs each session in a thread: one lock for all calls.
 PDFIUM_LOCK = threading.RLock()
@@ -101,17 +103,21 @@ def check_upload(data: bytes, original_name: str, limits: UploadLimits | None = 
     limits = limits or UploadLimits.from_settings()
     name = original_name or "the file"
     if not data:
-        raise ValidationFailed(f"'{name}' is empty (0 bytes). Choose the file again or scan it again.")
+        raise ValidationFailed(
+            _("'{name}' is empty (0 bytes). Choose the file again or scan it again.").format(name=name)
+        )
     if len(data) > limits.max_bytes:
         raise ValidationFailed(
-            f"'{name}' is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}. "
-            "Scan at 300 dpi in black and white or grey, or split the file into parts."
+            _(
+                "'{name}' is {megabytes}; the limit is {megabytes2}. Scan at 300 dpi in black and white or grey, or split the file into parts."
+            ).format(name=name, megabytes=_megabytes(len(data)), megabytes2=_megabytes(limits.max_bytes))
         )
     mime = sniff_type(data)
     if mime is None:
         raise ValidationFailed(
-            f"'{name}' is {describe_other(data)}, not a PDF, PNG, JPEG or TIFF. "
-            "Save or scan the document as PDF (or as a PNG/JPEG/TIFF image) and upload that."
+            _(
+                "'{name}' is {describe_other}, not a PDF, PNG, JPEG or TIFF. Save or scan the document as PDF (or as a PNG/JPEG/TIFF image) and upload that."
+            ).format(name=name, describe_other=describe_other(data))
         )
     if mime == PDF:
         return _check_pdf(data, name, limits)
@@ -128,18 +134,24 @@ def _check_pdf(data: bytes, name: str, limits: UploadLimits) -> FileFacts:
             text = str(exc).lower()
             if "password" in text:
                 raise ValidationFailed(
-                    f"'{name}' is a password-protected PDF. Remove the password (print it to a new PDF) and upload again."
+                    _(
+                        "'{name}' is a password-protected PDF. Remove the password (print it to a new PDF) and upload again."
+                    ).format(name=name)
                 ) from None
             raise ValidationFailed(
-                f"'{name}' is a damaged PDF that cannot be opened ({exc}). Scan or export it again."
+                _("'{name}' is a damaged PDF that cannot be opened ({exc}). Scan or export it again.").format(
+                    name=name, exc=exc
+                )
             ) from None
         try:
             pages = len(doc)
             if pages == 0:
-                raise ValidationFailed(f"'{name}' is a PDF without pages. Scan or export it again.")
+                raise ValidationFailed(_("'{name}' is a PDF without pages. Scan or export it again.").format(name=name))
             if pages > limits.max_pages:
                 raise ValidationFailed(
-                    f"'{name}' has {pages} pages; the limit is {limits.max_pages}. Split it into smaller files."
+                    _("'{name}' has {pages} pages; the limit is {max_pages}. Split it into smaller files.").format(
+                        name=name, pages=pages, max_pages=limits.max_pages
+                    )
                 )
             try:
                 page = doc[0]
@@ -147,11 +159,39 @@ def _check_pdf(data: bytes, name: str, limits: UploadLimits) -> FileFacts:
                 page.close()
             except pdfium.PdfiumError as exc:
                 raise ValidationFailed(
-                    f"The first page of '{name}' is damaged and cannot be read ({exc}). Scan or export it again."
+                    _(
+                        "The first page of '{name}' is damaged and cannot be read ({exc}). Scan or export it again."
+                    ).format(name=name, exc=exc)
                 ) from None
+            _check_page_sizes(doc, name)
         finally:
             doc.close()
     return FileFacts(PDF, pages, round(width), round(height))
+
+
+# The largest page a PDF may have: 14,400 units (200 inches, 5.08 m) a side, the implementation
+# limit of PDF 1.7 (ISO 32000-1, Annex C.2). A court scan is A4 (595 x 842); a bigger claim is a
+# file built to make the reader render gigapixels.
+MAX_PAGE_POINTS = 14_400
+
+
+def _check_page_sizes(doc: Any, name: str) -> None:
+    """Every page's size, not only the first: a bomb hides its giant page further in."""
+    for index in range(len(doc)):
+        width, height = doc.get_page_size(index)
+        if max(width, height) > MAX_PAGE_POINTS:
+            raise ValidationFailed(
+                _(
+                    "Page {page} of '{name}' claims to be {width} x {height} cm; pages larger than {limit} cm a "
+                    "side are refused. Scan or export it again at a normal paper size."
+                ).format(
+                    page=index + 1,
+                    name=name,
+                    width=round(width / 72 * 2.54),
+                    height=round(height / 72 * 2.54),
+                    limit=round(MAX_PAGE_POINTS / 72 * 2.54),
+                )
+            )
 
 
 def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> FileFacts:
@@ -167,7 +207,9 @@ def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> Fil
             raise ValidationFailed(_too_many_pixels(name, None, limits, _pixels_in(str(exc)))) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ValidationFailed(
-                f"'{name}' looks like a {label} image but is damaged and cannot be read ({exc}). Scan it again."
+                _(
+                    "'{name}' looks like a {label} image but is damaged and cannot be read ({exc}). Scan it again."
+                ).format(name=name, label=label, exc=exc)
             ) from None
         with image:
             width, height = image.size
@@ -180,7 +222,9 @@ def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> Fil
                     frames += 1
                     if frames > limits.max_pages:
                         raise ValidationFailed(
-                            f"'{name}' has more than {limits.max_pages} pages; split it into smaller files."
+                            _("'{name}' has more than {max_pages} pages; split it into smaller files.").format(
+                                name=name, max_pages=limits.max_pages
+                            )
                         )
                     if mime != TIFF:
                         break
@@ -191,7 +235,9 @@ def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> Fil
                 raise
             except (OSError, SyntaxError, ValueError) as exc:
                 raise ValidationFailed(
-                    f"Page {frames + 1} of '{name}' is damaged and cannot be read ({exc}). Scan it again."
+                    _("Page {value} of '{name}' is damaged and cannot be read ({exc}). Scan it again.").format(
+                        value=frames + 1, name=name, exc=exc
+                    )
                 ) from None
             try:
                 image.seek(0)
@@ -200,7 +246,9 @@ def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> Fil
                 raise ValidationFailed(_too_many_pixels(name, (width, height), limits)) from None
             except (OSError, SyntaxError, ValueError) as exc:
                 raise ValidationFailed(
-                    f"'{name}' is a damaged {label} image ({exc}). Scan it again or save it anew."
+                    _("'{name}' is a damaged {label} image ({exc}). Scan it again or save it anew.").format(
+                        name=name, label=label, exc=exc
+                    )
                 ) from None
     return FileFacts(mime, frames, width, height)
 
@@ -213,13 +261,19 @@ def _pixels_in(message: str) -> int | None:
 def _too_many_pixels(name: str, size: tuple[int, int] | None, limits: UploadLimits, pixels: int | None = None) -> str:
     limit_mp = limits.max_pixels / 1_000_000
     if size is None:
-        amount = f"{pixels / 1_000_000:.0f} megapixels" if pixels else f"over {limit_mp:.0f} megapixels"
-        return (
-            f"'{name}' is an image of {amount}; the limit is {limit_mp:.0f} megapixels. "
-            "Scan the page at 300 dpi and upload that."
-        )
+        if pixels:
+            message = _(
+                "'{name}' is an image of {mp:.0f} megapixels; the limit is {limit:.0f} megapixels. "
+                "Scan the page at 300 dpi and upload that."
+            )
+        else:
+            message = _(
+                "'{name}' is an image of over {limit:.0f} megapixels; the limit is {limit:.0f} megapixels. "
+                "Scan the page at 300 dpi and upload that."
+            )
+        return message.format(name=name, mp=(pixels or 0) / 1_000_000, limit=limit_mp)
     w, h = size
-    return (
-        f"'{name}' is {w}×{h} pixels ({w * h / 1_000_000:.0f} megapixels); the limit is {limit_mp:.0f} megapixels. "
+    return _(
+        "'{name}' is {w}×{h} pixels ({mp:.0f} megapixels); the limit is {limit:.0f} megapixels. "
         "Scan the page at 300 dpi and upload that."
-    )
+    ).format(name=name, w=w, h=h, mp=w * h / 1_000_000, limit=limit_mp)

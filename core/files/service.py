@@ -24,15 +24,16 @@ from core.errors import NotFound, ValidationFailed
 from core.files.checks import PDF, PDFIUM_LOCK, check_upload
 from core.files.models import StoredFile
 from core.files.store import get_store, sha256_hex
+from core.i18n import N_, _
 
 PREVIEW_WIDTH = 600
 KIND_LABELS = {
-    "scan": "Scan",
-    "court_mail": "Court mail",
-    "envelope": "Envelope",
-    "letter": "Letter",
-    "generated": "Generated document",
-    "package": "Print package",
+    "scan": N_("Scan"),
+    "court_mail": N_("Court mail"),
+    "envelope": N_("Envelope"),
+    "letter": N_("Letter"),
+    "generated": N_("Generated document"),
+    "package": N_("Print package"),
 }
 UPLOAD_KINDS = ("scan", "court_mail", "envelope", "letter")
 
@@ -61,7 +62,9 @@ def store_upload(
     name = _clean_name(original_name)
     kind = (kind or "scan").strip()[:32]
     if case_id is not None and session.get(Case, case_id) is None:
-        raise NotFound(f"Case {case_id} does not exist; the file '{name}' was not stored.")
+        raise NotFound(
+            _("Case {case_id} does not exist; the file '{name}' was not stored.").format(case_id=case_id, name=name)
+        )
     facts = check_upload(data, name)
     digest = sha256_hex(data)
     existing = session.scalar(
@@ -171,7 +174,7 @@ def store_work_file(session: Session, actor: Actor, data: bytes, filename: str, 
 def get_file(session: Session, stored_file_id: int) -> StoredFile:
     row = session.get(StoredFile, stored_file_id)
     if row is None:
-        raise NotFound(f"File {stored_file_id} does not exist.")
+        raise NotFound(_("File {stored_file_id} does not exist.").format(stored_file_id=stored_file_id))
     return row
 
 
@@ -239,7 +242,7 @@ def preview_png(data: bytes, mime_type: str, width: int = PREVIEW_WIDTH) -> byte
                 image = page.render(scale=scale).to_pil()
                 page.close()
             except pdfium.PdfiumError as exc:
-                raise ValidationFailed(f"The first page cannot be shown ({exc}).") from None
+                raise ValidationFailed(_("The first page cannot be shown ({exc}).").format(exc=exc)) from None
             finally:
                 doc.close()
     else:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from core.config import get_settings
 from core.errors import NotFound
+from core.i18n import _
 
 
 def sha256_hex(data: bytes) -> str:
@@ -65,8 +66,9 @@ class LocalFileStore:
             return self.path(sha256).read_bytes()
         except FileNotFoundError:
             raise NotFound(
-                f"The stored file {sha256[:12]}… is missing from the file store at {self.root}. "
-                "Restore the file store from the backup."
+                _(
+                    "The stored file {sha256}… is missing from the file store at {root}. Restore the file store from the backup."
+                ).format(sha256=sha256[:12], root=self.root)
             ) from None
 
 

@@ -130,14 +130,17 @@ def format_percent(value: Decimal | float, decimals: int = 1) -> str:
 
 
 def format_date(value: dt.date | None, long: bool = False, empty: str = "—") -> str:
-    """``01.12.2026``; ``long``: ``1 декабря 2026 г.`` (English: ``Dec 1, 2026`` / ``December 1, 2026``)."""
+    """``01.12.2026``; ``long``: ``1 декабря 2026 г.`` (English: ``December 1, 2026``).
+
+    The short form is ``dd.mm.yyyy`` in every language: it is how the department's dates are
+    typed into every date field, printed on the documents and read from the spreadsheets, so an
+    English-speaking user reading ``06.05.1980`` on screen types it back the same way.
+    """
     if value is None:
         return empty
     if long:
         return babel_dates.format_date(value, format="long", locale=locale())
-    if current_language() == "ru":
-        return value.strftime("%d.%m.%Y")
-    return babel_dates.format_date(value, format="medium", locale=locale())
+    return value.strftime("%d.%m.%Y")
 
 
 def format_datetime_local(value: dt.datetime | None, empty: str = "—") -> str:

@@ -27,7 +27,8 @@ from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import GeneratedBlob, get_file, read_file, store_generated_many, store_work_file
 from core.files.store import sha256_hex
-from core.importer.service import STATUS_LABELS, ImportReport, dry_run, invalid_rows_file, run_import
+from core.i18n import N_, _, format_number
+from core.importer.service import ImportReport, Options, dry_run, invalid_rows_file, run_import
 from core.tasks.registry import ProgressFn, TaskKind
 from core.tasks.service import enqueue_task, unfinished_tasks
 
@@ -44,11 +45,12 @@ WORKBOOK_MIME = "application/octet-stream"
 CSV_MIME = "text/csv"
 
 SHOWN_ROWS = 2000
-PROBLEM_LABELS = frozenset(STATUS_LABELS[s] for s in ("invalid", "duplicate", "update"))
+SHOWN_DECISIONS = 500
+PROBLEM_STATUSES = ("invalid", "duplicate", "update", "skipped")
 
 # Where each stage of the service's progress falls on the task's bar.
-_DRY_RUN_PHASES = {"Checking rows": (0.05, 0.9)}
-_IMPORT_PHASES = {"Checking rows": (0.05, 0.45), "Importing": (0.45, 0.92)}
+_DRY_RUN_PHASES = {N_("Checking rows"): (0.05, 0.9)}
+_IMPORT_PHASES = {N_("Checking rows"): (0.05, 0.45), N_("Importing"): (0.45, 0.92)}
 
 
 # ---------------------------------------------------------------- the page's side
@@ -64,7 +66,7 @@ def store_workbook(session: Session, actor: Actor, data: bytes, filename: str) -
     """
     require(actor, Permission.IMPORT_RUN)
     if not data:
-        raise ValidationFailed(f"'{filename}' is empty (0 bytes). Choose the file again.")
+        raise ValidationFailed(_("'{filename}' is empty (0 bytes). Choose the file again.").format(filename=filename))
     digest = sha256_hex(data)
     existing = session.scalar(
         select(StoredFile.id).where(StoredFile.sha256 == digest, StoredFile.kind == WORKBOOK_KIND).limit(1)
@@ -81,6 +83,8 @@ def queue_import_task(
     stored_file_id: int,
     filename: str,
     mapping: Mapping[str, str],
+    sheet: str | None = None,
+    header_line: int | None = None,
 ) -> int:
     """Queue a dry run or an import of a stored workbook with this mapping; returns the task id.
 
@@ -88,15 +92,22 @@ def queue_import_task(
     a second browser tab) is refused: it would only repeat the first."""
     if kind not in KINDS:
         raise ValueError(f"'{kind}' is not importer work")
-    params = {"stored_file_id": int(stored_file_id), "filename": filename, "mapping": dict(mapping)}
+    params: dict[str, Any] = {"stored_file_id": int(stored_file_id), "filename": filename, "mapping": dict(mapping)}
+    if sheet is not None:
+        params["sheet"] = sheet
+    if header_line is not None:
+        params["header_line"] = int(header_line)
     for task in unfinished_tasks(session, kind, actor.id):
         if task.params == params:
             what = "dry run" if kind == IMPORT_DRY_RUN else "import"
             raise ValidationFailed(
-                f"This {what} of '{filename}' with this mapping is already queued (queued work № {task.id}). "
-                "Wait for it to finish."
+                _(
+                    "This {what} of '{filename}' with this mapping is already queued (queued work № {id}). Wait for it to finish."
+                ).format(what=what, filename=filename, id=task.id)
             )
-    title = f"{'Dry run' if kind == IMPORT_DRY_RUN else 'Import'} of {filename}"
+    title = (_("Dry run of {filename}") if kind == IMPORT_DRY_RUN else _("Import of {filename}")).format(
+        filename=filename
+    )
     return enqueue_task(session, actor, kind, title, params)
 
 
@@ -109,8 +120,8 @@ def report_rows(result: Mapping[str, Any], problems_only: bool) -> tuple[list[di
 
 
 def is_problem(row: Mapping[str, Any]) -> bool:
-    """Shown under "Problems and changes": invalid, duplicate and changed rows, and any row with a note."""
-    return row.get("result") in PROBLEM_LABELS or bool(row.get("warnings"))
+    """Shown under "Problems and changes": invalid, duplicate, skipped and changed rows, and any row with a note."""
+    return row.get("status", "") in PROBLEM_STATUSES or bool(row.get("warnings"))
 
 
 # ---------------------------------------------------------------- the jobs process's side
@@ -129,14 +140,26 @@ class _ServiceProgress:
         share = start + (end - start) * (min(done / total, 1.0) if total else 1.0)
         # A repeated check (the import re-checks when cases changed meanwhile) does not move the bar back.
         self.share = max(self.share, share)
-        self.progress(self.share, f"{stage}: {done:,} of {total:,} rows".replace(",", " "))
+        self.progress(
+            self.share,
+            _("{stage}: {done} of {total} rows").format(
+                stage=_(stage), done=format_number(done), total=format_number(total)
+            ),
+        )
+
+
+def _options(params: Mapping[str, Any]) -> Options:
+    line = params.get("header_line")
+    return Options(params.get("sheet"), int(line) if line else None)
 
 
 def _workbook(session: Session, params: Mapping[str, Any]) -> tuple[bytes, str, dict[str, str] | None]:
     """The stored workbook's bytes, its original name and the mapping (None: the remembered one)."""
     stored = get_file(session, int(params["stored_file_id"]))
     if stored.kind != WORKBOOK_KIND:
-        raise ValidationFailed(f"File {stored.id} is not an uploaded spreadsheet; upload the file again.")
+        raise ValidationFailed(
+            _("File {id} is not an uploaded spreadsheet; upload the file again.").format(id=stored.id)
+        )
     given = params.get("mapping")
     mapping = {str(k): str(v) for k, v in given.items()} if given else None
     return read_file(stored.id, session), str(params["filename"]), mapping
@@ -146,10 +169,12 @@ def _stem(filename: str) -> str:
     return PurePath(filename).stem or "import"
 
 
-def _result(session: Session, actor: Actor, report: ImportReport, progress: ProgressFn) -> dict[str, Any]:
+def _result(
+    session: Session, actor: Actor, report: ImportReport, progress: ProgressFn, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """The report as the page shows it; the full report and the invalid rows as stored files."""
-    progress(0.93, "Writing the report files")
-    all_rows = report.as_rows()
+    progress(0.93, _("Writing the report files"))
+    all_rows = [{**row, "status": r.status} for row, r in zip(report.as_rows(), report.rows, strict=True)]
     problems = [r for r in all_rows if is_problem(r)]
     shown = {r["line"]: r for r in all_rows[:SHOWN_ROWS]}
     shown.update({r["line"]: r for r in problems[:SHOWN_ROWS]})
@@ -185,6 +210,15 @@ def _result(session: Session, actor: Actor, report: ImportReport, progress: Prog
         "problem_rows": len(problems),
         "shown_rows": SHOWN_ROWS,
         "invalid_rows": len(report.invalid),
+        "stored_file_id": params.get("stored_file_id"),
+        "mapping": params.get("mapping"),
+        "requested_sheet": params.get("sheet"),
+        "requested_header_line": params.get("header_line"),
+        "sheet": report.sheet,
+        "header_line": report.header_line,
+        "header_rows": report.header_rows,
+        "decisions": [d.as_dict() for d in report.decisions if not d.applied][:SHOWN_DECISIONS],
+        "decisions_total": sum(1 for d in report.decisions if not d.applied),
         "report_file_id": file_ids[0],
         "invalid_file_id": file_ids[1] if report.invalid else None,
     }
@@ -192,18 +226,28 @@ def _result(session: Session, actor: Actor, report: ImportReport, progress: Prog
 
 def run_dry_run(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     """Check every row of the stored workbook and compare it with Cessio; writes no case."""
-    progress(0.0, f"Reading {params.get('filename', 'the file')}")
+    progress(0.0, _("Reading {filename}").format(filename=params.get("filename", "")))
     data, filename, mapping = _workbook(session, params)
-    report = dry_run(session, actor, data, filename, mapping, _ServiceProgress(progress, _DRY_RUN_PHASES))
-    return _result(session, actor, report, progress)
+    report = dry_run(
+        session, actor, data, filename, mapping, _ServiceProgress(progress, _DRY_RUN_PHASES), _options(params)
+    )
+    return _result(session, actor, report, progress, params)
 
 
 def run_import_task(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     """Import the good rows of the stored workbook (one audited ``import.run``, one transaction)."""
-    progress(0.0, f"Reading {params.get('filename', 'the file')}")
+    progress(0.0, _("Reading {filename}").format(filename=params.get("filename", "")))
     data, filename, mapping = _workbook(session, params)
-    report = run_import(session, actor, data, filename, mapping, _ServiceProgress(progress, _IMPORT_PHASES))
-    return _result(session, actor, report, progress)
+    report = run_import(
+        session,
+        actor,
+        data,
+        filename,
+        mapping,
+        _ServiceProgress(progress, _IMPORT_PHASES),
+        options=_options(params),
+    )
+    return _result(session, actor, report, progress, params)
 
 
 TASKS = [

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.i18n import _
 from core.money import MoneyParseError, parse_amount, to_kopecks
 from core.postal.tracking import normalize_tracking, tracking_problem
 from core.text import normalize_person_name
@@ -22,6 +23,7 @@ MIN_SERIAL, MAX_SERIAL = 1, 73050  # 1900-01-01 .. 2099-12-31
 _FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DMY2 = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2})$")
 # "45 300,50 руб.", "30000", "1 200.5 р." — the usual shapes, parsed without the general parser
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?:\s*(?:руб\.?|р\.|₽))?$")
 _NAME_CHARS = re.compile(r"^[A-Za-zА-Яа-яЁё\-' ]+$")
@@ -46,7 +48,11 @@ def text(value: Any) -> str:
 
 def excel_serial_to_date(serial: float) -> dt.date:
     if not MIN_SERIAL <= serial <= MAX_SERIAL:
-        raise ValueProblem(f"{serial:g} is not a date (an Excel date number lies between 1 and {MAX_SERIAL})")
+        raise ValueProblem(
+            _("{serial:g} is not a date (an Excel date number lies between 1 and {most})").format(
+                serial=serial, most=MAX_SERIAL
+            )
+        )
     return EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
@@ -58,7 +64,7 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise ValueProblem(f"'{value}' is not a date")
+        raise ValueProblem(_("'{value}' is not a date").format(value=value))
     if isinstance(value, (int, float)):
         return excel_serial_to_date(float(value))
     s = str(value).strip()
@@ -68,11 +74,22 @@ def parse_date(value: Any) -> dt.date:
         try:
             day = dt.date(c, b, a) if fast.re is _DMY else dt.date(a, b, c)
         except ValueError:
-            raise ValueProblem(f"'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)") from None
+            raise ValueProblem(
+                _("'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)").format(value=value)
+            ) from None
         if 1900 <= day.year <= 2099:
             return day
-        raise ValueProblem(f"'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)")
+        raise ValueProblem(_("'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)").format(value=value))
     s = re.sub(r"\s*(г\.?|года?)$", "", s)
+    short = _DMY2.match(s)
+    if short:  # two-digit year: Excel's rule, 00-29 -> 2000s, 30-99 -> 1900s (a debtor born in 62)
+        d, m, y = (int(x) for x in short.groups())
+        try:
+            return dt.date(y + (2000 if y < 30 else 1900), m, d)
+        except ValueError:
+            raise ValueProblem(
+                _("'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)").format(value=value)
+            ) from None
     if re.fullmatch(r"\d+(\.0+)?", s):
         return excel_serial_to_date(float(s))
     s = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", s)
@@ -84,18 +101,22 @@ def parse_date(value: Any) -> dt.date:
         if not 1900 <= day.year <= 2099:
             break
         return day
-    raise ValueProblem(f"'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)")
+    raise ValueProblem(_("'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)").format(value=value))
 
 
 def parse_money(value: Any) -> Decimal:
     """``45 300,50``, ``45300.5 руб.``, ``1.234,00``, a number cell; never negative."""
     if isinstance(value, bool):
-        raise ValueProblem(f"'{value}' is not an amount")
+        raise ValueProblem(_("'{value}' is not an amount").format(value=value))
     if isinstance(value, float):
         exact = Decimal(repr(value))
         amount = to_kopecks(exact)
         if abs(amount - exact) > Decimal("0.000001"):
-            raise ValueProblem(f"{value!r} has more than two digits after the decimal separator; round it to kopecks")
+            raise ValueProblem(
+                _("{value!r} has more than two digits after the decimal separator; round it to kopecks").format(
+                    value=value
+                )
+            )
     elif isinstance(value, int):
         amount = Decimal(value)
     elif m := _PLAIN_AMOUNT.match(str(value).strip()):
@@ -107,7 +128,7 @@ def parse_money(value: Any) -> Decimal:
         except (MoneyParseError, InvalidOperation) as exc:
             raise ValueProblem(str(exc)) from None
     if amount < 0:
-        raise ValueProblem(f"'{value}' is negative; the amounts of a debt are positive")
+        raise ValueProblem(_("'{value}' is negative; the amounts of a debt are positive").format(value=value))
     return to_kopecks(amount)
 
 
@@ -115,15 +136,15 @@ def parse_person_name(value: Any) -> tuple[str, str, str, str | None]:
     """(full name, last, first, middle) of ``иВАНОВ  иван ивановИЧ``; at least surname and name."""
     s = text(value)
     if not _NAME_CHARS.match(s):
-        raise ValueProblem(f"'{s}' is not a person's name (letters, spaces and hyphens only)")
+        raise ValueProblem(_("'{s}' is not a person's name (letters, spaces and hyphens only)").format(s=s))
     full = normalize_person_name(s)
     parts = full.split(" ")
     if len(parts) < 2:
-        raise ValueProblem(f"'{s}' has no first name; write the surname, the name and the patronymic")
+        raise ValueProblem(_("'{s}' has no first name; write the surname, the name and the patronymic").format(s=s))
     last, first = parts[0], parts[1]
     middle = " ".join(parts[2:]) or None
     if len(full) > 310 or len(last) > 100 or len(first) > 100 or (middle and len(middle) > 100):
-        raise ValueProblem("the name is too long")
+        raise ValueProblem(_("the name is too long"))
     return full, last, first, middle
 
 
@@ -131,13 +152,13 @@ def parse_tracking(value: Any) -> str:
     s = text(value)
     problem = tracking_problem(s)
     if problem:
-        raise ValueProblem(f"'{s}': {problem}")
+        raise ValueProblem(_("'{s}': {problem}").format(s=s, problem=problem))
     return normalize_tracking(s)
 
 
 def parse_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueProblem(f"'{value}' is not a whole number")
+        raise ValueProblem(_("'{value}' is not a whole number").format(value=value))
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -145,12 +166,12 @@ def parse_int(value: Any) -> int:
     s = text(value).replace(" ", "")
     s = re.sub(r"\s*(дн(ей|я|\.)?|days?)$", "", s)
     if not s.isdigit():
-        raise ValueProblem(f"'{value}' is not a whole number")
+        raise ValueProblem(_("'{value}' is not a whole number").format(value=value))
     return int(s)
 
 
 def parse_text(value: Any, max_len: int) -> str:
     s = text(value)
     if len(s) > max_len:
-        raise ValueProblem(f"the text is longer than {max_len} characters")
+        raise ValueProblem(_("the text is longer than {max_len} characters").format(max_len=max_len))
     return s

@@ -20,9 +20,20 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.money import to_rubles
 
 NEW_SCALE_FROM = dt.date(2024, 9, 9)
+# Civil Procedure Code art. 121 (wording of 451-FZ of 28.11.2018, from 01.10.2019): a court order
+# is issued on a money claim "если размер денежных сумм, подлежащих взысканию ... не превышает
+# пятисот тысяч рублей". The claim is principal + interest + penalty (costs are not its price,
+# CPC art. 91).
+COURT_ORDER_LIMIT = Decimal("500000.00")
+
+
+def court_order_allowed(claim_amount: Decimal) -> bool:
+    """Whether a claim of ``claim_amount`` may take the court-order route (CPC art. 121)."""
+    return claim_amount <= COURT_ORDER_LIMIT
 
 
 class FilingKind(StrEnum):
@@ -77,13 +88,15 @@ def _scale_fee(amount: Decimal, scale: tuple[Band, ...], maximum: Decimal) -> De
 def state_fee(claim_amount: Decimal, filing_date: dt.date, kind: FilingKind | str) -> Decimal:
     """The state fee in whole rubles for a property claim of ``claim_amount`` filed on ``filing_date``."""
     if isinstance(claim_amount, float) or not isinstance(claim_amount, Decimal):
-        raise ValidationFailed("The claim amount must be a Decimal.", {"claim_amount": "not a Decimal"})
+        raise ValidationFailed(_("The claim amount must be a Decimal."), {"claim_amount": "not a Decimal"})
     if claim_amount <= 0:
-        raise ValidationFailed("The claim amount must be more than zero.", {"claim_amount": "not positive"})
+        raise ValidationFailed(_("The claim amount must be more than zero."), {"claim_amount": "not positive"})
     try:
         kind = FilingKind(kind)
     except ValueError:
-        raise ValidationFailed(f"Unknown kind of filing '{kind}': use claim or court_order.") from None
+        raise ValidationFailed(
+            _("Unknown kind of filing '{kind}': use claim or court_order.").format(kind=kind)
+        ) from None
     if filing_date >= NEW_SCALE_FROM:
         fee = _scale_fee(claim_amount, NEW_SCALE, NEW_MAXIMUM)
     else:

@@ -31,6 +31,7 @@ from core.cases.models import Case, Contract
 from core.cases.service import find_case_id, format_case_number
 from core.db import utcnow
 from core.errors import NotFound, ValidationFailed
+from core.i18n import _
 from core.ledger.models import BankPaymentRow, PaymentImport
 from core.ledger.service import EntryKind, post_entry
 from core.money import MoneyParseError, parse_amount
@@ -114,13 +115,37 @@ class ImportReport:
 
 
 def decode(content: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1251 (bank exports)."""
+    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1251 (bank exports).
+
+    A file that is neither (e.g. byte 0x98, which Windows-1251 leaves undefined) is refused with
+    the line and position of the first bad byte, never a bare ``UnicodeDecodeError``.
+    """
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8"), "utf-8"
+        try:
+            return content[3:].decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            raise _undecodable(content[3:], exc, "UTF-8") from None
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        pass
+    try:
         return content.decode("cp1251"), "cp1251"
+    except UnicodeDecodeError as exc:
+        raise _undecodable(content, exc, "UTF-8 nor Windows-1251") from None
+
+
+def _undecodable(content: bytes, exc: UnicodeDecodeError, tried: str) -> ValidationFailed:
+    line = content.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+    byte = content[exc.start]
+    return ValidationFailed(
+        _(
+            "The file cannot be read as {tried}: byte 0x{byte:02X} on line {line}, position {column}. "
+            "Export the statement from the bank again as CSV in Windows-1251 or UTF-8."
+        ).format(tried=tried, byte=byte, line=line, column=column),
+        {"file": "undecodable"},
+    )
 
 
 def _parse_date(text: str) -> dt.date:
@@ -143,8 +168,9 @@ def _column_map(header: list[str]) -> dict[str, int]:
     missing = [k for k in ("date", "amount", "purpose") if k not in found]
     if missing:
         raise ValidationFailed(
-            f"The file has no column for: {', '.join(missing)}. Its header is: {', '.join(header)}. "
-            "Expected columns date, amount, payer, purpose (or Дата, Сумма, Плательщик, Назначение платежа).",
+            _(
+                "The file has no column for: {items}. Its header is: {items2}. Expected columns date, amount, payer, purpose (or Дата, Сумма, Плательщик, Назначение платежа)."
+            ).format(items=", ".join(missing), items2=", ".join(header)),
             {m: "column missing" for m in missing},
         )
     return found
@@ -153,11 +179,13 @@ def _column_map(header: list[str]) -> dict[str, int]:
 def read_payment_file(content: bytes) -> tuple[str, list[ParsedRow]]:
     """Parse a bank CSV; rows that cannot be read are kept with the problem named."""
     if len(content) > MAX_BYTES:
-        raise ValidationFailed(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split the statement.")
+        raise ValidationFailed(
+            _("The file is larger than {value} MB; split the statement.").format(value=MAX_BYTES // (1024 * 1024))
+        )
     text, encoding = decode(content)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        raise ValidationFailed("The file is empty.")
+        raise ValidationFailed(_("The file is empty."))
     sample = "\n".join(lines[:20])
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
@@ -188,7 +216,7 @@ def read_payment_file(content: bytes) -> tuple[str, list[ParsedRow]]:
         try:
             amount = parse_amount(cell("amount"))
             if amount <= 0:
-                problems.append(f"the amount {cell('amount')} is not a receipt")
+                problems.append(_("the amount {cell} is not a receipt").format(cell=cell("amount")))
                 amount = None
         except MoneyParseError as exc:
             problems.append(str(exc))
@@ -406,9 +434,11 @@ def queued_rows(session: Session, actor: Actor, limit: int = 200) -> list[Queued
 def _queued(session: Session, row_id: int) -> BankPaymentRow:
     row = session.get(BankPaymentRow, row_id)
     if row is None:
-        raise NotFound(f"Bank row {row_id} does not exist.")
+        raise NotFound(_("Bank row {row_id} does not exist.").format(row_id=row_id))
     if row.status not in QUEUE_STATUSES:
-        raise ValidationFailed(f"Bank row {row_id} is already {row.status}; reload the queue.")
+        raise ValidationFailed(
+            _("Bank row {row_id} is already {status}; reload the queue.").format(row_id=row_id, status=row.status)
+        )
     return row
 
 
@@ -428,11 +458,13 @@ def match_row(
     row = _queued(session, row_id)
     case_id = find_case_id(session, case_ref) if isinstance(case_ref, str) else case_ref
     if case_id is None or session.get(Case, case_id) is None:
-        raise ValidationFailed(f"There is no case '{case_ref}'; enter a case number such as C-000123.")
+        raise ValidationFailed(
+            _("There is no case '{case_ref}'; enter a case number such as C-000123.").format(case_ref=case_ref)
+        )
     on = pay_date or row.pay_date
     value = amount if amount is not None else row.amount
     if on is None or value is None:
-        raise ValidationFailed("This row has no readable date or amount; enter them to book it.")
+        raise ValidationFailed(_("This row has no readable date or amount; enter them to book it."))
     entry = post_entry(
         session,
         actor,
@@ -460,7 +492,7 @@ def dismiss_row(session: Session, actor: Actor, row_id: int, reason: str) -> Non
     """Take a row that is not ours off the queue (it stays stored, with the reason)."""
     require(actor, Permission.LEDGER_IMPORT)
     if not reason or not reason.strip():
-        raise ValidationFailed("Say why the row is not a payment of ours.", {"reason": "required"})
+        raise ValidationFailed(_("Say why the row is not a payment of ours."), {"reason": "required"})
     row = _queued(session, row_id)
     row.status = "dismissed"
     row.problem = f"{row.problem or ''} | dismissed: {reason.strip()}".strip(" |")

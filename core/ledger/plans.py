@@ -26,6 +26,7 @@ from core.cases.service import add_case_event, format_case_number, raise_flag, r
 from core.cases.workflow import CLOSED_STAGES
 from core.db import utcnow
 from core.errors import NotFound, ValidationFailed
+from core.i18n import _
 from core.ledger.models import LedgerEntry, PaymentPlan, PlanInstalment
 from core.money import KOPECK, format_amount
 
@@ -50,17 +51,20 @@ def _add_months(day: dt.date, months: int, anchor_day: int) -> dt.date:
 def generate_schedule(total: Decimal, count: int, first_due: dt.date, every_months: int = 1) -> list[Instalment]:
     """``count`` equal monthly instalments of ``total`` (the last one takes the kopecks left over)."""
     if isinstance(total, float) or not isinstance(total, Decimal):
-        raise ValidationFailed("The plan total must be a Decimal amount.", {"total": "not a Decimal"})
+        raise ValidationFailed(_("The plan total must be a Decimal amount."), {"total": "not a Decimal"})
     if total <= 0:
-        raise ValidationFailed("The plan total must be more than zero.", {"total": "not positive"})
+        raise ValidationFailed(_("The plan total must be more than zero."), {"total": "not positive"})
     if not 1 <= count <= MAX_INSTALMENTS:
-        raise ValidationFailed(f"A plan has 1 to {MAX_INSTALMENTS} instalments.", {"count": "out of range"})
+        raise ValidationFailed(
+            _("A plan has 1 to {most} instalments.").format(most=MAX_INSTALMENTS),
+            {"count": "out of range"},
+        )
     if every_months < 1:
-        raise ValidationFailed("Instalments are at least a month apart.", {"every_months": "less than 1"})
+        raise ValidationFailed(_("Instalments are at least a month apart."), {"every_months": "less than 1"})
     total = total.quantize(KOPECK)
     each = (total / count).quantize(KOPECK, rounding=ROUND_DOWN)
     if each <= 0:
-        raise ValidationFailed("The total is too small for that many instalments.", {"count": "too many"})
+        raise ValidationFailed(_("The total is too small for that many instalments."), {"count": "too many"})
     out = [Instalment(_add_months(first_due, i * every_months, first_due.day), each) for i in range(count - 1)]
     out.append(
         Instalment(_add_months(first_due, (count - 1) * every_months, first_due.day), total - each * (count - 1))
@@ -70,29 +74,35 @@ def generate_schedule(total: Decimal, count: int, first_due: dt.date, every_mont
 
 def _validate(instalments: Sequence[Instalment]) -> list[Instalment]:
     if not instalments:
-        raise ValidationFailed("A plan needs at least one instalment.", {"instalments": "empty"})
+        raise ValidationFailed(_("A plan needs at least one instalment."), {"instalments": "empty"})
     if len(instalments) > MAX_INSTALMENTS:
-        raise ValidationFailed(f"A plan has at most {MAX_INSTALMENTS} instalments.", {"instalments": "too many"})
+        raise ValidationFailed(
+            _("A plan has at most {most} instalments.").format(most=MAX_INSTALMENTS),
+            {"instalments": "too many"},
+        )
     problems: dict[str, str] = {}
     cleaned: list[Instalment] = []
     previous: dt.date | None = None
     for n, inst in enumerate(instalments, start=1):
         amount = inst.amount
         if isinstance(amount, float) or not isinstance(amount, Decimal):
-            problems[f"instalment {n}"] = "the amount must be a Decimal"
+            problems[f"instalment {n}"] = _("the amount must be a Decimal")
             continue
         if amount <= 0 or amount != amount.quantize(KOPECK):
-            problems[f"instalment {n}"] = "the amount must be positive, in kopecks"
+            problems[f"instalment {n}"] = _("the amount must be positive, in kopecks")
         if not isinstance(inst.due_date, dt.date):
-            problems[f"instalment {n}"] = "the due date is missing"
+            problems[f"instalment {n}"] = _("the due date is missing")
             continue
         if previous is not None and inst.due_date <= previous:
-            problems[f"instalment {n}"] = "due dates must be in increasing order"
+            problems[f"instalment {n}"] = _("due dates must be in increasing order")
         previous = inst.due_date
         cleaned.append(Instalment(inst.due_date, amount))
     if problems:
         raise ValidationFailed(
-            "The plan was not saved: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".", problems
+            _("The plan was not saved: {problems}.").format(
+                problems="; ".join(f"{k}: {v}" for k, v in problems.items())
+            ),
+            problems,
         )
     return cleaned
 
@@ -109,12 +119,16 @@ def save_plan(
     require(actor, Permission.LEDGER_PAYMENT)
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"Case {format_case_number(case_id)} does not exist.")
+        raise NotFound(_("Case {number} does not exist.").format(number=format_case_number(case_id)))
     if case.stage in CLOSED_STAGES:
-        raise ValidationFailed(f"Case {case.number} is closed; a payment plan is for open cases.")
+        raise ValidationFailed(
+            _("Case {number} is closed; a payment plan is for open cases.").format(number=case.number)
+        )
     cleaned = _validate(instalments)
     if cleaned[0].due_date < starts_on:
-        raise ValidationFailed("The first instalment cannot be due before the plan starts.", {"starts_on": "too late"})
+        raise ValidationFailed(
+            _("The first instalment cannot be due before the plan starts."), {"starts_on": "too late"}
+        )
     session.execute(
         update(PaymentPlan).where(PaymentPlan.case_id == case_id, PaymentPlan.active.is_(True)).values(active=False)
     )
@@ -279,9 +293,13 @@ def check_plans(
         if view.broken:
             if raise_new and plan.case_id not in flagged_now:
                 first = view.missed[0]
-                reason = (
-                    f"Payment plan broken: instalment {first.seq} of {format_amount(first.amount)} due "
-                    f"{first.due_date:%d.%m.%Y} is not paid (paid {format_amount(first.paid)})."
+                reason = _(
+                    "Payment plan broken: instalment {seq} of {amount} due {due:%d.%m.%Y} is not paid (paid {paid})."
+                ).format(
+                    seq=first.seq,
+                    amount=format_amount(first.amount),
+                    due=first.due_date,
+                    paid=format_amount(first.paid),
                 )
                 raise_flag(session, plan.case_id, PLAN_BROKEN_FLAG, reason)
                 add_case_event(session, plan.case_id, "payment", "accrual_job", None, reason, {"plan_id": plan.id})

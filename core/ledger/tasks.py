@@ -23,6 +23,7 @@ from core.errors import ValidationFailed
 from core.files.models import StoredFile
 from core.files.service import read_file, store_work_file
 from core.files.store import sha256_hex
+from core.i18n import _, format_number, ngettext
 from core.ledger.payments_import import MAX_BYTES, ImportReport, import_payment_file
 from core.tasks.models import RUNNING, QueuedTask
 from core.tasks.registry import ProgressFn, TaskKind
@@ -53,21 +54,33 @@ def queue_payment_file_import(session: Session, actor: Actor, content: bytes, fi
     """
     require(actor, Permission.LEDGER_IMPORT)
     if not content:
-        raise ValidationFailed(f"'{filename}' is empty (0 bytes). Export the statement from the bank again.")
+        raise ValidationFailed(
+            _("'{filename}' is empty (0 bytes). Export the statement from the bank again.").format(filename=filename)
+        )
     if len(content) > MAX_BYTES:
-        raise ValidationFailed(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split the statement.")
+        raise ValidationFailed(
+            _("The file is larger than {value} MB; split the statement.").format(value=MAX_BYTES // (1024 * 1024))
+        )
     digest = sha256_hex(content)
     pending = _already_queued(session, digest)
     if pending is not None:
         owner = session.get(User, pending.created_by_id)
         state = "is being imported" if pending.status == RUNNING else "is already queued for import"
         raise ValidationFailed(
-            f"This bank file {state} (queued work № {pending.id}, “{pending.title}”, by "
-            f"{owner.full_name if owner else 'another user'} at {format_local(pending.created_at)}). "
-            "Wait for it to finish and check its report; importing the file again afterwards books nothing new."
+            _(
+                "This bank file {state} (queued work № {id}, “{title}”, by {value} at {format_local}). Wait for it to finish and check its report; importing the file again afterwards books nothing new."
+            ).format(
+                state=state,
+                id=pending.id,
+                title=pending.title,
+                value=owner.full_name if owner else "another user",
+                format_local=format_local(pending.created_at),
+            )
         )
     file_id = store_work_file(session, actor, content, filename, BANK_FILE_KIND, "text/csv")
-    title = f"Bank file {filename}: {new_rows:,} payment(s)"
+    title = ngettext("Bank file {filename}: {n} payment", "Bank file {filename}: {n} payments", new_rows).format(
+        filename=filename, n=format_number(new_rows)
+    )
     return enqueue_task(session, actor, PAYMENT_FILE_IMPORT, title, {"stored_file_id": file_id, "filename": filename})
 
 
@@ -108,11 +121,14 @@ def run_payment_file_import(
 ) -> dict[str, Any]:
     """Read the stored bank file back and import it as the clerk who queued it."""
     filename = str(params["filename"])
-    progress(0.0, f"Reading {filename} and matching rows to cases…")
+    progress(0.0, _("Reading {filename} and matching rows to cases…").format(filename=filename))
     content = read_file(int(params["stored_file_id"]), session)
 
     def booking(done: int, total: int) -> None:
-        progress((done - 1) / total, f"Booking row {done:,} of {total:,}…")
+        progress(
+            (done - 1) / total,
+            _("Booking row {done} of {total}…").format(done=format_number(done), total=format_number(total)),
+        )
 
     report = import_payment_file(session, actor, content, filename, progress=booking)
     return _report_result(report)

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, UTCDateTime, utcnow
+from core.i18n import N_
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -24,12 +25,12 @@ REJECTED = "rejected"
 FAILED = "failed"
 STATUSES = (QUEUED, RUNNING, NEEDS_REVIEW, CONFIRMED, REJECTED, FAILED)
 STATUS_LABELS = {
-    QUEUED: "Queued",
-    RUNNING: "Reading",
-    NEEDS_REVIEW: "Needs review",
-    CONFIRMED: "Confirmed",
-    REJECTED: "Rejected",
-    FAILED: "Failed",
+    QUEUED: N_("Queued"),
+    RUNNING: N_("Reading"),
+    NEEDS_REVIEW: N_("Needs review"),
+    CONFIRMED: N_("Confirmed"),
+    REJECTED: N_("Rejected"),
+    FAILED: N_("Failed"),
 }
 MAX_ATTEMPTS = 3
 
@@ -67,6 +68,11 @@ class OcrDocument(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reject_reason: Mapped[str | None] = mapped_column(Text)
     transition: Mapped[str | None] = mapped_column(String(40))
+    # what the reader noticed (a page turned upright, a second act in the file), for the inbox
+    notes: Mapped[str | None] = mapped_column(Text)
+    # a file holding two acts becomes two documents over the same scan: the second starts here
+    first_page: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    source_document_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (Index("ix_ocr_documents_status_id", "status", "id"),)
 

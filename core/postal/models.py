@@ -14,6 +14,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, Money, UTCDateTime, utcnow
+from core.i18n import N_
 
 # Shipment statuses. Only "registered" and "in_transit" are polled; the others are final.
 REGISTERED = "registered"
@@ -24,12 +25,12 @@ REFUSED = "refused"
 LOST = "lost"
 POLLED_STATUSES = (REGISTERED, IN_TRANSIT)
 STATUS_LABELS = {
-    REGISTERED: "Registered (no movement yet)",
-    IN_TRANSIT: "In transit",
-    DELIVERED: "Delivered",
-    RETURNED: "Returned",
-    REFUSED: "Refused by the addressee",
-    LOST: "Not delivered (lost)",
+    REGISTERED: N_("Registered (no movement yet)"),
+    IN_TRANSIT: N_("In transit"),
+    DELIVERED: N_("Delivered"),
+    RETURNED: N_("Returned"),
+    REFUSED: N_("Refused by the addressee"),
+    LOST: N_("Not delivered (lost)"),
 }
 
 # Ticket states.

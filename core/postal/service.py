@@ -29,6 +29,7 @@ from core.cases.service import add_case_events, format_case_number, transition_c
 from core.config import get_settings
 from core.db import UTCDateTime, bulk_insert, utcnow
 from core.errors import NotFound, ValidationFailed
+from core.i18n import _
 from core.jobstate.models import JobState
 from core.postal import operations as ops_meaning
 from core.postal.models import (
@@ -174,7 +175,7 @@ def create_shipment(
     problems: list[str] = []
     problem = tracking_problem(tracking_number)
     if problem:
-        problems.append(f"Tracking number: {problem}")
+        problems.append(_("Tracking number: {problem}").format(problem=problem))
     case_ids: list[int] = []
     for raw in case_numbers:
         text = raw.strip()
@@ -182,17 +183,18 @@ def create_shipment(
             continue
         found = session.scalar(select(Case.id).where(Case.number == text.upper()))
         if found is None:
-            problems.append(f"Case '{text}' does not exist")
+            problems.append(_("Case '{text}' does not exist").format(text=text))
         else:
             case_ids.append(int(found))
     if postage is not None and postage < 0:
-        problems.append("Postage cannot be negative")
+        problems.append(_("Postage cannot be negative"))
     if problems:
-        raise ValidationFailed("The shipment was not saved.", problems)
+        raise ValidationFailed(_("The shipment was not saved."), problems)
     number = normalize_tracking(tracking_number)
     if session.scalar(select(Shipment.id).where(Shipment.tracking_number == number)) is not None and not case_ids:
         raise ValidationFailed(
-            f"Shipment {number} already exists.", [f"Tracking number {number} is already registered"]
+            _("Shipment {number} already exists.").format(number=number),
+            [f"Tracking number {number} is already registered"],
         )
     if case_ids and (addressee is None or address is None):
         court = session.execute(select(Case.court_name, Case.court_address).where(Case.id == case_ids[0])).first()
@@ -677,7 +679,7 @@ def refresh_shipment(session: Session, actor: Actor, shipment_id: int, client: A
     require(actor, Permission.MAIL_MANAGE)
     shipment = session.get(Shipment, shipment_id)
     if shipment is None:
-        raise NotFound(f"Shipment {shipment_id} does not exist.")
+        raise NotFound(_("Shipment {shipment_id} does not exist.").format(shipment_id=shipment_id))
     if client is None:
         from core.postal.client import PostalClient
 
@@ -760,7 +762,9 @@ def list_shipments(
     """A page of shipments (newest mailed first) and how many match."""
     require(actor, Permission.MAIL_MANAGE)
     if kind not in FILTERS:
-        raise ValidationFailed(f"Unknown filter '{kind}'.", [f"choose one of: {', '.join(FILTERS)}"])
+        raise ValidationFailed(
+            _("Unknown filter '{kind}'.").format(kind=kind), [f"choose one of: {', '.join(FILTERS)}"]
+        )
     now = now or utcnow()
     days = stale_days if stale_days is not None else get_settings().postal_stale_days
     stmt = _filtered(kind, days, search, now)
@@ -785,7 +789,7 @@ def _row(s: Shipment, case_numbers: list[str]) -> ShipmentRow:
         s.id,
         s.tracking_number,
         s.status,
-        STATUS_LABELS.get(s.status, s.status),
+        _(STATUS_LABELS[s.status]) if s.status in STATUS_LABELS else s.status,
         ", ".join(case_numbers),
         s.addressee,
         s.mailed_at,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from core.i18n import _
+
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 _S10 = re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")
 
@@ -39,24 +41,27 @@ def tracking_problem(value: str) -> str | None:
     """None when valid; otherwise which rule failed, in words a clerk understands."""
     s = normalize_tracking(value)
     if not s:
-        return "the tracking number is empty"
+        return _("the tracking number is empty")
     if s.isdigit():
         if len(s) != 14:
-            return f"a domestic tracking number has 14 digits, this one has {len(s)}"
+            return _("a domestic tracking number has 14 digits, this one has {n}").format(n=len(s))
         expected = domestic_check_digit(s[:13])
         if int(s[13]) != expected:
-            return f"the check digit of the 14-digit number is wrong: {s[13]} where {expected} is expected"
+            return _("the check digit of the 14-digit number is wrong: {digit} where {expected} is expected").format(
+                digit=s[13], expected=expected
+            )
         return None
     if len(s) != 13:
-        return (
-            "an international tracking number has 13 characters (2 letters, 9 digits, 2 letters), "
-            f"this one has {len(s)}"
-        )
+        return _(
+            "an international tracking number has 13 characters (2 letters, 9 digits, 2 letters), this one has {n}"
+        ).format(n=len(s))
     if not _S10.match(s):
-        return "an international tracking number is 2 letters, 9 digits and a 2-letter country code"
+        return _("an international tracking number is 2 letters, 9 digits and a 2-letter country code")
     expected = s10_check_digit(s[2:10])
     if int(s[10]) != expected:
-        return f"the S10 check digit is wrong: {s[10]} where {expected} is expected"
+        return _("the S10 check digit is wrong: {digit} where {expected} is expected").format(
+            digit=s[10], expected=expected
+        )
     return None
 
 

@@ -30,6 +30,7 @@ from core.auth.permissions import Actor, Permission, Role, require
 from core.config import get_settings
 from core.db import is_postgres, json_safe, session_scope, utcnow
 from core.errors import CessioError, NotFound, ValidationFailed
+from core.i18n import _, set_language
 from core.tasks.models import DONE, FAILED, FINISHED, QUEUED, RUNNING, QueuedTask
 from core.tasks.progress import ProgressWriter, read_progress_file
 from core.tasks.registry import task_kinds
@@ -69,7 +70,7 @@ def enqueue_task(session: Session, actor: Actor, kind: str, title: str, params: 
         raise ValueError(f"unknown task kind '{kind}'")
     require(actor, spec.permission)
     if actor.id is None:
-        raise ValidationFailed("Queued work belongs to a signed-in user; system actors run the service directly.")
+        raise ValidationFailed(_("Queued work belongs to a signed-in user; system actors run the service directly."))
     row = QueuedTask(
         kind=kind,
         title=title[:200],
@@ -122,7 +123,7 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskView:
     """One task as its owner (or a head or admin) sees it, progress included."""
     row = session.get(QueuedTask, task_id, populate_existing=True)  # fresh: the page polls it
     if row is None or (row.created_by_id != actor.id and not _sees_everyones(actor)):
-        raise NotFound(f"Queued work № {task_id} does not exist or is not yours.")
+        raise NotFound(_("Queued work № {task_id} does not exist or is not yours.").format(task_id=task_id))
     return _view(session, row, _queued_ids(session) if row.status == QUEUED else [])
 
 
@@ -248,10 +249,13 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
                 return FAILED
             spec = task_kinds().get(task.kind)
             if spec is None:
-                raise ValidationFailed(f"This version of Cessio cannot do '{task.kind}' work; queue it again.")
+                raise ValidationFailed(
+                    _("This version of Cessio cannot do '{kind}' work; queue it again.").format(kind=task.kind)
+                )
             user = s.get(User, task.created_by_id)
             if user is None or not user.is_active:
-                raise ValidationFailed("The user who queued this work is no longer active, so it was not done.")
+                raise ValidationFailed(_("The user who queued this work is no longer active, so it was not done."))
+            set_language(user.language)  # its progress, messages and result speak the user's language
             result = spec.run(s, user, dict(task.params or {}), progress)
             done = s.execute(
                 update(QueuedTask)
@@ -261,7 +265,7 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
                     result=json_safe(result),
                     finished_at=utcnow(),
                     progress_share=1.0,
-                    progress_label="Done",
+                    progress_label=_("Done"),
                     lease_owner=None,
                     lease_until=None,
                 )
@@ -282,11 +286,14 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
             engine,
             task_id,
             owner,
-            f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was saved. Queue it again; "
-            "if it happens again, ask an administrator to look at the jobs log.",
+            _(
+                "Unexpected error ({kind}: {error}). Nothing was saved. Queue it again; "
+                "if it happens again, ask an administrator to look at the jobs log."
+            ).format(kind=type(exc).__name__, error=exc),
         )
         return FAILED
     finally:
+        set_language(None)
         progress.close()
 
 

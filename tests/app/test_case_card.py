@@ -62,7 +62,7 @@ def test_one_button_moves_the_case_and_the_timeline_shows_it(app_db: Session) ->
     at = at.run()
     assert [s.value for s in at.success] == ["Moved to “Claim prepared”."]
     entry = _timeline(at)[0]
-    assert entry["Change"] == "New → Claim prepared" and entry["By"] == "Анна Клерк" and entry["Via"] == "manual"
+    assert entry["Change"] == "New → Claim prepared" and entry["By"] == "Анна Клерк" and entry["Via"] == "by hand"
     app_db.expire_all()
     assert app_db.get(Case, case.id).stage == "claim_prepared"
     assert "Mail the claim → Claim mailed" in _buttons(at)  # the next moves are offered

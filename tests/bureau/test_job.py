@@ -35,7 +35,7 @@ def test_the_daily_job_sends_what_is_due_with_the_settings_credentials(
     session.commit()
 
     result = JOB.run()
-    assert result.startswith("1 file(s), 1 record(s) sent") and "1 accepted" in result
+    assert result.startswith("1 file, 1 record sent") and "1 accepted" in result
     session.expire_all()
     assert session.scalar(select(BureauEvent.status)) == ACCEPTED
 

@@ -33,7 +33,7 @@ def test_head_sees_compliance_overdue_in_red_and_the_held_reason(app_db: Session
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Overdue"] == "1"
     assert metrics["Acknowledged by the due date"] == "0.0 %"
-    assert any(":red[**1 event(s) are overdue**" in m.value for m in at.markdown)
+    assert any(":red[**1 event is overdue, 1 past the legal deadline**.]" in m.value for m in at.markdown)
     frame = at.dataframe[0].value
     table = frame.data if hasattr(frame, "data") else frame
     row = table.iloc[0]
@@ -63,4 +63,4 @@ def test_case_card_lists_the_cases_bureau_reports(app_db: Session) -> None:  # n
     frames = [t.data if hasattr(t, "data") else t for t in tables]
     bureau = next(f for f in frames if "Event" in f.columns and "Due" in f.columns)
     assert bureau.iloc[0]["Event"].startswith("2.3 Payment") and bool(bureau.iloc[0]["Late"])
-    assert any("1 report(s) late" in m.value for m in at.markdown)
+    assert any("1 report late" in m.value for m in at.markdown)

@@ -28,7 +28,7 @@ def test_card_section_lists_generated_documents_and_generates_new(app_db: Sessio
     assert any("No scans attached yet" in c.value for c in at.caption)
     at.button(key=f"card_docs.go.{case.id}").click().run()
     assert not at.exception
-    assert any("Generated 2 document(s)" in s.value for s in at.success)
+    assert any("Generated 2 documents" in s.value for s in at.success)
     table = next(d for d in at.dataframe if "Template version" in d.value.columns)
     assert set(table.value["Document"]) == {"Заявление о вынесении судебного приказа", "Расчёт задолженности"}
 
@@ -69,14 +69,14 @@ def test_print_package_page_builds_and_records_mailing(app_db: Session, open_as)
     }
     at.button(key="documents.mail").click().run()
     assert not at.exception, at.exception
-    assert any("1 envelopes recorded as mailed" in s.value for s in at.success)
+    assert any("1 envelope recorded as mailed" in s.value for s in at.success)
     app_db.expire_all()
     assert app_db.get(PrintPackage, package.id).status == "partly_mailed"  # type: ignore[union-attr]
     # the rest by scanning barcodes in envelope order
     at.text_area(key=f"documents.scanned_{package.id}_1").set_value(f"{tracking(12)}\n").run()
     at.button(key="documents.mail").click().run()
     assert not at.exception, at.exception
-    assert any("1 envelopes recorded as mailed" in s.value for s in at.success)
+    assert any("1 envelope recorded as mailed" in s.value for s in at.success)
     app_db.expire_all()
     assert app_db.get(PrintPackage, package.id).status == "mailed"  # type: ignore[union-attr]
     assert app_db.get(type(cases[1]), cases[1].id).tracking_number == tracking(12)  # type: ignore[union-attr]

@@ -39,19 +39,22 @@ def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db:
     at = _case_card(clerk, case)
     assert not at.exception
     metrics = _metrics(at)
-    assert metrics["Total owed"] == "11\u00a0700,00 руб."
-    assert metrics["Interest"] == "1\u00a0500,00"
+    assert metrics["Total owed"] == "11,700.00\u00a0₽"
+    assert metrics["Interest"] == "1,500.00"
     at.text_input(key=f"money.amount.{case.id}").input("2 000,00")
     at.date_input(key=f"money.date.{case.id}").set_value(dt.date(2024, 3, 1))
     next(b for b in at.button if b.label == "Book").click()
     at.run()
     assert not at.exception
-    assert any("Booked payment 2\u00a0000,00 руб." in s.value for s in at.success)
-    assert _metrics(at)["Total owed"] == "9\u00a0700,00 руб."
+    assert any("Booked payment 2,000.00\u00a0₽" in s.value for s in at.success)
+    assert _metrics(at)["Total owed"] == "9,700.00\u00a0₽"
     table = next(df.value for df in at.dataframe if "Paid off / applied to" in df.value.columns)
     allocations = table["Paid off / applied to"].tolist()
-    assert "State fee 200,00 · Interest 1\u00a0500,00 · Principal 300,00" in allocations
-    assert balance(app_db, case.id).principal == D("9700.00")
+    # A consumer loan of 2023: 353-FZ art. 5 p. 20 pays interest, then principal; the state fee
+    # (an "other payment", item 6) waits.
+    assert "Interest 1,500.00 · Principal 500.00" in allocations
+    assert balance(app_db, case.id).principal == D("9500.00")
+    assert balance(app_db, case.id).state_fee == D("200.00")
 
 
 def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> None:  # noqa: F811
@@ -61,7 +64,7 @@ def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> 
     app_db.commit()
     at = _case_card(clerk, case)
     assert not at.exception
-    assert any("Overpayment of 50,00 руб." in w.value for w in at.warning)
+    assert any("Overpayment of 50.00\u00a0₽" in w.value for w in at.warning)
     kinds = at.selectbox(key=f"money.kind.{case.id}").options
     assert "Payment" in kinds and "Adjustment" not in kinds
 
@@ -111,11 +114,11 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
     _upload(at)
     assert balance(app_db, case.id).total == D("1000.00")  # a preview books nothing
     preview = at.dataframe[0].value
-    assert preview["result"].tolist() == ["✅ will be booked", "🟡 to the queue: no case"]
+    assert preview["Result"].tolist() == ["✅ will be booked", "🟡 to the queue: no case"]
 
     _press_import(at)
     assert not at.exception
-    assert any("Bank file bank.csv: 2 payment(s): queued" in p.text for p in at.progress)
+    assert any("Bank file bank.csv: 2 payments: queued" in p.text for p in at.progress)
     assert not [b for b in at.button if b.key == "payments.go"]  # no second import of the same file
     app_db.expire_all()
     assert balance(app_db, case.id).total == D("1000.00")  # the jobs process books it, not the page
@@ -124,18 +127,18 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
     assert run_queued_tasks(sqlite_engine, "test-runner") == "1 done, 0 failed"
     at.run()
     assert not at.exception
-    assert any("Imported bank.csv: 1 booked (400,00 руб.), 1 to the queue." in s.value for s in at.success)
+    assert any("Imported bank.csv: 1 booked (400.00\u00a0₽), 1 to the queue." in s.value for s in at.success)
     assert _metrics(at) == {"Rows": "2", "Booked": "1", "To the queue": "1", "Already imported": "0"}
-    report = next(df.value for df in at.dataframe if "result" in df.value.columns)
-    assert report["result"].tolist() == ["✅ booked", "🟡 to the queue: no case"]
-    assert report["amount"].tolist() == ["400,00", "50,00"]
-    assert report["case"].tolist() == [f"case?case={case.number}", ""]
+    report = next(df.value for df in at.dataframe if "Result" in df.value.columns)
+    assert report["Result"].tolist() == ["✅ booked", "🟡 to the queue: no case"]
+    assert report["Amount"].tolist() == ["400.00", "50.00"]
+    assert report["Case"].tolist() == [f"case?case={case.number}", ""]
     app_db.expire_all()
     assert balance(app_db, case.id).total == D("600.00")
     queue = next(df.value for df in at.dataframe if "Why queued" in df.value.columns)
     assert queue["Purpose"].tolist() == ["?"]
     recent = _recent_imports(at)
-    assert recent[["Work", "Status"]].values.tolist() == [["Bank file bank.csv: 2 payment(s)", "✅ done"]]
+    assert recent[["Work", "Status"]].values.tolist() == [["Bank file bank.csv: 2 payments", "✅ done"]]
 
     at.file_uploader(key="payments.file").set_value(None)  # the file is gone (e.g. back from another page)
     at.run()
@@ -153,7 +156,7 @@ def test_the_same_bank_file_cannot_be_queued_twice_while_it_waits(app_db: Sessio
 
     second_tab = _payments_page(clerk)  # another browser tab, or a colleague
     _upload(second_tab, name="bank-copy.csv")
-    assert second_tab.button(key="payments.go").label == "Import 2 row(s)"
+    assert second_tab.button(key="payments.go").label == "Import 2 rows"
     _press_import(second_tab)
     assert not second_tab.exception
     assert any("This bank file is already queued for import" in e.value for e in second_tab.error)
@@ -178,8 +181,8 @@ def test_a_failed_bank_file_import_says_why_and_offers_the_import_again(app_db: 
     app_db.commit()
     at.run()
     assert not at.exception
-    assert any("Bank file bank.csv: 2 payment(s): " in e.value and "ledger.import" in e.value for e in at.error)
-    assert at.button(key="payments.go").label == "Import 2 row(s)"
+    assert any("Bank file bank.csv: 2 payments: " in e.value and "ledger.import" in e.value for e in at.error)
+    assert at.button(key="payments.go").label == "Import 2 rows"
     app_db.expire_all()
     assert balance(app_db, case.id).total == D("1000.00")
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.auth.permissions import Permission
 from core.bureau.service import case_bureau_events
+from core.i18n import N_, _, format_date, ngettext
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
 
@@ -16,30 +17,37 @@ def render(case_id: int, user: SignedInUser) -> None:
     with db() as session:
         rows = case_bureau_events(session, user, case_id)
     if not rows:
-        st.info("Nothing reported to the credit bureau for this case yet.")
+        st.info(_("Nothing reported to the credit bureau for this case yet."))
         return
     late = sum(1 for r in rows if r.overdue)
     if late:
-        st.markdown(f":red[**{late} report(s) late**] — see the Credit bureau page.")
+        st.markdown(
+            ngettext(
+                ":red[**{n} report late**] — see the Credit bureau page.",
+                ":red[**{n} reports late**] — see the Credit bureau page.",
+                late,
+            ).format(n=late)
+        )
+    late_column = _("Late")
     frame = pd.DataFrame(
         [
             {
-                "Event": f"{r.event_code} {r.what}",
-                "Happened": f"{r.occurred_on:%d.%m.%Y}",
-                "Due": f"{r.due_date:%d.%m.%Y}",
-                "Status": r.status_label,
-                "Accepted": f"{r.accepted_on:%d.%m.%Y}" if r.accepted_on else "—",
-                "Problem": r.problem or "",
-                "Late": r.overdue,
+                _("Event"): f"{r.event_code} {r.what}",
+                _("Happened"): format_date(r.occurred_on),
+                _("Due"): format_date(r.due_date),
+                _("Status"): r.status_label,
+                _("Accepted"): format_date(r.accepted_on),
+                _("Problem"): r.problem or "",
+                late_column: r.overdue,
             }
             for r in rows
         ]
     )
     st.dataframe(
-        frame.style.apply(lambda row: ["color: #dc2626" if row["Late"] else ""] * len(row), axis=1),
+        frame.style.apply(lambda row: ["color: #dc2626" if row[late_column] else ""] * len(row), axis=1),
         hide_index=True,
         width="stretch",
     )
 
 
-SECTION = CardSection(title="Credit bureau", order=60, permission=Permission.BUREAU_VIEW, render=render)
+SECTION = CardSection(title=N_("Credit bureau"), order=60, permission=Permission.BUREAU_VIEW, render=render)

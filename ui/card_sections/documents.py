@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission, has_permission
-from core.calendar import format_local
 from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
 from core.documents.service import case_documents, generate_documents
 from core.errors import CessioError
 from core.files.service import KIND_LABELS, UPLOAD_KINDS, case_files, download, first_page_preview, store_upload
+from core.i18n import N_, _, format_datetime_local, format_number, ngettext
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
 
@@ -33,10 +33,10 @@ def _upload(case_id: int, user: SignedInUser) -> None:
     nonce = int(st.session_state.get(f"{KEY}.nonce.{case_id}", 0))
     with st.form(f"{KEY}.upload.{case_id}.{nonce}", border=False):
         files = st.file_uploader(
-            "Attach scans (PDF, PNG, JPEG or TIFF)", accept_multiple_files=True, key=f"{KEY}.files.{case_id}.{nonce}"
+            _("Attach scans (PDF, PNG, JPEG or TIFF)"), accept_multiple_files=True, key=f"{KEY}.files.{case_id}.{nonce}"
         )
-        kind = st.selectbox("What is it", UPLOAD_KINDS, format_func=lambda k: KIND_LABELS[k], key=f"{KEY}.kind")
-        submitted = st.form_submit_button("Attach to the case")
+        kind = st.selectbox(_("What is it"), UPLOAD_KINDS, format_func=lambda k: _(KIND_LABELS[k]), key=f"{KEY}.kind")
+        submitted = st.form_submit_button(_("Attach to the case"))
     if not submitted or not files:
         return
     stored = 0
@@ -48,7 +48,7 @@ def _upload(case_id: int, user: SignedInUser) -> None:
         except CessioError as exc:
             st.error(str(exc))
     if stored:
-        st.success(f"{stored} file{'s' if stored > 1 else ''} attached.")
+        st.success(ngettext("{n} file attached.", "{n} files attached.", stored).format(n=stored))
         st.session_state[f"{KEY}.nonce.{case_id}"] = nonce + 1
 
 
@@ -56,7 +56,7 @@ def _scans(case_id: int, user: SignedInUser) -> None:
     with db() as session:
         files = case_files(session, user, case_id, UPLOAD_KINDS)
     if not files:
-        st.caption("No scans attached yet.")
+        st.caption(_("No scans attached yet."))
         return
     for n, f in enumerate(files):
         with st.container(border=True):
@@ -68,10 +68,15 @@ def _scans(case_id: int, user: SignedInUser) -> None:
                     c1.caption(str(exc))
             c2.markdown(f"**{f.original_name}**")
             c2.caption(
-                f"{KIND_LABELS.get(f.kind, f.kind)} · {f.pages} p. · {f.size / 1024:,.0f} KB · {format_local(f.uploaded_at)}"
+                _("{kind} · {pages} p. · {size} KB · {uploaded}").format(
+                    kind=_(KIND_LABELS[f.kind]) if f.kind in KIND_LABELS else f.kind,
+                    pages=f.pages,
+                    size=format_number(round(f.size / 1024)),
+                    uploaded=format_datetime_local(f.uploaded_at),
+                )
             )
             c2.download_button(
-                "Download",
+                _("Download"),
                 data=_downloader(user, f.id),
                 file_name=f.original_name,
                 mime=f.mime_type,
@@ -84,34 +89,40 @@ def _generated(case_id: int, user: SignedInUser) -> None:
     if has_permission(user, Permission.DOCUMENT_GENERATE):
         c1, c2 = st.columns([3, 1])
         chosen = c1.multiselect(
-            "Generate",
+            _("Generate"),
             list(CASE_DOC_TYPES),
             default=["court_order_application", "debt_calculation"],
-            format_func=lambda c: DOC_TYPE_BY_CODE[c].label,
+            format_func=lambda c: DOC_TYPE_BY_CODE[c].ui_label,
             key=f"{KEY}.gen.{case_id}",
         )
-        if c2.button("Generate now", key=f"{KEY}.go.{case_id}", disabled=not chosen):
+        if c2.button(_("Generate now"), key=f"{KEY}.go.{case_id}", disabled=not chosen):
             try:
                 with db() as session:
                     result = generate_documents(session, user, [case_id], chosen)
-                st.success(f"Generated {len(result.documents)} document(s) with today's amounts from the ledger.")
+                st.success(
+                    ngettext(
+                        "Generated {n} document with today's amounts from the ledger.",
+                        "Generated {n} documents with today's amounts from the ledger.",
+                        len(result.documents),
+                    ).format(n=len(result.documents))
+                )
             except CessioError as exc:
                 st.error(str(exc))
     with db() as session:
         docs = case_documents(session, user, case_id)
     if not docs:
-        st.caption("No documents generated yet.")
+        st.caption(_("No documents generated yet."))
         return
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "Document": d.title,
-                    "Generated": format_local(d.generated_at),
-                    "By": d.generated_by,
-                    "Pages": d.pages,
-                    "Template version": d.template_version,
-                    "Package": f"№ {d.package_id}" if d.package_id else "",
+                    _("Document"): d.title,
+                    _("Generated"): format_datetime_local(d.generated_at),
+                    _("By"): d.generated_by,
+                    _("Pages"): d.pages,
+                    _("Template version"): d.template_version,
+                    _("Package"): f"№ {d.package_id}" if d.package_id else "",
                 }
                 for d in docs
             ]
@@ -119,11 +130,11 @@ def _generated(case_id: int, user: SignedInUser) -> None:
         hide_index=True,
         width="stretch",
     )
-    labels = {d.id: f"{d.title} · {format_local(d.generated_at)}" for d in docs}
-    doc_id = st.selectbox("Document to download", list(labels), format_func=labels.__getitem__, key=f"{KEY}.pick")
+    labels = {d.id: f"{d.title} · {format_datetime_local(d.generated_at)}" for d in docs}
+    doc_id = st.selectbox(_("Document to download"), list(labels), format_func=labels.__getitem__, key=f"{KEY}.pick")
     doc = next(d for d in docs if d.id == doc_id)
     st.download_button(
-        "Download PDF",
+        _("Download PDF"),
         data=_downloader(user, doc.file_id),
         file_name=f"{doc.doc_type}_{doc.id}.pdf",
         mime="application/pdf",
@@ -133,7 +144,7 @@ def _generated(case_id: int, user: SignedInUser) -> None:
 
 
 def render(case_id: int, user: SignedInUser) -> None:
-    scans, generated = st.tabs(["Scans", "Generated documents"])
+    scans, generated = st.tabs([_("Scans"), _("Generated documents")])
     with scans:
         if has_permission(user, Permission.DOCUMENT_UPLOAD):
             _upload(case_id, user)
@@ -142,4 +153,4 @@ def render(case_id: int, user: SignedInUser) -> None:
         _generated(case_id, user)
 
 
-SECTION = CardSection(title="Documents", order=40, permission=Permission.CASE_VIEW, render=render)
+SECTION = CardSection(title=N_("Documents"), order=40, permission=Permission.CASE_VIEW, render=render)

@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission
-from core.calendar import format_local
-from core.i18n import N_, _, format_date
+from core.i18n import N_, _, format_date, format_datetime_local
 from core.postal.service import shipment_history, shipments_for_case
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
@@ -23,18 +22,18 @@ def render(case_id: int, user: SignedInUser) -> None:
     for s in shipments:
         title = f"{s.tracking_number} · {_(s.status_label)}"
         if s.delivered_on:
-            title = _("{envelope} on {date}").format(envelope=title, date=format_date(s.delivered_on))
+            title = _("{shipment} on {date}").format(shipment=title, date=format_date(s.delivered_on))
         with st.expander(title, expanded=len(shipments) == 1):
             st.caption(
                 _("To {addressee} · mailed {mailed} · last operation: {operation} ({when})").format(
                     addressee=s.addressee or "—",
-                    mailed=format_local(s.mailed_at),
+                    mailed=format_datetime_local(s.mailed_at),
                     operation=s.last_operation or "—",
-                    when=format_local(s.last_operation_at),
+                    when=format_datetime_local(s.last_operation_at),
                 )
             )
             if s.last_error:
-                st.warning(_("The post says: {error}").format(error=s.last_error))
+                st.warning(_("The post says: {last_error}").format(last_error=s.last_error))
             ops = histories[s.id]
             if ops:
                 st.dataframe(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from core.auth.permissions import Permission
+from core.i18n import N_
 from ui.nav import PageSpec
 
 SEARCH = PageSpec(
     path="pages/search.py",
-    title="Case search",
-    section="Work",
+    title=N_("Case search"),
+    section=N_("Work"),
     permission=Permission.CASE_VIEW,
     url_path="search",
     icon=":material/search:",
@@ -17,8 +18,8 @@ SEARCH = PageSpec(
 )
 CASE = PageSpec(
     path="pages/case.py",
-    title="Case card",
-    section="Work",
+    title=N_("Case card"),
+    section=N_("Work"),
     permission=Permission.CASE_VIEW,
     url_path="case",
     icon=":material/folder_open:",
@@ -26,8 +27,8 @@ CASE = PageSpec(
 )
 BOARD = PageSpec(
     path="pages/board.py",
-    title="Stage board",
-    section="Work",
+    title=N_("Stage board"),
+    section=N_("Work"),
     permission=Permission.CASE_VIEW,
     url_path="board",
     icon=":material/view_kanban:",
@@ -35,8 +36,8 @@ BOARD = PageSpec(
 )
 ADMIN = PageSpec(
     path="pages/admin.py",
-    title="Users & audit",
-    section="Admin",
+    title=N_("Users & audit"),
+    section=N_("Admin"),
     # heads read the audit log here too; the Users tab and its services need user.admin
     permission=Permission.AUDIT_VIEW,
     url_path="admin",
@@ -45,8 +46,8 @@ ADMIN = PageSpec(
 )
 JOBS = PageSpec(
     path="pages/jobs.py",
-    title="Background jobs",
-    section="Admin",
+    title=N_("Background jobs"),
+    section=N_("Admin"),
     permission=Permission.JOBS_VIEW,
     url_path="jobs",
     icon=":material/schedule:",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from core.auth.permissions import Permission
+from core.i18n import N_
 from ui.nav import PageSpec
 
 PAGES = [
     PageSpec(
         path="pages/packages.py",
-        title="Print packages",
-        section="Mail & bureau",
+        title=N_("Print packages"),
+        section=N_("Mail & bureau"),
         permission=Permission.DOCUMENT_GENERATE,
         url_path="packages",
         icon=":material/print:",
@@ -17,8 +18,8 @@ PAGES = [
     ),
     PageSpec(
         path="pages/templates.py",
-        title="Document templates",
-        section="Admin",
+        title=N_("Document templates"),
+        section=N_("Admin"),
         permission=Permission.TEMPLATE_EDIT,
         url_path="templates",
         icon=":material/edit_document:",

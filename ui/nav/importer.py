@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from core.auth.permissions import Permission
+from core.i18n import N_
 from ui.nav import PageSpec
 
 PAGES = [
     PageSpec(
         path="pages/import.py",
-        title="Import spreadsheet",
-        section="Admin",
+        title=N_("Import spreadsheet"),
+        section=N_("Admin"),
         permission=Permission.IMPORT_RUN,
         url_path="import",
         icon=":material/upload_file:",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from core.auth.permissions import Permission
+from core.i18n import N_
 from ui.nav import PageSpec
 
 KPI = PageSpec(
     path="pages/kpi.py",
-    title="KPI dashboard",
-    section="Analytics",
+    title=N_("KPI dashboard"),
+    section=N_("Analytics"),
     permission=Permission.KPI_VIEW,
     url_path="kpi",
     icon=":material/monitoring:",
