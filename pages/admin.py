@@ -15,13 +15,13 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core.audit.service import AuditFilter, audit_actions, record_audit, search_audit
-from core.auth.permissions import Permission, Role, has_permission
+from core.auth.permissions import Permission, Role, has_permission, role_name
 from core.auth.service import change_role, create_user, list_users, reset_mfa, set_active, set_password, unlock
 from core.calendar import format_local, local_tz
-from core.cases.service import parse_case_number
+from core.cases.service import list_staff, parse_case_number
 from core.db import utcnow
 from core.errors import CessioError
-from core.i18n import _, format_number, ngettext
+from core.i18n import _, current_language, format_number, ngettext
 from ui.audit_log import People, action_name, describe
 from ui.context import SignedInUser, actor, db
 
@@ -72,7 +72,7 @@ def _users(user: SignedInUser) -> None:
             {
                 _("Username"): u["username"],
                 _("Name"): u["full_name"],
-                _("Role"): _(u["role"]),
+                _("Role"): role_name(u["role"]),
                 _("Status"): _("deactivated")
                 if not u["active"]
                 else (
@@ -109,7 +109,8 @@ def _users(user: SignedInUser) -> None:
         with st.form(f"{KEY}.create.{st.session_state.get(f'{KEY}.created', 0)}", border=False):
             username = st.text_input(_("Username"))
             full_name = st.text_input(_("Full name"))
-            role = st.selectbox(_("Role"), ROLES, format_func=_)
+            role_labels = {role_name(r): r for r in ROLES}
+            role = role_labels[st.selectbox(_("Role"), list(role_labels))]
             password = st.text_input(_("Initial password (8+ characters)"), type="password")
             submitted = st.form_submit_button(_("Create user"), type="primary")
         if submitted:
@@ -127,12 +128,18 @@ def _manage(user: SignedInUser, target: dict[str, object]) -> None:
     tid = int(target["id"])  # type: ignore[call-overload]
     name = str(target["username"])
     c1, c2 = st.columns([2, 1])
-    new_role = c1.selectbox(
-        _("Role"), ROLES, index=ROLES.index(str(target["role"])), format_func=_, key=f"{KEY}.role.{tid}"
-    )
+    role_labels = {role_name(r): r for r in ROLES}
+    new_role = role_labels[
+        c1.selectbox(
+            _("Role"),
+            list(role_labels),
+            index=ROLES.index(str(target["role"])),
+            key=f"{KEY}.role.{tid}.{current_language()}",
+        )
+    ]
     c2.write("")
     if c2.button(_("Change role"), key=f"{KEY}.setrole.{tid}", disabled=new_role == target["role"]):
-        _do(_("{name} is now {role}.").format(name=name, role=_(new_role)), change_role, user, tid, new_role)
+        _do(_("{name} is now {role}.").format(name=name, role=role_name(new_role)), change_role, user, tid, new_role)
     b1, b2, b3 = st.columns(3)
     if target["active"]:
         if b1.button(_("Deactivate"), key=f"{KEY}.deact.{tid}", icon=":material/block:"):
@@ -151,7 +158,7 @@ def _manage(user: SignedInUser, target: dict[str, object]) -> None:
 
 def _audit_filter(user: SignedInUser) -> AuditFilter:
     with db() as session:
-        people = {u.id: f"{u.full_name} ({u.username})" for u in list_users(session, user)}
+        people = {u.id: f"{u.full_name} ({u.username})" for u in list_staff(session, active_only=False)}
         actions = audit_actions(session)
     c1, c2, c3, c4, c5 = st.columns([2, 2, 1.2, 1.2, 2])
     who = c1.selectbox(
@@ -198,7 +205,8 @@ def _audit_filter(user: SignedInUser) -> AuditFilter:
 
 
 def _people(session: Session, user: SignedInUser) -> People:
-    users = list_users(session, user)
+    """Everyone's name for the log (heads read it too: no user administration needed)."""
+    users = list_staff(session, active_only=False)
     return People(
         by_id={u.id: f"{u.full_name} ({u.username})" for u in users},
         by_username={u.username: f"{u.full_name} ({u.username})" for u in users},
@@ -267,16 +275,19 @@ def _audit(user: SignedInUser) -> None:
         )
     st.markdown(line)
     if shown:
+        cc = st.column_config
+        frame = pd.DataFrame(shown, columns=["When", "Who", "What", "Case"])
+        frame.columns = [_("When"), _("Who"), _("What"), _("Case")]
         st.dataframe(
-            pd.DataFrame(shown, columns=["When", "Who", "What", "Case"]),
+            frame,
             hide_index=True,
             width="stretch",
             height=min(38 + 35 * len(shown), 560),
             column_config={
-                "When": st.column_config.TextColumn(_("When"), width=130),
-                "Who": st.column_config.TextColumn(_("Who"), width=220),
-                "What": st.column_config.TextColumn(_("What"), width="large"),
-                "Case": st.column_config.LinkColumn(_("Case"), display_text=r"case=(C-\d+)", width=90),
+                _("When"): cc.TextColumn(_("When"), width=130),
+                _("Who"): cc.TextColumn(_("Who"), width=220),
+                _("What"): cc.TextColumn(_("What"), width="large"),
+                _("Case"): cc.LinkColumn(_("Case"), display_text=r"case=(C-\d+)", width=90),
             },
         )
     p1, p2, p3, _spacer = st.columns([1, 1, 1.4, 3])

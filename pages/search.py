@@ -26,7 +26,7 @@ from core.cases.search import (
     search_cases,
 )
 from core.errors import CessioError
-from core.i18n import _, format_money, format_number, ngettext
+from core.i18n import _, current_language, format_money, format_number, ngettext
 from ui import bulk
 from ui.cached import filter_options_cached
 from ui.case_filters import filter_bar
@@ -82,34 +82,29 @@ def _rows_frame(rows: list[CaseRow]) -> pd.DataFrame:
 
 
 def _styled(rows: list[CaseRow]) -> Any:
-    """Stage cells in the stage's colour; the days of a case over its SLA in red."""
+    """Stage cells in the stage's colour; the days of a case over its SLA in red. The columns
+    carry their names in the reader's language."""
     frame = _rows_frame(rows)
+    frame.columns = [_(c) for c in COLUMNS]
     if frame.empty:
         return frame
     over = {i for i, r in enumerate(rows) if r.over_sla}
-    styler = frame.style.apply(lambda col: [stage_cell_style(r.stage) for r in rows], subset=["Stage"])
+    styler = frame.style.apply(lambda col: [stage_cell_style(r.stage) for r in rows], subset=[_("Stage")])
     styler = styler.apply(
         lambda col: ["color: #b91c1c; font-weight: 700" if i in over else "" for i in range(len(col))],
-        subset=["Days"],
+        subset=[_("Days")],
     )
     return styler
 
 
 def _column_config() -> dict[str, Any]:
     cc = st.column_config
-    return {
+    help_days = _("Days in the current stage; red when the case sat there longer than the stage's service level")
+    config: dict[str, Any] = {
         "Case": cc.LinkColumn(_("Case"), display_text=r"case=(C-\d+)", width=COLUMNS["Case"], pinned=True),
-        "Stage": cc.TextColumn(_("Stage"), width=COLUMNS["Stage"]),
-        "Debtor": cc.TextColumn(_("Debtor"), width=COLUMNS["Debtor"]),
-        "Days": cc.NumberColumn(
-            _("Days"),
-            width=COLUMNS["Days"],
-            help=_("Days in the current stage; red when the case sat there longer than the stage's service level"),
-        ),
-        "Claim, ₽": cc.TextColumn(_("Claim, ₽"), width=COLUMNS["Claim, ₽"]),
-        "Responsible": cc.TextColumn(_("Responsible"), width=COLUMNS["Responsible"]),
-        "Contract": cc.TextColumn(_("Contract"), width=COLUMNS["Contract"]),
+        "Days": cc.NumberColumn(_("Days"), width=COLUMNS["Days"], help=help_days),
     }
+    return {_(name): config.get(name, cc.TextColumn(_(name), width=width)) for name, width in COLUMNS.items()}
 
 
 def _paging_state(f: CaseFilter, sort: str, descending: bool, size: int) -> list[Cursor | None]:
@@ -205,16 +200,18 @@ def main() -> None:
     f = filter_bar(options)
 
     s1, s2, s3, _spacer = st.columns([2, 1.2, 1, 3.8], vertical_alignment="bottom")
-    sort = s1.selectbox(
+    # the options are the labels themselves (no format_func): what a person reads is what is kept
+    labels = {_("Best for the filter"): AUTO, **{_(label): code for code, label in SORTABLE.items()}}
+    chosen = s1.selectbox(
         _("Sort by"),
-        [AUTO, *SORTABLE],
-        format_func=lambda k: _("Best for the filter") if k == AUTO else _(SORTABLE[k]),
-        key=f"{KEY}.sort",
+        list(labels),
+        key=f"{KEY}.sort.{current_language()}",
         help=_(
             "Best for the filter: a search by debtor name lists the debtors alphabetically (the first page "
             "shows at once even on a million cases), any other search the newest cases first."
         ),
     )
+    sort = labels[chosen]
     descending = s2.toggle(_("Descending"), value=True, key=f"{KEY}.desc", disabled=sort == AUTO)
     if sort == AUTO:
         # a name search reads the names in the order the name index keeps them

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.auth.permissions import role_name
 from core.i18n import N_, _
 
 # actions whose entity is a case (entity_id is the case's internal id)
@@ -84,11 +85,11 @@ SENTENCES: dict[str, tuple[str, _Fill]] = {
     "auth.mfa_enrolled": (N_("set up two-step verification"), lambda d, i, p: {}),
     "user.create": (
         N_("created user {user} ({role})"),
-        lambda d, i, p: {"user": str(d.get("username", i)), "role": _(str(d.get("role", "")))},
+        lambda d, i, p: {"user": str(d.get("username", i)), "role": role_name(str(d.get("role", "")))},
     ),
     "user.role": (
         N_("changed the role of {user} to {role}"),
-        lambda d, i, p: {"user": p.of_id(i), "role": _(str(d.get("role", d.get("to", ""))))},
+        lambda d, i, p: {"user": p.of_id(i), "role": role_name(str(d.get("role", d.get("to", ""))))},
     ),
     "user.password": (N_("set a new password for {user}"), lambda d, i, p: {"user": p.of_id(i)}),
     "user.mfa_reset": (N_("reset the two-step verification of {user}"), lambda d, i, p: {"user": p.of_id(i)}),

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core.auth.permissions import Permission, has_permission
+from core.auth.permissions import Permission, has_permission, role_name
 from core.cases.service import TransitionReport, list_staff, reassign, transition_cases
 from core.cases.workflow import STAGES, GuardProblem, Transition, stage, transition, transitions_for_stages
 from core.errors import CessioError
@@ -388,7 +388,7 @@ def _move_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: li
 
 def _reassign_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: list[int] | None) -> None:
     with db() as session:
-        staff = [(u.id, f"{u.full_name} ({_(u.role)})") for u in list_staff(session)]
+        staff = [(u.id, f"{u.full_name} ({role_name(u.role)})") for u in list_staff(session)]
     chosen = st.selectbox(
         _("New responsible"),
         staff,

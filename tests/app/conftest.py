@@ -35,14 +35,6 @@ def _navigation_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(script_runner, "_mpa_v1", run_entry_script)
 
 
-@pytest.fixture(autouse=True)
-def _english_interface(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The screen tests read the English source strings; the Russian catalog is tested in
-    tests/i18n (Russian is the installation default, so it is set here explicitly)."""
-    monkeypatch.setenv("CESSIO_LANGUAGE", "en")
-    reset_settings_cache()
-
-
 @pytest.fixture
 def app_db(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     """A session on the (emptied after the test) SQLite database the app under test uses."""

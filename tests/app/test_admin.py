@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
@@ -12,17 +11,9 @@ from streamlit.testing.v1 import AppTest
 from core.audit.service import record_audit_many
 from core.auth.models import User
 from core.auth.service import check_password, create_user
-from core.config import reset_settings_cache
 from core.db import utcnow
 from tests.app.conftest import signed_in
 from tests.factories import PASSWORD, make_user
-
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests read the English source strings (the Russian ones are the catalog's)."""
-    monkeypatch.setenv("CESSIO_LANGUAGE", "en")
-    reset_settings_cache()
 
 
 def _admin_page(admin: User) -> AppTest:
@@ -41,20 +32,20 @@ def test_admin_creates_a_user_who_can_then_sign_in(app_db: Session) -> None:
     form_inputs = [t for t in at.text_input if t.form_id == "admin.create.0"]
     for widget, value in zip(form_inputs, ["Mila", "Мила Петрова", "short"], strict=True):
         widget.input(value)
-    next(s for s in at.selectbox if s.label == "Role" and s.form_id == "admin.create.0").set_value("lawyer")
+    next(s for s in at.selectbox if s.label == "Role" and s.form_id == "admin.create.0").set_value("Lawyer")
     next(b for b in at.button if b.label == "Create user").click()
     at = at.run()
     assert [e.value for e in at.error] == ["The password must have at least 8 characters."]
     # the refusal keeps what was typed: only the password needs typing again
     form_inputs = [t for t in at.text_input if t.form_id == "admin.create.0"]
     assert [t.value for t in form_inputs[:2]] == ["Mila", "Мила Петрова"]
-    assert next(s for s in at.selectbox if s.form_id == "admin.create.0").value == "lawyer"
+    assert next(s for s in at.selectbox if s.form_id == "admin.create.0").value == "Lawyer"
 
     form_inputs[2].input("long-enough-1")
     next(b for b in at.button if b.label == "Create user").click()
     at = at.run()
     assert [s.value for s in at.success] == ["User “mila” created."]
-    assert _users_table(at)["mila"]["Role"] == "lawyer"
+    assert _users_table(at)["mila"]["Role"] == "Lawyer"
     # a created user clears the form for the next one
     assert [t.value for t in at.text_input if t.form_id == "admin.create.1"][:2] == ["", ""]
 
@@ -71,11 +62,11 @@ def test_admin_changes_role_deactivates_unlocks_and_resets_mfa(app_db: Session) 
     at.selectbox(key="admin.user").set_value(clerk.id)
     at = at.run()
 
-    at.selectbox(key=f"admin.role.{clerk.id}").set_value("lawyer")
+    at.selectbox(key=f"admin.role.{clerk.id}.en").set_value("Lawyer")
     at = at.run()
     at.button(key=f"admin.setrole.{clerk.id}").click()
     at = at.run()
-    assert [s.value for s in at.success] == [f"{clerk.username} is now lawyer."]
+    assert [s.value for s in at.success] == [f"{clerk.username} is now Lawyer."]
 
     at.button(key=f"admin.unlock.{clerk.id}").click()
     at = at.run()
@@ -116,7 +107,7 @@ def test_audit_log_lists_filters_and_pages(app_db: Session) -> None:
     assert lines == ["**3** entries · showing 1–3"]
     audit = at.dataframe[-1].value
     # sentences, not codes and JSON
-    assert audit["What"].tolist() == [f"created user user{i} (clerk)" for i in (2, 1, 0)]
+    assert audit["What"].tolist() == [f"created user user{i} (Clerk)" for i in (2, 1, 0)]
 
     at.selectbox(key="admin.a.action").set_value("user.create")
     at = at.run()

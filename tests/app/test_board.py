@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.cases.models import Case
 from core.cases.workflow import TRANSITIONS
-from core.config import reset_settings_cache
 from tests.app.conftest import signed_in
 from tests.factories import make_case, make_user
-
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests read the English source strings (the Russian ones are the catalog's)."""
-    monkeypatch.setenv("CESSIO_LANGUAGE", "en")
-    reset_settings_cache()
 
 
 def test_board_counts_and_moves_a_whole_stage(app_db: Session) -> None:

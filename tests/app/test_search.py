@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from core.cases.models import Case, CaseEvent
 from core.cases.workflow import TRANSITIONS
-from core.config import reset_settings_cache
 from tests.app.conftest import signed_in
 from tests.factories import make_case, make_user
-
-
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests read the English source strings (the Russian ones are the catalog's)."""
-    monkeypatch.setenv("CESSIO_LANGUAGE", "en")
-    reset_settings_cache()
 
 
 def _search(at: AppTest, **values: object) -> AppTest:
@@ -218,16 +209,16 @@ def test_reassign_selected_cases_is_for_lawyers_and_leaves_a_timeline_entry(app_
     at = signed_in(lawyer).run()
     at.radio(key="search.scope.1").set_value("all")
     at = at.run()
-    at.selectbox(key="search.assignee").set_value((other.id, "Мария Новая (clerk)"))
+    at.selectbox(key="search.assignee").set_value((other.id, "Мария Новая (Clerk)"))
     at = at.run()
     at.button(key="search.reassign").click()
     at = at.run()
     assert [w.value for w in at.warning] == [
-        "Make Мария Новая (clerk) responsible for the 1 case matching the filters?"
+        "Make Мария Новая (Clerk) responsible for the 1 case matching the filters?"
     ]
     at.button(key="search.yes").click()
     at = at.run()
-    assert "1 case reassigned to Мария Новая (clerk)." in [s.value for s in at.success]
+    assert "1 case reassigned to Мария Новая (Clerk)." in [s.value for s in at.success]
     app_db.expire_all()
     assert app_db.get(Case, case.id).responsible_id == other.id
     assert app_db.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)) == "assignment"

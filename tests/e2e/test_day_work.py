@@ -44,7 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         found["delivered"], found["tracking"] = delivered
 
     workdir = tmp_path_factory.mktemp("e2e-day")
-    with serve_app(workdir, seed, clock_at=CLOCK) as base:
+    with serve_app(workdir, seed, language="en", clock_at=CLOCK) as base:
         yield {"base": base, **found}
 
 
