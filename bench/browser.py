@@ -64,6 +64,8 @@ def _start_app(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "CESSIO_FILE_STORE_DIR": str(workdir / "files"),
         "CESSIO_SECRET_KEY": "bench-secret",
         "PYTHONPATH": str(PROJECT_ROOT),
+        # the clicks are found by their English names; the work per click is the same in Russian
+        "CESSIO_LANGUAGE": "en",
     }
     proc = subprocess.Popen(
         [

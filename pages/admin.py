@@ -177,7 +177,7 @@ def _audit_filter(user: SignedInUser) -> AuditFilter:
         placeholder=_("Any action"),
         key=f"{KEY}.a.action",
     )
-    entity = c3.text_input(_("Entity"), placeholder=_("case, user…"), key=f"{KEY}.a.entity")
+    entity = c3.text_input(_("Entity"), key=f"{KEY}.a.entity", help=_("The kind of object, as the log records it"))
     entity_id = c4.text_input(
         _("Case no. or id"), placeholder="C-000123", key=f"{KEY}.a.entity_id", help=_("A case number or an entity's id")
     )
