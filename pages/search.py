@@ -54,8 +54,8 @@ def _short_name(full_name: str | None) -> str:
 # and court case number are filters and are in the export; the table has no room for them.
 COLUMNS: dict[str, int] = {
     "Case": 84,
-    "Stage": 196,
-    "Debtor": 236,
+    "Stage": 216,
+    "Debtor": 220,
     "Days": 56,
     "Claim, ₽": 100,
     "Responsible": 124,

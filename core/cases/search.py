@@ -364,9 +364,9 @@ def _page_from_keys(session: Session, keys: Sequence[Any], limit: int, now: dt.d
     return SearchPage(rows, None, next_cursor)
 
 
-# How many debtors, in name order, the first page of a name search reads before it falls back to
-# the name index (``_name_walk_page``); an index-only walk (migration 0014) of 20,000 names
-# costs a few milliseconds.
+# How many distinct names, in order, the first page of a name search reads before it falls back
+# to the name-fragment index (``_name_walk_page``); an index-only walk of 20,000 names costs a few
+# milliseconds.
 NAME_WALK_BUDGET = 20_000
 _NAME_WALK_FILTERS = {
     "number",
@@ -390,7 +390,7 @@ def _name_walk_page(
     session: Session, f: CaseFilter, now: dt.datetime, limit: int, after: Cursor | None
 ) -> Sequence[Any] | None:
     """The first page of a partial-name search in name order, read in the order the name index
-    keeps: walk the debtors alphabetically (from the cursor), keep those whose name contains the
+    keeps: walk the distinct names alphabetically (from the cursor), keep those that contain the
     text, stop at ``limit + 1`` cases. A common fragment ("ов", "иванов") fills the page within
     the first few thousand names, whatever the number of matches; a rare one ("кондрат") does
     not fill it within ``NAME_WALK_BUDGET`` names and returns None: the name-fragment index then
@@ -402,14 +402,17 @@ def _name_walk_page(
         for name in set(CaseFilter.__dataclass_fields__) - _NAME_WALK_FILTERS
     ):
         return None
-    walk = select(Debtor.id, Debtor.name_search)
+    # distinct names, read from the name index alone (an index-only scan): many debtors share a
+    # name, and the budget counts names, not debtors
+    walk = select(Debtor.name_search).distinct()
     if after is not None:
         walk = walk.where(Debtor.name_search >= after.value)
     walk_sub = walk.order_by(Debtor.name_search).limit(NAME_WALK_BUDGET).subquery("walk")
     stmt = (
         select(Case.id, walk_sub.c.name_search.label("sort_key"))
         .select_from(walk_sub)
-        .join(Case, Case.debtor_id == walk_sub.c.id)
+        .join(Debtor, Debtor.name_search == walk_sub.c.name_search)
+        .join(Case, Case.debtor_id == Debtor.id)
         .where(walk_sub.c.name_search.like(like_contains_pattern(key), escape="/"))
     )
     for cond in filter_conditions(replace(f, debtor_name=None), now):
