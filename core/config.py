@@ -5,6 +5,7 @@ One place for every knob, so the jobs process, the app, the CLI and the tests ag
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,10 +26,11 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     language: str = "ru"  # the interface language of the installation; each user may choose another
 
-    # OCR
-    ocr_languages: list[str] = ["en", "ru"]
+    # OCR: the engine (tesseract reads Russian on a fresh install; easyocr where its models are)
+    ocr_engine: str = "tesseract"
+    ocr_languages: list[str] = ["ru", "en"]
     ocr_model_dir: Path | None = None
-    ocr_threads: int = 1  # torch CPU threads of the OCR job (more threads thrash on a shared CPU)
+    ocr_threads: int = 1  # CPU threads of the OCR engine (torch / OpenMP); more thrash on a shared CPU
 
     # Postal (Russian Post tracking API)
     postal_batch_url: str = "http://127.0.0.1:8701/batch"
@@ -56,12 +58,18 @@ class Settings(BaseSettings):
 
     # Jobs
     jobs_tick_seconds: float = 5.0
-    jobs_lease_seconds: int = 600
+    jobs_lease_seconds: int = 30  # renewed every third of it while a job runs (core.jobstate)
     sla_job_time: str = "01:00"
     accrual_job_time: str = "02:00"
 
     # Ledger: accrue Civil Code art. 395 interest on the unpaid awarded amount after a court act
     ledger_art395_after_court_act: bool = False
+    # Ledger: for loans concluded before 29.03.2016 the contract's rate applies only for the
+    # loan's term; after the due date the courts allow the average market rate of bank consumer
+    # loans of the time (Supreme Court ruling No. 7-КГ17-4 of 22.08.2017). That rate, % a year;
+    # unset (the default) accrues no contractual interest after the due date, which cannot
+    # overcharge a debtor.
+    ledger_pre2016_rate_after_due: Decimal | None = None
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ from core.kpi.result import KpiResult
 from core.kpi.stages import BAND_LABELS, OVER_BANDS
 from core.ocr.extract import FIELD_LABELS
 from ui.context import actor, db
+from ui.key_rate_notice import show_key_rate_warning
 
 SEARCH_PAGE = "pages/search.py"
 CHART_HEIGHT = 360
@@ -59,6 +60,7 @@ TILE_CSS = """
 
 user = actor()
 st.title(_("Department KPIs"))
+show_key_rate_warning()
 
 try:
     with db() as session:

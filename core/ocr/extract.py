@@ -18,26 +18,29 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from core.i18n import N_
 from core.money import MoneyParseError, parse_amount
+from core.ocr import russian_acts
 from core.ocr.engine import OcrLine
 
 FIELD_LABELS: dict[str, str] = {
-    "document_type": "Document type",
-    "court_name": "Court",
-    "judge": "Judge",
-    "case_number": "Court case number",
-    "case_uid": "Unique case id (UID)",
-    "act_date": "Date of the act",
-    "debtor_name": "Debtor",
-    "debtor_birth_date": "Debtor's birth date",
-    "claimant": "Claimant",
-    "contract_number": "Contract number",
-    "principal": "Principal",
-    "interest": "Interest",
-    "penalty": "Penalty",
-    "state_fee": "State fee",
-    "total": "Total awarded",
+    "document_type": N_("Document type"),
+    "court_name": N_("Court"),
+    "judge": N_("Judge"),
+    "case_number": N_("Court case number"),
+    "case_uid": N_("Unique case id (UID)"),
+    "act_date": N_("Date of the act"),
+    "debtor_name": N_("Debtor"),
+    "debtor_birth_date": N_("Debtor's birth date"),
+    "claimant": N_("Claimant"),
+    "contract_number": N_("Contract number"),
+    "principal": N_("Principal"),
+    "interest": N_("Interest"),
+    "penalty": N_("Penalty"),
+    "state_fee": N_("State fee"),
+    "total": N_("Total awarded"),
 }
 FIELD_KINDS: dict[str, str] = {
     "act_date": "date",
@@ -50,11 +53,11 @@ FIELD_KINDS: dict[str, str] = {
     "document_type": "choice",
 }
 DOCUMENT_TYPES: dict[str, str] = {
-    "court_order": "Court order",
-    "refusal": "Refusal to issue a court order",
-    "cancellation": "Cancellation of a court order",
-    "writ": "Writ of execution",
-    "judgment": "Judgment",
+    "court_order": N_("Court order"),
+    "refusal": N_("Refusal to issue a court order"),
+    "cancellation": N_("Cancellation of a court order"),
+    "writ": N_("Writ of execution"),
+    "judgment": N_("Judgment"),
 }
 LOW_CONFIDENCE = 0.6
 
@@ -117,7 +120,13 @@ def _clean(text: str) -> str:
 # ---------------------------------------------------------------- patterns
 
 _CASE_NO = re.compile(
-    rf"(?<![\w/-])({_D}{{1,2}})\s?-\s?(?:([A-ZА-Яa-zа-я]{{1,3}}|{_D}{{1,3}})\s?-\s?)?({_D}{{1,6}})\s?/\s?({_D}{{4}})(?![\w/])"
+    r"(?<![\w/-])"
+    rf"({_D}{{1,2}}[аaАA]?|[МMмm])"  # the kind of proceedings: 2 (civil), 2а (administrative), 33, М (material)
+    r"\s?-\s?"
+    rf"(?:([A-ZА-Яa-zа-я]{{1,3}}|{_D}{{1,5}})\s?-\s?)?"  # 2-AL-5/2024, 2-6416-159/2025
+    rf"({_D}{{1,6}})"
+    rf"(?:\s?/\s?({_D}{{1,4}}))??"  # the plot between slashes: 2-2328/259/2025
+    rf"\s?/\s?((?:19|20|2O|2О){_D}{{2}})(?![\w/])"
 )
 _UID = re.compile(
     rf"({_D}{{2}})\s?([RРMМ][SС5])\s?({_D}{{4}})\s?-\s?({_D}{{2}})\s?-\s?({_D}{{4}})\s?-\s?({_D}{{6}})\s?-\s?({_D}{{2}})"
@@ -185,12 +194,20 @@ _AMOUNT_LABELS: tuple[tuple[str, str], ...] = (
 
 
 def _fix_case_number(m: re.Match[str]) -> str:
-    court, middle, number, year = m.groups()
-    parts = [_digits(court)]
+    """The number as the case file holds it: OCR confusions undone where digits must be, the
+    letters of ``2а-`` and ``М-`` in Cyrillic (as courts write them)."""
+    court, middle, number, plot, year = m.groups()
+    if court.upper() in ("M", "М"):
+        head = "М"
+    elif court[-1] in "аaАA" and len(court) > 1:
+        head = _digits(court[:-1]) + "а"
+    else:
+        head = _digits(court)
+    parts = [head]
     if middle:
         parts.append(_digits(middle) if re.fullmatch(_D + "+", middle) and re.search(r"\d", middle) else middle.upper())
     parts.append(_digits(number))
-    return "-".join(parts) + "/" + _digits(year)
+    return "-".join(parts) + (f"/{_digits(plot)}" if plot else "") + "/" + _digits(year)
 
 
 def _fix_uid(m: re.Match[str]) -> str:
@@ -294,11 +311,29 @@ def extract_fields(lines: Sequence[OcrLine] | str) -> dict[str, ExtractedField]:
     """All fields that could be read; a field that is absent was not found (never guessed)."""
     items = _lines_of(lines)
     c = _Collector()
+    if russian_acts.is_russian(items):
+        return _russian(items, c)
     _document_type(items, c)
     _case_ids(items, c)
     _people(items, c)
     _act_date(items, c)
     _amounts(items, c)
+    return c.fields
+
+
+def _russian(items: list[OcrLine], c: _Collector) -> dict[str, ExtractedField]:
+    """A Russian act: its anatomy first (``core.ocr.russian_acts``), then the generic readers
+    for what it leaves (claimant, contract, judge)."""
+    russian_acts.document_type(items, c.put)
+    _case_ids(items, c)
+    russian_acts.act_date(items, c.put, find_dates)
+    russian_acts.debtor(items, c.put, find_dates)
+    russian_acts.court(items, c.put)
+    russian_acts.parties(items, c.put)
+    doc_type = c.fields["document_type"].value if "document_type" in c.fields else None
+    russian_acts.amounts(items, doc_type, c.put)
+    _people(items, c)
+    _act_date(items, c)
     return c.fields
 
 
@@ -478,6 +513,54 @@ def _label_of(segment: str) -> str | None:
             if best is None or key[0] < best[0] or (key[0] == best[0] and key[1] < best[1]):
                 best = key
     return best[2] if best else None
+
+
+_TITLE_LINES = (
+    "СУДЕБНЫЙПРИКАЗ",
+    "ОПРЕДЕЛЕНИЕ",
+    "РЕШЕНИЕ",
+    "ЗАОЧНОЕРЕШЕНИЕ",
+    "ИСПОЛНИТЕЛЬНЫЙЛИСТ",
+    "COURTORDER",
+    "JUDGMENT",
+    "WRITOFEXECUTION",
+)
+
+
+def starts_an_act(page_lines: Sequence[OcrLine]) -> bool:
+    """The top of a page carries an act's title ("СУДЕБНЫЙ ПРИКАЗ", "ОПРЕДЕЛЕНИЕ", "РЕШЕНИЕ",
+    "ИСПОЛНИТЕЛЬНЫЙ ЛИСТ"): a new act begins there, not the second page of the one before
+    (whose top is a page number and the running text)."""
+    from rapidfuzz import fuzz
+
+    for line in page_lines[:6]:
+        text = line.text.strip()
+        if text.lower().startswith("ruling"):
+            return True
+        letters = re.sub(r"[^А-ЯЁA-Z]", "", text.upper())
+        if len(letters) < 6 or letters != re.sub(r"[^А-ЯЁA-Z]", "", text):
+            continue  # a title is typed in capitals
+        if any(fuzz.ratio(letters, title) >= 85 for title in _TITLE_LINES):
+            return True
+    return False
+
+
+def split_acts(reading: Any) -> list[tuple[int, list[OcrLine]]]:
+    """(first page, lines) of each act in a scan: a later page that opens with an act's title
+    starts the next act. One act (the usual case) comes back as one part."""
+    by_page: dict[int, list[OcrLine]] = {}
+    for line in reading.lines:
+        by_page.setdefault(line.page, []).append(line)
+    acts: list[tuple[int, list[OcrLine]]] = []
+    for page in sorted(by_page):
+        lines = by_page[page]
+        if acts and starts_an_act(lines):
+            acts.append((page, list(lines)))
+        elif acts:
+            acts[-1][1].extend(lines)
+        else:
+            acts.append((page, list(lines)))
+    return acts or [(0, list(reading.lines))]
 
 
 def values(fields: dict[str, ExtractedField]) -> dict[str, str]:

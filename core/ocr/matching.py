@@ -10,13 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from rapidfuzz import fuzz
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.cases.models import Case, Contract, Debtor
 from core.cases.workflow import CLOSED_STAGES, transitions_from
+from core.i18n import _
 from core.ocr.extract import ExtractedField
 from core.text import name_search_key
+
+# How alike a name read from a scan must be to the name on the case (rapidfuzz ratio, 0..100)
+# when the birth dates agree: one or two letters misread in a full name still match.
+NAME_SIMILARITY = 88
 
 
 @dataclass(frozen=True)
@@ -47,18 +53,16 @@ def propose_case(session: Session, fields: dict[str, ExtractedField] | dict[str,
         ).all()
         add(list(ids), 0.5, f"contract {values['contract_number']}")
     name, born = values.get("debtor_name"), values.get("debtor_birth_date")
-    if name and born:
-        try:
-            birth = dt.date.fromisoformat(born)
-        except ValueError:
-            birth = None
+    if name:
+        birth = _date(born)
+        key = name_search_key(name)
+        condition = Debtor.name_search == key
         if birth is not None:
-            ids = session.scalars(
-                select(Case.id)
-                .join(Debtor, Debtor.id == Case.debtor_id)
-                .where(Debtor.name_search == name_search_key(name), Debtor.birth_date == birth)
-            ).all()
-            add(list(ids), 0.4, f"debtor {name}, born {birth:%d.%m.%Y}")
+            condition = or_(condition, Debtor.birth_date == birth)
+        debtors = session.execute(select(Debtor.id, Debtor.full_name, Debtor.birth_date).where(condition)).all()
+        for debtor_id, score, reason in rank_debtors(name, birth, [(d.id, d.full_name, d.birth_date) for d in debtors]):
+            ids = session.scalars(select(Case.id).where(Case.debtor_id == debtor_id)).all()
+            add(list(ids), score, reason)
     if not evidence:
         return None
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(evidence)))}
@@ -72,3 +76,43 @@ def propose_case(session: Session, fields: dict[str, ExtractedField] | dict[str,
     best = max(evidence, key=rank)
     score = min(1.0, sum(s for s, _ in evidence[best]))
     return MatchProposal(best, cases[best].number, round(score, 2), "; ".join(r for _, r in evidence[best]))
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def rank_debtors(
+    name: str, birth: dt.date | None, debtors: list[tuple[int, str, dt.date | None]]
+) -> list[tuple[int, float, str]]:
+    """Score each candidate debtor (id, full name, birth date) against the name and birth date
+    read from a scan, best first; candidates that do not fit are left out.
+
+    The name (already in the nominative, ``core.ocr.names``) decides; the birth date breaks the
+    tie between namesakes and lets a name with a letter or two misread still match:
+
+    - the same name and the same birth date: 0.4;
+    - a name within ``NAME_SIMILARITY`` and the same birth date: 0.35;
+    - the same name, no birth date read: 0.25 (a namesake would tie: the clerk decides);
+    - the same name, another birth date: 0.1 (a misread date, or a namesake).
+    """
+    key = name_search_key(name)
+    out: list[tuple[int, float, str]] = []
+    for debtor_id, full_name, born in debtors:
+        other = name_search_key(full_name or "")
+        same = other == key
+        similar = fuzz.ratio(key, other) >= NAME_SIMILARITY
+        if birth is not None and born == birth and (same or similar):
+            score = 0.4 if same else 0.35
+            reason = _("debtor {name}, born {birth}").format(name=full_name, birth=f"{birth:%d.%m.%Y}")
+        elif same and birth is None:
+            score, reason = 0.25, _("debtor {name} (no birth date read)").format(name=full_name)
+        elif same:
+            score, reason = 0.1, _("debtor {name}, but another birth date").format(name=full_name)
+        else:
+            continue
+        out.append((debtor_id, score, reason))
+    return sorted(out, key=lambda r: -r[1])

@@ -68,6 +68,11 @@ class OcrDocument(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reject_reason: Mapped[str | None] = mapped_column(Text)
     transition: Mapped[str | None] = mapped_column(String(40))
+    # what the reader noticed (a page turned upright, a second act in the file), for the inbox
+    notes: Mapped[str | None] = mapped_column(Text)
+    # a file holding two acts becomes two documents over the same scan: the second starts here
+    first_page: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    source_document_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (Index("ix_ocr_documents_status_id", "status", "id"),)
 

@@ -9,6 +9,7 @@ deskewed (a sheet fed at an angle turns lines of text into staircases the detect
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from core.i18n import _
 
 PDF_DPI = 300
+# At most this many pixels a rendered PDF page: A4 at 300 dpi is 8.7 million.
+MAX_RENDER_PIXELS = 12_000_000
 # The detector's time grows with the area; 2000 px across keeps 10-pt print at ~20 px high.
 MAX_WIDTH = 2000
 MAX_PAGES = 20
@@ -49,23 +52,38 @@ def detect_kind(data: bytes) -> str | None:
 
 def load_pages(data: bytes, max_pages: int = MAX_PAGES) -> list[Image.Image]:
     """Page images of a PDF or image file; raises ``UnreadableScan`` for anything else."""
+    return list(iter_pages(data, max_pages))
+
+
+def iter_pages(data: bytes, max_pages: int = MAX_PAGES) -> Iterator[Image.Image]:
+    """Page images one at a time (a long PDF never sits in memory as a pile of bitmaps);
+    raises ``UnreadableScan`` for a file that is not a readable PDF or image."""
     kind = detect_kind(data)
     if kind is None:
         raise UnreadableScan(_("the file is neither a PDF nor a PNG, JPEG or TIFF image"))
     if kind == "pdf":
-        return _pdf_pages(data, max_pages)
+        yield from _pdf_pages(data, max_pages)
+        return
     try:
         img = Image.open(io.BytesIO(data))
-        pages: list[Image.Image] = []
         for index in range(min(getattr(img, "n_frames", 1), max_pages)):
             img.seek(index)
-            pages.append(ImageOps.exif_transpose(img.copy()) or img.copy())
-        return pages
+            yield ImageOps.exif_transpose(img.copy()) or img.copy()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise UnreadableScan(_("the image is damaged and cannot be opened ({exc})").format(exc=exc)) from None
 
 
-def _pdf_pages(data: bytes, max_pages: int) -> list[Image.Image]:
+def _pdf_scale(width_pt: float, height_pt: float) -> float:
+    """Render at ``PDF_DPI``, but never more than ``MAX_RENDER_PIXELS`` a page: a page's size is
+    the PDF's own claim, and a page declared ten metres wide must not become a gigapixel image."""
+    scale = PDF_DPI / 72
+    area = max(width_pt, 1.0) * max(height_pt, 1.0) * scale * scale
+    if area > MAX_RENDER_PIXELS:
+        scale *= (MAX_RENDER_PIXELS / area) ** 0.5
+    return scale
+
+
+def _pdf_pages(data: bytes, max_pages: int) -> Iterator[Image.Image]:
     import pypdfium2 as pdfium
 
     from core.files.checks import PDFIUM_LOCK  # pdfium is not thread-safe (Streamlit runs threads)
@@ -75,16 +93,23 @@ def _pdf_pages(data: bytes, max_pages: int) -> list[Image.Image]:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
             raise UnreadableScan(_("the PDF is damaged or password-protected ({exc})").format(exc=exc)) from None
-        try:
-            if len(pdf) == 0:
-                raise UnreadableScan(_("the PDF has no pages"))
-            pages = []
-            for index in range(min(len(pdf), max_pages)):
-                bitmap = pdf[index].render(scale=PDF_DPI / 72, grayscale=True)
-                pages.append(bitmap.to_pil())
-            return pages
-        finally:
-            pdf.close()
+        count = len(pdf)
+        pdf.close()
+    if count == 0:
+        raise UnreadableScan(_("the PDF has no pages"))
+    for index in range(min(count, max_pages)):
+        # one page at a time, the lock held only while pdfium works
+        with PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(data)
+            try:
+                page = pdf[index]
+                width, height = page.get_size()
+                bitmap = page.render(scale=_pdf_scale(width, height), grayscale=True)
+                image = bitmap.to_pil()
+                image.load()
+            finally:
+                pdf.close()
+        yield image
 
 
 def normalise_contrast(gray: Image.Image) -> Image.Image:
@@ -98,12 +123,23 @@ def normalise_contrast(gray: Image.Image) -> Image.Image:
 
 
 def _ink_mask(gray: Image.Image) -> np.ndarray:
+    """Dark pixels of print, without the solid dark areas around a photographed sheet (the desk
+    it lay on): print is thin, so where nearly everything around a pixel is dark, it is not ink."""
+    from PIL import ImageFilter
+
     arr = np.asarray(gray, dtype=np.uint8)
-    threshold = min(int(arr.mean()) - 40, 150)
-    return arr < max(threshold, 30)
+    threshold = min(int(np.median(arr)) - 40, 150)
+    dark = arr < max(threshold, 30)
+    if not dark.any():
+        return dark
+    radius = max(3, gray.width // 150)
+    density = np.asarray(
+        Image.fromarray((dark * 255).astype(np.uint8), "L").filter(ImageFilter.BoxBlur(radius)), dtype=np.uint8
+    )
+    return dark & (density < 160)
 
 
-def estimate_skew(gray: Image.Image, limit: float = 4.0, step: float = 0.2) -> float:
+def estimate_skew(gray: Image.Image, limit: float = 6.0, step: float = 0.2) -> float:
     """The angle (degrees, counter-clockwise) that makes the text lines horizontal.
 
     Projection profile: rotating the ink so that lines are horizontal makes the row sums most
@@ -137,12 +173,32 @@ def is_blank(gray: Image.Image) -> bool:
     return float(dark.mean()) < BLANK_INK_SHARE
 
 
+def drop_colour_ink(image: Image.Image) -> Image.Image:
+    """Grey of a colour scan with the blue and violet ink of stamps and signatures lightened.
+
+    Courts stamp and sign in blue over the typed text; in plain grey the stamp's ring and
+    letters become strokes across the last lines. A pixel where blue clearly outweighs red and
+    green is stamp ink: it takes its brightest channel (the paper seen through the ink), while
+    black type under the stamp stays dark in every channel and is kept.
+    """
+    if image.mode not in ("RGB", "RGBA", "CMYK", "YCbCr", "P"):
+        return image.convert("L")
+    rgb = np.asarray(image.convert("RGB"), dtype=np.int32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    gray = (r * 299 + g * 587 + b * 114) // 1000
+    ink = (b - r > 30) & (b - g > 15)
+    if not ink.any():
+        return Image.fromarray(gray.astype(np.uint8), "L")
+    gray = np.where(ink, rgb.max(axis=2), gray)
+    return Image.fromarray(gray.astype(np.uint8), "L")
+
+
 def prepare_page(image: Image.Image, max_width: int = MAX_WIDTH) -> PreparedPage:
-    """Grey, contrast-normalised, deskewed, at most ``max_width`` pixels wide."""
-    gray = image.convert("L")
-    if gray.width > max_width:
-        ratio = max_width / gray.width
-        gray = gray.resize((max_width, round(gray.height * ratio)), Image.LANCZOS)
+    """Grey (stamp ink lightened), contrast-normalised, deskewed, at most ``max_width`` wide."""
+    if image.width > max_width:
+        ratio = max_width / image.width
+        image = image.resize((max_width, round(image.height * ratio)), Image.BILINEAR)
+    gray = drop_colour_ink(image)
     if is_blank(gray):
         return PreparedPage(gray, 0.0, True)
     gray = normalise_contrast(gray)

@@ -34,8 +34,16 @@ from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.money import MoneyParseError, format_amount, parse_amount
 from core.ocr import models as m
-from core.ocr.engine import OcrEngine, OcrLine, read_scan
-from core.ocr.extract import DOCUMENT_TYPES, FIELD_KINDS, FIELD_LABELS, LOW_CONFIDENCE, extract_fields
+from core.ocr.engine import LANGUAGE_LABELS, WEAK_READING, OcrEngine, OcrLine, ScanReading, read_scan
+from core.ocr.extract import (
+    DOCUMENT_TYPES,
+    FIELD_KINDS,
+    FIELD_LABELS,
+    LOW_CONFIDENCE,
+    ExtractedField,
+    extract_fields,
+    split_acts,
+)
 from core.ocr.matching import propose_case
 from core.ocr.preprocess import UnreadableScan, load_pages
 from core.text import name_search_key
@@ -151,6 +159,7 @@ def claim_next(session: Session, worker: str, now: dt.datetime | None = None) ->
     """
     now = now or utcnow()
     D = m.OcrDocument
+    _fail_crashed(session, now)
     waiting = or_(
         and_(D.status == m.QUEUED, or_(D.not_before.is_(None), D.not_before <= now)),
         and_(D.status == m.RUNNING, D.lease_until < now),
@@ -175,6 +184,28 @@ def claim_next(session: Session, worker: str, now: dt.datetime | None = None) ->
     if not taken.rowcount:
         return None
     return session.get(D, row.id, populate_existing=True)
+
+
+def _fail_crashed(session: Session, now: dt.datetime) -> None:
+    """A document whose reader died ``MAX_ATTEMPTS`` times (the lease ran out each time) is not
+    taken again: a file that kills the reader would otherwise take the queue down forever."""
+    D = m.OcrDocument
+    crashed = session.scalars(
+        select(D.id).where(D.status == m.RUNNING, D.lease_until < now, D.attempts >= m.MAX_ATTEMPTS)
+    ).all()
+    for doc_id in crashed:
+        reason = _(
+            "The reader stopped {n} times while reading this file (the process died or ran out of memory); "
+            "it is not tried again. Check the file (page size, damage) and upload a smaller scan."
+        ).format(n=m.MAX_ATTEMPTS)
+        done = session.execute(
+            update(D)
+            .where(D.id == doc_id, D.status == m.RUNNING, D.lease_until < now)
+            .values(status=m.FAILED, lease_owner=None, lease_until=None, last_error=reason)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount:
+            record_audit(session, JOB_ACTOR, "ocr.fail", "ocr_document", doc_id, {"reason": reason, "retry": False})
 
 
 @dataclass(frozen=True)
@@ -209,50 +240,170 @@ def process_next(engine: OcrEngine | None = None, worker: str | None = None) -> 
             engine = get_engine()
         reading = read_scan(data, engine)
     except UnreadableScan as exc:
-        return _fail(doc_id, worker, f"The file cannot be read: {exc}. Upload a PDF or a JPEG/PNG scan.", retry=False)
-    except Exception as exc:  # the engine or the machine failed: worth another attempt
-        return _fail(doc_id, worker, f"OCR failed: {type(exc).__name__}: {exc}", retry=attempts < m.MAX_ATTEMPTS)
-    seconds = time.perf_counter() - started
-    if not reading.lines:
-        blank = "every page is blank" if len(reading.blank_pages) == reading.pages else "no text could be recognised"
         return _fail(
             doc_id,
             worker,
-            f"No text was found: {blank} ({reading.pages} page(s)). Check the scan (right side up, not empty) "
-            "and upload it again.",
+            _("The file cannot be read: {error}. Upload a PDF or a JPEG/PNG scan.").format(error=exc),
             retry=False,
         )
-    fields = extract_fields(reading.lines)
+    except Exception as exc:  # the engine or the machine failed: worth another attempt
+        return _fail(
+            doc_id,
+            worker,
+            _("OCR failed: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+            retry=attempts < m.MAX_ATTEMPTS,
+        )
+    seconds = time.perf_counter() - started
+    if not reading.lines:
+        blank = len(reading.blank_pages) == reading.pages
+        reason = (
+            _("No text was found: every page is blank ({pages} page(s)). Check that the right sheet was scanned.")
+            if blank
+            else _(
+                "No text could be recognised on {pages} page(s). Check the scan (right side up, not empty) and "
+                "upload it again."
+            )
+        ).format(pages=reading.pages)
+        return _fail(doc_id, worker, reason, retry=False)
+    acts = split_acts(reading)
+    first_fields = extract_fields(acts[0][1])
+    if _unreadable_language(reading, first_fields):
+        languages = ", ".join(_(LANGUAGE_LABELS.get(c, c)) for c in getattr(engine, "languages", ()))
+        return _fail(
+            doc_id,
+            worker,
+            _(
+                "The text is in no language the OCR reads ({languages}): nothing but noise was recognised "
+                "(confidence {confidence}). Enter this act by hand, or scan it again if it is a poor copy."
+            ).format(languages=languages, confidence=f"{reading.confidence:.0%}"),
+            retry=False,
+        )
+    notes = reading_notes(reading)
     with session_scope() as session:
         doc = session.get(m.OcrDocument, doc_id, populate_existing=True)
         if doc is None or doc.status != m.RUNNING or doc.lease_owner != worker:
             return ProcessOutcome(doc_id, doc.status if doc else "gone", "the lease was lost; result discarded")
-        for name, f in fields.items():
-            session.add(
-                m.OcrField(document_id=doc.id, name=name, value=f.value, confidence=f.confidence, source=f.source)
+        engine_label = f"{getattr(engine, 'name', 'ocr')} ({', '.join(getattr(engine, 'languages', ()))})"
+        targets = [doc]
+        for first_page, _act_lines in acts[1:]:
+            last_page = _last_page(acts, first_page, reading.pages)
+            part = m.OcrDocument(
+                filename=_("{name} (pages {first}-{last})").format(
+                    name=doc.filename, first=first_page + 1, last=last_page + 1
+                )[:255],
+                content_type=doc.content_type,
+                size_bytes=doc.size_bytes,
+                sha256=doc.sha256,
+                stored_file_id=doc.stored_file_id,
+                case_id=None,
+                status=m.RUNNING,
+                attempts=1,
+                uploaded_by_id=doc.uploaded_by_id,
+                uploaded_at=doc.uploaded_at,
+                lines=[],
+                first_page=first_page,
+                source_document_id=doc.id,
             )
-        doc.status = m.NEEDS_REVIEW
-        doc.text = reading.text
-        doc.lines = [line.as_dict() for line in reading.lines]
-        doc.page_count = reading.pages
-        doc.seconds = round(seconds, 2)
-        doc.engine = f"{getattr(engine, 'name', 'ocr')} ({', '.join(getattr(engine, 'languages', ()))})"
-        doc.document_type = fields["document_type"].value if "document_type" in fields else None
-        doc.read_at = utcnow()
-        doc.lease_owner = None
-        doc.lease_until = None
-        doc.last_error = None
-        if doc.case_id is None:
-            proposal = propose_case(session, fields)
-            if proposal is not None:
-                doc.proposed_case_id = proposal.case_id
-                doc.match_reason = f"{proposal.reason} (score {proposal.score:.2f})"
-            else:
-                doc.match_reason = "no case matches what was read; choose the case by hand"
-        record_audit(
-            session, JOB_ACTOR, "ocr.read", "ocr_document", doc.id, {"fields": len(fields), "pages": reading.pages}
+            session.add(part)
+            targets.append(part)
+        session.flush()
+        if len(acts) > 1:
+            pages = "; ".join(
+                _("pages {first}-{last}: document #{id}").format(
+                    first=first + 1, last=_last_page(acts, first, reading.pages) + 1, id=target.id
+                )
+                for (first, _lines), target in zip(acts, targets, strict=True)
+            )
+            notes.append(
+                _("This file holds {n} court acts; each is reviewed on its own ({pages}).").format(
+                    n=len(acts), pages=pages
+                )
+            )
+        for (first_page, act_lines), target in zip(acts, targets, strict=True):
+            fields = first_fields if target is doc else extract_fields(act_lines)
+            _save_reading(
+                session, target, fields, act_lines, reading, first_page, _last_page(acts, first_page, reading.pages)
+            )
+            target.seconds = round(seconds, 2)
+            target.engine = engine_label
+            target.notes = " ".join(notes) or None
+            record_audit(
+                session,
+                JOB_ACTOR,
+                "ocr.read",
+                "ocr_document",
+                target.id,
+                {"fields": len(fields), "pages": target.page_count, "first_page": first_page},
+            )
+    return ProcessOutcome(
+        doc_id, m.NEEDS_REVIEW, f"{len(first_fields)} fields" + (f", {len(acts)} acts" if len(acts) > 1 else "")
+    )
+
+
+def _last_page(acts: list[tuple[int, list[OcrLine]]], first_page: int, pages: int) -> int:
+    later = [start for start, _lines in acts if start > first_page]
+    return (min(later) - 1) if later else pages - 1
+
+
+def _save_reading(
+    session: Session,
+    doc: m.OcrDocument,
+    fields: dict[str, ExtractedField],
+    lines: list[OcrLine],
+    reading: ScanReading,
+    first_page: int,
+    last_page: int,
+) -> None:
+    for name, f in fields.items():
+        session.add(m.OcrField(document_id=doc.id, name=name, value=f.value, confidence=f.confidence, source=f.source))
+    doc.status = m.NEEDS_REVIEW
+    doc.text = "\n".join(line.text for line in lines)
+    doc.lines = [OcrLine(x.text, x.confidence, x.box, x.page - first_page).as_dict() for x in lines]
+    doc.page_count = last_page - first_page + 1
+    doc.first_page = first_page
+    doc.document_type = fields["document_type"].value if "document_type" in fields else None
+    doc.read_at = utcnow()
+    doc.lease_owner = None
+    doc.lease_until = None
+    doc.last_error = None
+    if doc.case_id is None:
+        proposal = propose_case(session, fields)
+        if proposal is not None:
+            doc.proposed_case_id = proposal.case_id
+            doc.match_reason = _("{reason} (score {score})").format(
+                reason=proposal.reason, score=f"{proposal.score:.2f}"
+            )
+        else:
+            doc.match_reason = _("no case matches what was read; choose the case by hand")
+
+
+def _unreadable_language(reading: ScanReading, fields: dict[str, ExtractedField]) -> bool:
+    """Noise, not text: the engine was unsure of nearly everything and nothing of an act's
+    anatomy (its type, its case number, its date) was found."""
+    if reading.confidence >= WEAK_READING:
+        return False
+    return not any(name in fields for name in ("document_type", "case_number", "act_date"))
+
+
+def reading_notes(reading: ScanReading) -> list[str]:
+    """What the reader did to the pages that the clerk should know (turned, straightened)."""
+    notes = []
+    for page, degrees in sorted(reading.turned.items()):
+        notes.append(
+            _("Page {page} was upside down and was turned before reading.").format(page=page + 1)
+            if degrees == 180
+            else _("Page {page} lay on its side and was turned by {degrees}° before reading.").format(
+                page=page + 1, degrees=degrees
+            )
         )
-    return ProcessOutcome(doc_id, m.NEEDS_REVIEW, f"{len(fields)} fields")
+    for page, angle in enumerate(reading.skew):
+        if abs(angle) >= 3:
+            notes.append(
+                _("Page {page} was scanned at an angle of {angle}° and was straightened.").format(
+                    page=page + 1, angle=f"{abs(angle):.1f}"
+                )
+            )
+    return notes
 
 
 def _fail(doc_id: int, worker: str, reason: str, retry: bool) -> ProcessOutcome:
@@ -324,6 +475,7 @@ class DocumentRow:
     attempts: int
     last_error: str | None
     pages: int | None
+    notes: str | None = None
 
 
 def list_documents(
@@ -351,6 +503,7 @@ def list_documents(
             d.attempts,
             d.last_error,
             d.page_count,
+            d.notes,
         )
         for d in docs
     ]
@@ -479,7 +632,9 @@ def _warning(name: str, value: str | None, facts: dict[str, str | None], case: C
     if name == "total":
         read = Decimal(value)
         if read != case.claim_amount:
-            return f"differs from the claim amount ({format_amount(case.claim_amount)}): check what the court awarded"
+            return _("differs from the claim amount ({amount}): check what the court awarded").format(
+                amount=format_amount(case.claim_amount)
+            )
         return None
     if name == "debtor_name":
         return None if name_search_key(value) == name_search_key(current) else "differs from the debtor on the case"
@@ -550,8 +705,9 @@ def page_image(session: Session, actor: Actor, document_id: int, page: int = 0, 
     """The scan's page as PNG for the review page."""
     require(actor, Permission.OCR_REVIEW)
     doc = _get(session, document_id)
-    pages = load_pages(scan_bytes(doc), max_pages=page + 1)
-    image = pages[min(page, len(pages) - 1)].convert("L")
+    index = (doc.first_page or 0) + page  # a split act starts further into the file
+    pages = load_pages(scan_bytes(doc), max_pages=index + 1)
+    image = pages[min(index, len(pages) - 1)].convert("L")
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)))
     buf = io.BytesIO()
