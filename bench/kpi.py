@@ -257,8 +257,10 @@ def main() -> None:
         else:
             result.update(load(engine, args.cases))
         month = KpiFilters.last_days(30)
+        # the page's default: the last twelve calendar months, by month
+        result["default_12_months_by_month"] = time_dashboard(engine, KpiFilters.last_months())
         result["last_30_days"] = time_dashboard(engine, month)
-        result["last_365_days"] = time_dashboard(engine, KpiFilters.last_days(365))
+        result["last_365_days_by_week"] = time_dashboard(engine, KpiFilters.last_days(365, granularity="week"))
         result["last_30_days_one_creditor"] = time_dashboard(engine, KpiFilters.last_days(30, creditor_ids=(3,)))
         result["target_seconds"] = 3.0
     finally:

@@ -1,7 +1,12 @@
 """Business days on the Russian production calendar.
 
 Weekends and public holidays (Labour Code art. 112, with the government's transfer decrees) come
-from the ``holidays`` package's ``RU`` calendar, which carries the transferred days off.
+from the ``holidays`` package's ``RU`` calendar, which carries both the transferred days off and
+the transferred working days (a Saturday made a working day by a transfer decree, e.g.
+27.04.2024, 02.11.2024, 28.12.2024 and 01.11.2025 under Government Decree No. 1335 of
+04.08.2023 and No. 1052 of 04.10.2024, and 20.02.2027). ``is_business_day`` asks the calendar's
+own ``is_working_day``, so such a Saturday is a business day and the next-business-day deadlines
+of the bureau (218-FZ) do not slip past it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ def _ru_holidays(year: int) -> holidays.HolidayBase:
 
 
 def is_business_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _ru_holidays(day.year)
+    """A working day of the Russian production calendar (transferred working Saturdays count)."""
+    return bool(_ru_holidays(day.year).is_working_day(day))
 
 
 def next_business_day(day: dt.date) -> dt.date:

@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
         importer_cli = None
     if importer_cli is not None:
         importer_cli.add_parser(sub)
+    from core.ledger import cli as ledger_cli
+
+    ledger_cli.add_parser(sub)
     return parser
 
 

@@ -5,6 +5,7 @@ One place for every knob, so the jobs process, the app, the CLI and the tests ag
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +64,12 @@ class Settings(BaseSettings):
 
     # Ledger: accrue Civil Code art. 395 interest on the unpaid awarded amount after a court act
     ledger_art395_after_court_act: bool = False
+    # Ledger: for loans concluded before 29.03.2016 the contract's rate applies only for the
+    # loan's term; after the due date the courts allow the average market rate of bank consumer
+    # loans of the time (Supreme Court ruling No. 7-КГ17-4 of 22.08.2017). That rate, % a year;
+    # unset (the default) accrues no contractual interest after the due date, which cannot
+    # overcharge a debtor.
+    ledger_pre2016_rate_after_due: Decimal | None = None
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 """Demo data: realistic Russian debtors, creditors, cession agreements and cases in every stage.
 
-Scales from 100 to 1,000,000 cases. Faker (ru_RU) makes pools of names, places and streets once;
+Scales from 100 to 1,000,000 cases. Faker (ru_RU) makes a pool of names once; places are real
+cities with their postcodes, streets as envelopes spell them, INN and SNILS with valid check digits;
 rows are combined from the pools with a seeded ``random.Random`` (same seed, same data) and
 written set-based: PostgreSQL ``COPY``, SQLite batched ``executemany``.
 """
@@ -38,90 +39,187 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("clerk3", "Васильева Анна Игоревна", "clerk", None),
 )
 
+# (full name, short name, serial number of its INN at the Moscow tax office 7702)
 CREDITORS = (
-    ("ООО МФК «Быстрые Деньги»", "МФК Быстрые Деньги", "7702000001"),
-    ("ООО МКК «Займ Экспресс»", "МКК Займ Экспресс", "7702000002"),
-    ("ПАО «Банк Восход»", "Банк Восход", "7702000003"),
-    ("ООО МФК «Лайм Кредит»", "МФК Лайм Кредит", "7702000004"),
-    ("АО «Кредит Онлайн»", "Кредит Онлайн", "7702000005"),
+    ("ООО МФК «Быстрые Деньги»", "МФК Быстрые Деньги", 10481),
+    ("ООО МКК «Займ Экспресс»", "МКК Займ Экспресс", 20317),
+    ("ПАО «Банк Восход»", "Банк Восход", 30752),
+    ("ООО МФК «Лайм Кредит»", "МФК Лайм Кредит", 41196),
+    ("АО «Кредит Онлайн»", "Кредит Онлайн", 52608),
 )
-ASSIGNEE = ("ООО ПКО «Цессио Финанс»", "ПКО Цессио Финанс", "7704123456")
+ASSIGNEE = ("ООО ПКО «Цессио Финанс»", "ПКО Цессио Финанс", 12345)
 
-# The path a case took to reach each stage (transition names), for a plausible timeline.
-PATHS: dict[str, tuple[str, ...]] = {
-    "new": (),
-    "claim_prepared": ("prepare_claim",),
-    "claim_mailed": ("prepare_claim", "mail_claim"),
-    "claim_delivered": ("prepare_claim", "mail_claim", "deliver_claim"),
-    "order_issued": ("prepare_claim", "mail_claim", "deliver_claim", "issue_order"),
-    "order_refused": ("prepare_claim", "mail_claim", "deliver_claim", "refuse_order"),
-    "order_in_force": ("prepare_claim", "mail_claim", "deliver_claim", "issue_order", "order_in_force"),
-    "order_cancelled": ("prepare_claim", "mail_claim", "deliver_claim", "issue_order", "cancel_order"),
-    "lawsuit_filed": ("prepare_claim", "mail_claim", "deliver_claim", "refuse_order", "file_lawsuit"),
-    "hearing": ("prepare_claim", "mail_claim", "deliver_claim", "refuse_order", "file_lawsuit", "schedule_hearing"),
-    "judgment": (
-        "prepare_claim",
-        "mail_claim",
-        "deliver_claim",
-        "refuse_order",
-        "file_lawsuit",
-        "schedule_hearing",
-        "receive_judgment",
-    ),
-    "enforcement": (
-        "prepare_claim",
-        "mail_claim",
-        "deliver_claim",
-        "issue_order",
-        "order_in_force",
-        "start_enforcement",
-    ),
-    "repaid": (
-        "prepare_claim",
-        "mail_claim",
-        "deliver_claim",
-        "issue_order",
-        "order_in_force",
-        "start_enforcement",
-        "mark_repaid",
-    ),
-    "written_off": ("prepare_claim", "mail_claim", "deliver_claim", "refuse_order", "write_off"),
+# How a case moves, for a plausible history: from each stage, the transitions it may take next
+# with their odds, and how many days it stays (uniform between the bounds; the upper bound of
+# most stages lies past the stage's SLA, and some cases stall, so some overstay, as in life;
+# a debtor objects to about a third of court orders, Civil Procedure Code art. 129). A case opened long
+# ago has moved further; one opened yesterday is still new. A small chance of an early voluntary
+# repayment applies at every open stage.
+NEXT: dict[str, tuple[tuple[str, float], ...]] = {
+    "new": (("prepare_claim", 1.0),),
+    "claim_prepared": (("mail_claim", 1.0),),
+    "claim_mailed": (("deliver_claim", 1.0),),
+    "claim_delivered": (("issue_order", 0.8), ("refuse_order", 0.2)),
+    "order_issued": (("order_in_force", 0.65), ("cancel_order", 0.35)),
+    "order_in_force": (("start_enforcement", 1.0),),
+    "order_refused": (("file_lawsuit", 0.75), ("write_off", 0.25)),
+    "order_cancelled": (("file_lawsuit", 0.75), ("write_off", 0.25)),
+    "lawsuit_filed": (("schedule_hearing", 1.0),),
+    "hearing": (("receive_judgment", 1.0),),
+    "judgment": (("start_enforcement", 1.0),),
+    "enforcement": (("mark_repaid", 0.5), ("write_off", 0.5)),
 }
-STAGE_WEIGHTS: dict[str, int] = {
-    "new": 14,
-    "claim_prepared": 10,
-    "claim_mailed": 12,
-    "claim_delivered": 10,
-    "order_issued": 8,
-    "order_refused": 3,
-    "order_in_force": 6,
-    "order_cancelled": 3,
-    "lawsuit_filed": 4,
-    "hearing": 3,
-    "judgment": 2,
-    "enforcement": 14,
-    "repaid": 6,
-    "written_off": 5,
+DWELL_DAYS: dict[str, tuple[float, float]] = {
+    "new": (0.5, 6.5),
+    "claim_prepared": (1, 6.5),
+    "claim_mailed": (6, 17),
+    "claim_delivered": (10, 38),
+    "order_issued": (11, 24),
+    "order_refused": (5, 40),
+    "order_cancelled": (5, 40),
+    "order_in_force": (2, 12),
+    "lawsuit_filed": (20, 70),
+    "hearing": (30, 110),
+    "judgment": (30, 48),
+    "enforcement": (90, 720),
 }
-TRANSITION_TARGET = {name: stage for stage, path in PATHS.items() for name in path[-1:]}
+EARLY_REPAYMENT = 0.02
+STALL = 0.08  # a case that waits on a court, a lost envelope or a busy lawyer stays 2-5 times longer
+HISTORY_DAYS = 730  # two years of intake
+LATEST_PORTFOLIO_SHARE = 0.2  # the last portfolio bought, still being worked through
+LATEST_PORTFOLIO_DAYS = 40
 
-REGIONS = (
-    ("Москва", "Europe/Moscow"),
-    ("Санкт-Петербург", "Europe/Moscow"),
-    ("Московская область", "Europe/Moscow"),
-    ("Краснодарский край", "Europe/Moscow"),
-    ("Свердловская область", "Asia/Yekaterinburg"),
-    ("Новосибирская область", "Asia/Novosibirsk"),
-    ("Республика Татарстан", "Europe/Moscow"),
-    ("Нижегородская область", "Europe/Moscow"),
-    ("Самарская область", "Europe/Samara"),
-    ("Ростовская область", "Europe/Moscow"),
-    ("Челябинская область", "Asia/Yekaterinburg"),
-    ("Красноярский край", "Asia/Krasnoyarsk"),
-    ("Пермский край", "Asia/Yekaterinburg"),
-    ("Воронежская область", "Europe/Moscow"),
-    ("Приморский край", "Asia/Vladivostok"),
+# Regions with real cities, the first digits of their postcodes and the region code that opens a
+# local INN (tax office numbering): an address reads as a real one, "620014, Свердловская
+# область, г. Екатеринбург, ул. Малышева, д. 5, кв. 12".
+REGIONS: tuple[tuple[str, str, str, tuple[tuple[str, int], ...]], ...] = (
+    ("Москва", "Europe/Moscow", "77", (("Москва", 101000),)),
+    ("Санкт-Петербург", "Europe/Moscow", "78", (("Санкт-Петербург", 190000),)),
+    ("Московская область", "Europe/Moscow", "50", (("Подольск", 142100), ("Химки", 141400), ("Балашиха", 143900))),
+    ("Краснодарский край", "Europe/Moscow", "23", (("Краснодар", 350000), ("Сочи", 354000), ("Армавир", 352900))),
+    ("Свердловская область", "Asia/Yekaterinburg", "66", (("Екатеринбург", 620000), ("Нижний Тагил", 622000))),
+    ("Новосибирская область", "Asia/Novosibirsk", "54", (("Новосибирск", 630000), ("Бердск", 633010))),
+    ("Республика Татарстан", "Europe/Moscow", "16", (("Казань", 420000), ("Набережные Челны", 423800))),
+    ("Нижегородская область", "Europe/Moscow", "52", (("Нижний Новгород", 603000), ("Дзержинск", 606000))),
+    ("Самарская область", "Europe/Samara", "63", (("Самара", 443000), ("Тольятти", 445000), ("Сызрань", 446000))),
+    ("Ростовская область", "Europe/Moscow", "61", (("Ростов-на-Дону", 344000), ("Таганрог", 347900))),
+    ("Челябинская область", "Asia/Yekaterinburg", "74", (("Челябинск", 454000), ("Магнитогорск", 455000))),
+    ("Красноярский край", "Asia/Krasnoyarsk", "24", (("Красноярск", 660000), ("Ачинск", 662150))),
+    ("Пермский край", "Asia/Yekaterinburg", "59", (("Пермь", 614000), ("Березники", 618400))),
+    ("Воронежская область", "Europe/Moscow", "36", (("Воронеж", 394000), ("Россошь", 396650))),
+    ("Приморский край", "Asia/Vladivostok", "25", (("Владивосток", 690000), ("Уссурийск", 692500))),
 )
+FEDERAL_CITIES = frozenset({"Москва", "Санкт-Петербург"})
+# Streets as they are written on envelopes: the type once, then the name in its usual order.
+STREETS: tuple[str, ...] = (
+    "ул. Ленина",
+    "ул. Карла Маркса",
+    "ул. Советская",
+    "ул. Мира",
+    "ул. Гагарина",
+    "ул. Кирова",
+    "ул. Пушкина",
+    "ул. Молодёжная",
+    "ул. Садовая",
+    "ул. Школьная",
+    "ул. Лесная",
+    "ул. Набережная",
+    "ул. Октябрьская",
+    "ул. Первомайская",
+    "ул. Комсомольская",
+    "ул. Заводская",
+    "ул. Чапаева",
+    "ул. Строителей",
+    "ул. Победы",
+    "ул. Горького",
+    "ул. 8 Марта",
+    "ул. Малышева",
+    "ул. Фрунзе",
+    "ул. Дзержинского",
+    "ул. Свердлова",
+    "ул. Островского",
+    "ул. Маяковского",
+    "ул. Чехова",
+    "ул. Некрасова",
+    "ул. Пролетарская",
+    "ул. 50 лет Октября",
+    "ул. Новая",
+    "ул. Центральная",
+    "ул. Полевая",
+    "пр-т Мира",
+    "пр-т Ленина",
+    "пр-т Победы",
+    "пр-т Строителей",
+    "пер. Почтовый",
+    "пер. Школьный",
+    "б-р Юности",
+    "ш. Энтузиастов",
+    "наб. Космонавтов",
+)
+# Loan terms as lenders offer them: microloans for days or weeks, bank loans for years.
+MICROLOAN_TERMS = (15, 21, 30, 60, 90, 180)
+BANK_TERMS = (365, 730, 1095)
+
+
+def person_inn(rng: random.Random, region_code: str) -> str:
+    """A person's INN with valid check digits (the rule ``core.bureau.validation.inn_problem``
+    checks): region code, tax office, serial number, two check digits."""
+    body = [int(c) for c in f"{region_code}{rng.randint(1, 99):02d}{rng.randint(0, 999999):06d}"]
+    w11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+    w12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+    body.append(sum(d * w for d, w in zip(body, w11, strict=True)) % 11 % 10)
+    body.append(sum(d * w for d, w in zip(body, w12, strict=True)) % 11 % 10)
+    return "".join(map(str, body))
+
+
+def company_inn(prefix: str, serial: int) -> str:
+    """A company's 10-digit INN with its check digit (tax office ``prefix``, a serial number)."""
+    body = [int(c) for c in f"{prefix}{serial:05d}"]
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    body.append(sum(d * w for d, w in zip(body, weights, strict=True)) % 11 % 10)
+    return "".join(map(str, body))
+
+
+def ogrn(body12: str) -> str:
+    """A 13-digit OGRN: the first twelve digits and the check digit (their remainder mod 11, last digit)."""
+    return body12 + str(int(body12) % 11 % 10)
+
+
+def snils(rng: random.Random) -> str:
+    """A SNILS ``123-456-789 01`` with a valid check number (Pension Fund rule, as
+    ``core.bureau.validation.snils_problem`` checks); numbers up to 001-001-998 have none, so
+    the demo starts above them."""
+    number = f"{rng.randint(2_000_000, 999_999_999):09d}"
+    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
+    check = total if total < 100 else 0 if total in (100, 101) else total % 101 % 100
+    return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"
+
+
+def address(rng: random.Random, region: str, city: str, postcode: int, flat: bool = True) -> str:
+    """``620014, Свердловская область, г. Екатеринбург, ул. Малышева, д. 5, кв. 12``."""
+    place = f"г. {city}" if city in FEDERAL_CITIES else f"{region}, г. {city}"
+    line = f"{postcode + rng.randint(0, 199):06d}, {place}, {rng.choice(STREETS)}, д. {rng.randint(1, 120)}"
+    return line + (f", кв. {rng.randint(1, 300)}" if flat else "")
+
+
+def history(rng: random.Random, opened: dt.datetime, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """The transitions a case opened at ``opened`` has made by ``now`` (name, moment), in order."""
+    steps: list[tuple[str, dt.datetime]] = []
+    stage, at = "new", opened
+    while stage in NEXT:
+        lo, hi = DWELL_DAYS[stage]
+        days = rng.uniform(lo, hi) * (rng.uniform(2, 5) if rng.random() < STALL else 1)
+        leave = at + dt.timedelta(days=days)
+        if leave > now:
+            break
+        if rng.random() < EARLY_REPAYMENT:
+            name = "mark_repaid"
+        else:
+            names, odds = zip(*NEXT[stage], strict=True)
+            name = rng.choices(names, odds)[0]
+        steps.append((name, leave))
+        stage, at = _target(name), leave
+    return steps
 
 
 @dataclass(frozen=True)
@@ -139,8 +237,6 @@ class _Pools:
         self.female = [
             (fake.last_name_female(), fake.first_name_female(), fake.middle_name_female()) for _ in range(600)
         ]
-        self.cities = [fake.city_name() for _ in range(300)]
-        self.streets = [fake.street_name() for _ in range(500)]
 
 
 def _ensure_users(session: Session) -> dict[str, list[int]]:
@@ -160,14 +256,14 @@ def _ensure_users(session: Session) -> dict[str, list[int]]:
 
 def _ensure_creditors(session: Session) -> tuple[list[int], int, list[tuple[int, int, dt.date]]]:
     ids = []
-    for name, short, inn in CREDITORS:
+    for name, short, serial in CREDITORS:
         cred = session.scalar(select(Creditor).where(Creditor.name == name))
         if cred is None:
             cred = Creditor(
                 name=name,
                 short_name=short,
-                inn=inn,
-                ogrn=f"1{inn}0000"[:13],
+                inn=company_inn("7702", serial),
+                ogrn=ogrn(f"10277000{serial:04d}"[:12]),
                 address="г. Москва, Пресненская наб., д. 12",
                 is_own=False,
             )
@@ -179,8 +275,8 @@ def _ensure_creditors(session: Session) -> tuple[list[int], int, list[tuple[int,
         assignee = Creditor(
             name=ASSIGNEE[0],
             short_name=ASSIGNEE[1],
-            inn=ASSIGNEE[2],
-            ogrn="1167746123456",
+            inn=company_inn("7704", ASSIGNEE[2]),
+            ogrn=ogrn("116774612345"),
             address="125047, г. Москва, ул. 1-я Тверская-Ямская, д. 21, офис 512",
             bank_details="р/с 40702810938000012345 в ПАО Сбербанк, БИК 044525225, к/с 30101810400000000225",
             is_own=True,
@@ -262,13 +358,11 @@ def load_demo(
         users = _ensure_users(session)
         creditor_ids, _assignee_id, agreements = _ensure_creditors(session)
         bank_id = creditor_ids[2]  # the bank's loans are not microloans (no 353-FZ microloan caps)
-    stages = list(STAGE_WEIGHTS)
-    weights = [STAGE_WEIGHTS[s] for s in stages]
     done = 0
     while done < cases:
         n = min(batch, cases - done)
         with session_scope(engine) as session:
-            _load_batch(session, rng, pools, n, now, users, agreements, stages, weights, bank_id)
+            _load_batch(session, rng, pools, n, now, users, agreements, bank_id)
             _fix_sequences(session)
         done += n
         if progress:
@@ -305,8 +399,6 @@ def _load_batch(
     now: dt.datetime,
     users: dict[str, list[int]],
     agreements: list[tuple[int, int, dt.date]],
-    stages: list[str],
-    weights: list[int],
     bank_id: int,
 ) -> None:
     debtor_id = _next_id(session, Debtor)
@@ -319,8 +411,10 @@ def _load_batch(
         female = rng.random() < 0.45
         last, first, middle = rng.choice(pools.female if female else pools.male)
         full = f"{last} {first} {middle}"
-        region, tz = rng.choice(REGIONS)
-        city = rng.choice(pools.cities)
+        region, tz, region_code, cities = rng.choice(REGIONS)
+        city, postcode = rng.choice(cities)
+        court_city, court_postcode = rng.choice(cities)
+        birth_place = rng.choice(rng.choice(REGIONS)[3])[0]
         birth = dt.date(1955, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 48))
         did, cid, kid, case_no = debtor_id + i, contract_id + i, claim_id + i, case_id + i
         debtors.append(
@@ -332,13 +426,11 @@ def _load_batch(
                 "full_name": full,
                 "name_search": name_search_key(full),
                 "birth_date": birth,
-                "birth_place": f"г. {city}",
+                "birth_place": f"г. {birth_place}",
                 "passport": f"{rng.randint(1000, 9999)} {rng.randint(100000, 999999)}",
-                "inn": f"{rng.randint(10**11, 10**12 - 1)}",
-                "snils": f"{rng.randint(100, 999)}-{rng.randint(100, 999)}-"
-                f"{rng.randint(100, 999)} {rng.randint(10, 99)}",
-                "address": f"{rng.randint(101000, 694999)}, {region}, г. {city}, ул. {rng.choice(pools.streets)}, "
-                f"д. {rng.randint(1, 120)}, кв. {rng.randint(1, 300)}",
+                "inn": person_inn(rng, region_code),
+                "snils": snils(rng),
+                "address": address(rng, region, city, postcode),
                 "phone": f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
                 "email": None,
                 "region": region,
@@ -350,6 +442,7 @@ def _load_batch(
         principal = Decimal(rng.randrange(300_000, 9_000_000, 500)) / 100
         micro = creditor_id != bank_id
         rate = Decimal("0.8") if c_date >= dt.date(2023, 7, 1) else Decimal("1.0")
+        term = rng.choice(MICROLOAN_TERMS if micro else BANK_TERMS)
         contracts.append(
             {
                 "id": cid,
@@ -360,8 +453,8 @@ def _load_batch(
                 "principal": principal,
                 "interest_rate_daily": rate if micro else Decimal("0.05"),
                 "penalty_rate_annual": Decimal("20"),
-                "term_days": rng.choice((15, 30, 60, 180)),
-                "due_date": c_date + dt.timedelta(days=30),
+                "term_days": term,
+                "due_date": c_date + dt.timedelta(days=term),  # the term and the due date agree
                 "is_microloan": micro,
             }
         )
@@ -381,15 +474,13 @@ def _load_batch(
                 "total": total,
             }
         )
-        stage_code = rng.choices(stages, weights)[0]
-        path = PATHS[stage_code]
-        sla = STAGE_BY_CODE[stage_code].sla_days
-        # most cases entered their stage within about its SLA; some overstay (what heads look for)
-        last_at = now - dt.timedelta(days=rng.uniform(0, sla * 1.4) if sla else rng.uniform(1, 300))
-        if path:
-            opened = last_at - dt.timedelta(days=rng.randint(len(path) * 8 + 3, 400), minutes=rng.randint(0, 1440))
-        else:
-            opened = last_at
+        # intake spread over two years, plus the latest portfolio still being worked through
+        recent = rng.random() < LATEST_PORTFOLIO_SHARE
+        age_days = rng.uniform(0, LATEST_PORTFOLIO_DAYS if recent else HISTORY_DAYS)
+        opened = now - dt.timedelta(days=age_days, minutes=rng.randint(0, 1440))
+        opened = min(opened, now - dt.timedelta(minutes=5))
+        steps = history(rng, opened, now)
+        stage_code = _target(steps[-1][0]) if steps else "new"
         at = opened
         events.append(
             {
@@ -408,10 +499,7 @@ def _load_batch(
         event_id += 1
         prev = "new"
         data: dict[str, Any] = {}
-        span = (last_at - opened).total_seconds()
-        gaps = [*sorted(rng.random() for _ in path[:-1]), 1.0] if path else []
-        for step, gap in zip(path, gaps, strict=True):
-            at = opened + dt.timedelta(seconds=span * gap)
+        for step, at in steps:
             target = _target(step)
             step_data: dict[str, Any] = {"transition": step}
             if step == "mail_claim":
@@ -452,8 +540,8 @@ def _load_batch(
                 "stage": stage_code,
                 "responsible_id": rng.choice(role_users),
                 "entered_stage_at": at,
-                "court_name": f"Судебный участок № {court_no} {region}",
-                "court_address": f"{region}, г. {city}, ул. {rng.choice(pools.streets)}, д. {rng.randint(1, 60)}",
+                "court_name": f"Судебный участок № {court_no}, г. {court_city}",
+                "court_address": address(rng, region, court_city, court_postcode, flat=False),
                 "court_case_number": data.get("court_case_number"),
                 "court_act_number": data.get("court_case_number"),
                 "court_act_date": data.get("court_act_date"),

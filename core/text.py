@@ -18,3 +18,17 @@ def normalize_person_name(name: str) -> str:
     """``  иВАНОВ  иван ивановИЧ`` -> ``Иванов Иван Иванович`` (hyphenated parts too)."""
     parts = re.sub(r"\s+", " ", name).strip().split(" ")
     return " ".join("-".join(p[:1].upper() + p[1:].lower() for p in part.split("-")) for part in parts if part)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_spreadsheet_cell(value: object) -> object:
+    """Neutralise spreadsheet formula injection (OWASP "CSV injection") in an exported cell: a
+    text that Excel or LibreOffice would read as a formula — starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, also after leading spaces or no-break spaces, which Excel
+    skips — gets a leading apostrophe so it is shown as text. Numbers, dates and other values are
+    returned unchanged."""
+    if isinstance(value, str) and value.lstrip(" \u00a0\u2007\u202f").startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -12,7 +12,7 @@ import datetime as dt
 from core.auth.permissions import SystemActor
 from core.calendar import local_date
 from core.db import session_scope, utcnow
-from core.i18n import N_
+from core.i18n import N_, _
 from core.ledger.accrual import AccrualSummary, accrual_case_ids, accrue
 from core.ledger.plans import check_plans
 from jobs.spec import JobSpec
@@ -41,7 +41,13 @@ def run_accrual(as_of: dt.date | None = None, chunk: int = CHUNK) -> str:
         total.capped += part.capped
     with session_scope() as session:
         plans = check_plans(session, as_of + dt.timedelta(days=1))
-    return f"{total.text()}; plans checked {plans.plans}, broken {plans.flagged}, mended {plans.resolved}"
+    return (
+        total.text()
+        + "; "
+        + _("plans checked {plans}, broken {broken}, mended {mended}").format(
+            plans=plans.plans, broken=plans.flagged, mended=plans.resolved
+        )
+    )
 
 
 def run() -> str:

@@ -34,6 +34,12 @@ EVENT_KINDS = {
     "import": N_("Import"),
     "note": N_("Note"),
 }
+FLAG_NAMES = {
+    "mail_returned": N_("mail returned"),
+    "plan_broken": N_("payment plan broken"),
+    "ready_for_repaid": N_("ready to be marked repaid"),
+    "bureau_rejected": N_("rejected by the credit bureau"),
+}
 SOURCES = {
     "manual": N_("by hand"),
     "bulk": N_("bulk action"),
@@ -85,7 +91,9 @@ def _header(card: CaseCard) -> None:
     for flag in card.flags:
         st.warning(
             _("{reason} (flag: {kind}, since {fmt_date})").format(
-                reason=flag.reason, kind=flag.kind, fmt_date=_fmt_date(to_local(flag.created_at))
+                reason=flag.reason,
+                kind=_(FLAG_NAMES[flag.kind]) if flag.kind in FLAG_NAMES else flag.kind,
+                fmt_date=_fmt_date(to_local(flag.created_at)),
             )
         )
     col1, col2, col3, col4 = st.columns(4)

@@ -22,12 +22,16 @@ from core.calendar import format_local
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.errors import CessioError, NotFound
 from core.files.service import download
+from core.i18n import _
+from core.importer.decisions import RESPONSIBLE, STAGE, Decisions
 from core.importer.mapping import FIELD_BY_NAME, FIELDS, detect_mapping, mapping_problems
 from core.importer.service import (
+    assignable_users,
     inspect_file,
     mapping_names,
     recent_runs,
     remembered_mapping,
+    save_decisions,
     save_mapping,
     save_stage_words,
     stage_words,
@@ -48,22 +52,36 @@ from ui.queued_task import recent_tasks_table, task_panel
 KEY = "import"
 TASK_KEY = f"{KEY}.task"  # the latest work queued here: {"id", "file_key", "mapping_key"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IGNORE_LABEL = "— ignore —"
-FIELD_LABELS = {f.label: f.name for f in FIELDS}
-STAGE_LABELS = {s.label: s.code for s in STAGES}
+AUTO = "auto"
+COLUMN, EXAMPLES, FIELD = _("Column in the file"), _("Example values"), _("Cessio field")
+WORD, STAGE_COLUMN = _("Word in the spreadsheet"), _("Cessio stage")
+IGNORE_LABEL = _("— ignore —")
+FIELD_LABELS = {_(f.label): f.name for f in FIELDS}
+STAGE_LABELS = {_(s.label): s.code for s in STAGES}
+AUTO_MAPPING = _("(recognised automatically)")
+REPORT_COLUMNS = {
+    "line": _("Line"),
+    "contract": _("Contract"),
+    "result": _("Result"),
+    "problems": _("Problems"),
+    "warnings": _("Notes"),
+    "changes": _("Changes"),
+}
 
 
 def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, str]:
-    st.subheader("2. Columns")
+    st.subheader(_("2. Columns"))
     st.caption(
-        "Each column of the file and the Cessio field it fills. Fix any wrong guess; the choice is remembered "
-        "for the next file."
+        _(
+            "Each column of the file and the Cessio field it fills. Fix any wrong guess; the choice is remembered "
+            "for the next file."
+        )
     )
     with db() as session:
         saved = mapping_names(session)
     if saved:
-        chosen = st.selectbox("Start from a saved mapping", ["(recognised automatically)", *saved], key=f"{KEY}.saved")
-        if chosen != "(recognised automatically)":
+        chosen = st.selectbox(_("Start from a saved mapping"), [AUTO_MAPPING, *saved], key=f"{KEY}.saved")
+        if chosen != AUTO_MAPPING:
             with db() as session:
                 remembered = remembered_mapping(session, chosen)
             info_mapping = detect_mapping(info.headers, remembered)
@@ -77,11 +95,9 @@ def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, s
     ]
     base = pd.DataFrame(
         {
-            "Column in the file": info.headers,
-            "Example values": samples,
-            "Cessio field": [
-                FIELD_BY_NAME[f].label if f else IGNORE_LABEL for f in (info_mapping[h] for h in info.headers)
-            ],
+            COLUMN: info.headers,
+            EXAMPLES: samples,
+            FIELD: [_(FIELD_BY_NAME[f].label) if f else IGNORE_LABEL for f in (info_mapping[h] for h in info.headers)],
         }
     )
     edited = st.data_editor(
@@ -89,27 +105,24 @@ def _mapping_editor(user: SignedInUser, file_key: str, info: Any) -> dict[str, s
         key=f"{KEY}.mapping.{file_key}.{chosen}",
         hide_index=True,
         width="stretch",
-        disabled=["Column in the file", "Example values"],
+        disabled=[COLUMN, EXAMPLES],
         column_config={
-            "Cessio field": st.column_config.SelectboxColumn(
+            FIELD: st.column_config.SelectboxColumn(
                 options=[IGNORE_LABEL, *FIELD_LABELS], required=True, width="medium"
             )
         },
     )
-    mapping = {
-        h: FIELD_LABELS.get(label, "")
-        for h, label in zip(edited["Column in the file"], edited["Cessio field"], strict=True)
-    }
+    mapping = {h: FIELD_LABELS.get(label, "") for h, label in zip(edited[COLUMN], edited[FIELD], strict=True)}
     for problem in mapping_problems(mapping):
         st.warning(problem)
     with st.form(f"{KEY}.save_mapping", border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        name = c1.text_input("Save this mapping as", placeholder="e.g. Monthly register")
-        if c2.form_submit_button("Save mapping"):
+        name = c1.text_input(_("Save this mapping as"), placeholder=_("e.g. Monthly register"))
+        if c2.form_submit_button(_("Save mapping")):
             try:
                 with db() as session:
                     save_mapping(session, user, name, mapping)
-                st.success(f"Mapping '{name}' saved.")
+                st.success(_("Mapping “{name}” saved.").format(name=name))
             except CessioError as exc:
                 st.error(str(exc))
     return mapping
@@ -129,45 +142,156 @@ def _number(n: int) -> str:
     return f"{n:,}".replace(",", " ")
 
 
+def _where_read(sheet: str | None, line: int, rows: int) -> str:
+    if rows > 1:
+        text = _("Header on lines {first}–{last}").format(first=line, last=line + rows - 1)
+    else:
+        text = _("Header on line {line}").format(line=line)
+    return _("Sheet “{sheet}”. {header}.").format(sheet=sheet, header=text) if sheet else text + "."
+
+
+def _decision_screen(user: SignedInUser, result: dict[str, Any], task_id: int, where: str) -> None:
+    """Each value the register uses that Cessio does not know, decided once for all its rows:
+    the proposals are filled in; confirm or change them, save, and the dry run runs again."""
+    decisions = result["decisions"]
+    stages = [d for d in decisions if d["kind"] == STAGE]
+    names = [d for d in decisions if d["kind"] == RESPONSIBLE]
+    st.subheader(_("Decisions: {n} values to decide once").format(n=result.get("decisions_total", len(decisions))))
+    st.caption(
+        _(
+            "Each value below is decided once for every row that carries it. The proposals are filled in: check "
+            "them, change what is wrong, then save. The dry run then runs again."
+        )
+    )
+    stage_labels = {_(s.label): s.code for s in STAGES}
+    code_labels = {code: label for label, code in stage_labels.items()}
+    stage_edit = None
+    if stages:
+        stage_edit = st.data_editor(
+            pd.DataFrame(
+                {
+                    _("Stage word in the file"): [d["value"] for d in stages],
+                    _("Rows"): [d["count"] for d in stages],
+                    _("Cessio stage"): [code_labels.get(d["proposal"]) for d in stages],
+                }
+            ),
+            key=f"{KEY}.{where}.decide.stages.{task_id}",
+            hide_index=True,
+            width="stretch",
+            disabled=[_("Stage word in the file"), _("Rows")],
+            column_config={
+                _("Cessio stage"): st.column_config.SelectboxColumn(options=list(stage_labels), required=False)
+            },
+        )
+    name_edit = None
+    with db() as session:
+        people = assignable_users(session, user)
+    unassigned = _("— leave unassigned —")
+    person_ids = {unassigned: None, **{f"{name} (№ {uid})": uid for uid, name in people}}
+    id_labels = {uid: label for label, uid in person_ids.items() if uid is not None}
+    if names:
+        name_edit = st.data_editor(
+            pd.DataFrame(
+                {
+                    _("Responsible in the file"): [d["value"] for d in names],
+                    _("Rows"): [d["count"] for d in names],
+                    _("Cessio user"): [id_labels.get(d["proposal"], unassigned) for d in names],
+                }
+            ),
+            key=f"{KEY}.{where}.decide.names.{task_id}",
+            hide_index=True,
+            width="stretch",
+            disabled=[_("Responsible in the file"), _("Rows")],
+            column_config={_("Cessio user"): st.column_config.SelectboxColumn(options=list(person_ids), required=True)},
+        )
+    if st.button(_("Save the decisions and check again"), type="primary", key=f"{KEY}.{where}.decide.save.{task_id}"):
+        chosen = Decisions()
+        if stage_edit is not None:
+            for word, label in zip(stage_edit[_("Stage word in the file")], stage_edit[_("Cessio stage")], strict=True):
+                if isinstance(label, str) and label in stage_labels:
+                    chosen.stages[str(word)] = stage_labels[label]
+        if name_edit is not None:
+            for name, label in zip(name_edit[_("Responsible in the file")], name_edit[_("Cessio user")], strict=True):
+                chosen.names[str(name)] = person_ids.get(str(label))
+        try:
+            with db() as session:
+                save_decisions(session, user, chosen)
+                new_id = queue_import_task(
+                    session,
+                    user,
+                    IMPORT_DRY_RUN,
+                    int(result["stored_file_id"]),
+                    result["file"],
+                    result.get("mapping") or {},
+                    result.get("requested_sheet"),
+                    result.get("requested_header_line"),
+                )
+        except CessioError as exc:
+            st.error(str(exc))
+            return
+        latest = st.session_state.get(TASK_KEY) or {}
+        file_key, mapping_key = latest.get("file_key", ""), latest.get("mapping_key", "")
+        st.session_state[f"{KEY}.checked.{file_key}.{mapping_key}"] = new_id
+        st.session_state[TASK_KEY] = {"id": new_id, "file_key": file_key, "mapping_key": mapping_key}
+        st.rerun()
+
+
 def _show_report(user: SignedInUser, result: dict[str, Any], task_id: int, where: str) -> None:
     """The report of a finished dry run or import, from the task's result (``where`` keeps the
     widget keys apart when the same report is shown twice)."""
     c = result["counts"]
     stem = PurePath(result["file"]).stem
-    cols = st.columns(5)
-    cols[0].metric("Rows", _number(c["rows"]))
-    cols[1].metric("Good", _number(c["good"]), help="new, changed and unchanged rows")
-    cols[2].metric("Invalid", _number(c["bad"]))
-    cols[3].metric("Duplicates", _number(c["duplicate"]))
-    cols[4].metric("New / changed", f"{c['new']} / {c['update']}")
+    if result.get("sheet") or result.get("header_line"):
+        st.caption(_where_read(result.get("sheet"), result.get("header_line") or 1, result.get("header_rows") or 1))
+    if result.get("dry_run") and result.get("decisions"):
+        _decision_screen(user, result, task_id, where)
+    cols = st.columns(6)
+    cols[0].metric(_("Rows"), _number(c["rows"]))
+    cols[1].metric(_("Good"), _number(c["good"]), help=_("new, changed and unchanged rows"))
+    cols[2].metric(_("Invalid"), _number(c["bad"]))
+    cols[3].metric(_("Duplicates"), _number(c["duplicate"]))
+    cols[4].metric(_("Skipped"), _number(c.get("skipped", 0)), help=_("totals, notes and repeated headers: not cases"))
+    cols[5].metric(_("New / changed"), f"{_number(c['new'])} / {_number(c['update'])}")
     if not result["dry_run"]:
         w = result["written"]
         st.success(
-            f"Imported: {w.get('cases_created', 0)} new cases, {w.get('cases_updated', 0)} updated cases, "
-            f"{w.get('ledger_entries', 0)} ledger entries, {w.get('shipments', 0)} tracking numbers. "
-            f"Unchanged rows were left alone."
+            _(
+                "Imported: {cases} new cases, {updated} updated cases, {entries} ledger entries, {tracking} tracking "
+                "numbers. Unchanged rows were left alone."
+            ).format(
+                cases=_number(w.get("cases_created", 0)),
+                updated=_number(w.get("cases_updated", 0)),
+                entries=_number(w.get("ledger_entries", 0)),
+                tracking=_number(w.get("shipments", 0)),
+            )
         )
     if result.get("invalid_file_id"):
         st.download_button(
-            f"Download the {_number(result['invalid_rows'])} invalid rows (.xlsx, with an error column)",
+            _("Download the {n} invalid rows (.xlsx, with an error column)").format(n=_number(result["invalid_rows"])),
             data=_downloader(user, result["invalid_file_id"]),
             file_name=f"invalid_rows_{stem}.xlsx",
             mime=XLSX_MIME,
             key=f"{KEY}.{where}.invalid.{task_id}",
             on_click="ignore",
         )
+    problems_view, all_view = _("Problems and changes"), _("All rows")
     show = st.segmented_control(
-        "Show",
-        ["Problems and changes", "All rows"],
-        default="Problems and changes",
+        _("Show"),
+        [problems_view, all_view],
+        default=problems_view,
         key=f"{KEY}.{where}.show.{task_id}",
     )
-    rows, total = report_rows(result, problems_only=show != "All rows")
+    rows, total = report_rows(result, problems_only=show != all_view)
     if total > len(rows):
-        st.caption(f"The first {_number(len(rows))} of {_number(total)} rows; download the full report below.")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.caption(
+            _("The first {shown} of {total} rows; download the full report below.").format(
+                shown=_number(len(rows)), total=_number(total)
+            )
+        )
+    frame = pd.DataFrame(rows).drop(columns=["status"], errors="ignore").rename(columns=REPORT_COLUMNS)
+    st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button(
-        "Download the full row-by-row report (.csv)",
+        _("Download the full row-by-row report (.csv)"),
         data=_downloader(user, result["report_file_id"]),
         file_name=f"import_report_{stem}.csv",
         mime="text/csv",
@@ -180,9 +304,9 @@ def _result_renderer(user: SignedInUser, where: str = "panel") -> Callable[[Task
     def render(view: TaskView) -> None:
         result = view.result or {}
         if result.get("dry_run"):
-            st.markdown(f"**Dry run of {result['file']}: nothing was written**")
+            st.markdown("**" + _("Dry run of {file}: nothing was written").format(file=result["file"]) + "**")
         else:
-            st.markdown(f"**Result of the import of {result['file']}**")
+            st.markdown("**" + _("Result of the import of {file}").format(file=result["file"]) + "**")
         _show_report(user, result, view.id, where)
 
     return render
@@ -198,74 +322,139 @@ def _task_view(user: SignedInUser, task_id: int | None) -> TaskView | None:
         return None
 
 
-def _queue(user: SignedInUser, kind: str, data: bytes, filename: str, mapping: dict[str, str]) -> int | None:
+def _queue(
+    user: SignedInUser,
+    kind: str,
+    data: bytes,
+    filename: str,
+    mapping: dict[str, str],
+    sheet: str | None,
+    header_line: int | None,
+) -> int | None:
     """Store the workbook (once; the import reuses the dry run's copy) and queue the work."""
     try:
         with db() as session:
             file_id = store_workbook(session, user, data, filename)
-            return queue_import_task(session, user, kind, file_id, filename, mapping)
+            return queue_import_task(session, user, kind, file_id, filename, mapping, sheet, header_line)
     except CessioError as exc:
         st.error(str(exc))
         return None
 
 
+def _requested_place(file_key: str) -> tuple[str | None, int | None]:
+    """The sheet and header line the user picked for this file (None: found automatically)."""
+    sheet = st.session_state.get(f"{KEY}.sheet.{file_key}", AUTO)
+    line = st.session_state.get(f"{KEY}.header.{file_key}", 0)
+    return (None if sheet in (None, AUTO) else str(sheet)), (int(line) if line else None)
+
+
+def _place_picker(file_key: str, info: Any) -> None:
+    """Which sheet and header line were taken, and a way to take others."""
+    if info.header_fields:
+        st.info(_where_read(info.sheet, info.header_line, info.header_rows))
+    else:
+        st.warning(
+            _(
+                "No recognisable header was found (a row naming the contract number, its date, the debtor and the "
+                "amount). The first row is taken; pick the header line below or map the columns by hand."
+            )
+        )
+    for sheet in info.sheets:
+        if sheet.problem:
+            st.warning(sheet.problem)
+    with st.expander(_("Another sheet or header line"), expanded=not info.header_fields):
+        names = [s.name for s in info.sheets if not s.problem]
+        if len(names) > 1:
+            found = {s.name: s for s in info.sheets}
+
+            def label(name: str) -> str:
+                if name == AUTO:
+                    return _("found automatically")
+                s = found[name]
+                if s.header_line:
+                    return _("{sheet} — header on line {line}, {n} known columns").format(
+                        sheet=name, line=s.header_line, n=s.header_fields
+                    )
+                return _("{sheet} — no recognisable header").format(sheet=name)
+
+            st.selectbox(_("Sheet"), [AUTO, *names], format_func=label, key=f"{KEY}.sheet.{file_key}")
+        st.number_input(
+            _("Header line (0: found automatically)"),
+            min_value=0,
+            max_value=1_048_576,
+            step=1,
+            key=f"{KEY}.header.{file_key}",
+        )
+
+
 def _import_steps(user: SignedInUser) -> None:
-    st.subheader("1. File")
+    st.subheader(_("1. File"))
     upload = st.file_uploader(
-        "The legacy spreadsheet (.xlsx, or .csv in UTF-8 or Windows-1251, separated by ; or ,)",
+        _("The legacy spreadsheet (.xlsx, or .csv in UTF-8 or Windows-1251, separated by ; or ,)"),
         type=["xlsx", "csv"],
         key=f"{KEY}.file",
     )
     latest: dict[str, Any] | None = st.session_state.get(TASK_KEY)
     if upload is None:
-        st.info("Upload the file to see how its columns are recognised. Nothing is written before you press Import.")
+        st.info(_("Upload the file to see how its columns are recognised. Nothing is written before you press Import."))
         if latest is not None:
-            st.subheader("Your last dry run or import")
+            st.subheader(_("Your last dry run or import"))
             task_panel(user, latest["id"], _result_renderer(user), key=f"{KEY}.panel")
         return
     data = upload.getvalue()
     file_key = hashlib.sha256(data).hexdigest()[:16]
+    sheet, header_line = _requested_place(file_key)
     try:
         with db() as session:
-            info = inspect_file(session, user, data, upload.name)
+            info = inspect_file(session, user, data, upload.name, sheet=sheet, header_line=header_line)
     except CessioError as exc:
         st.error(str(exc))
         return
-    details = f"{info.row_count:,} rows".replace(",", " ")
     if info.encoding:
-        details += f", encoding {info.encoding}, separator '{info.delimiter}'"
-    st.caption(f"{upload.name}: {details}.")
-    mapping = _mapping_editor(user, file_key, info)
+        details = _("{name}: {rows} rows, encoding {encoding}, separator “{delimiter}”.").format(
+            name=upload.name, rows=_number(info.row_count), encoding=info.encoding, delimiter=info.delimiter
+        )
+    else:
+        details = _("{name}: {rows} rows.").format(name=upload.name, rows=_number(info.row_count))
+    st.caption(details)
+    _place_picker(file_key, info)
+    mapping = _mapping_editor(user, f"{file_key}.{info.sheet}.{info.header_line}", info)
     if mapping_problems(mapping):
         return
-    st.subheader("3. Dry run, then import")
+    st.subheader(_("3. Dry run, then import"))
     st.caption(
-        "Both run in the background: you can leave this page meanwhile, and the result waits below and in "
-        "“Your queued work”."
+        _(
+            "Both run in the background: you can leave this page meanwhile, and the result waits below and in "
+            "“Your queued work”."
+        )
     )
-    mapping_key = hashlib.sha256(repr(sorted(mapping.items())).encode()).hexdigest()
+    mapping_key = hashlib.sha256(repr((sorted(mapping.items()), sheet, header_line)).encode()).hexdigest()
     checked_key = f"{KEY}.checked.{file_key}.{mapping_key}"
     latest_view = _task_view(user, latest["id"] if latest else None)
     busy = latest_view is not None and not latest_view.finished
     checked_id = st.session_state.get(checked_key)
     dry_view = latest_view if latest and latest["id"] == checked_id else _task_view(user, checked_id)
     checked = dry_view is not None and dry_view.status == DONE
-    wait = f"Wait until “{latest_view.title}” has finished." if busy and latest_view is not None else None
+    wait = (
+        _("Wait until “{title}” has finished.").format(title=latest_view.title)
+        if busy and latest_view is not None
+        else None
+    )
     c1, c2 = st.columns(2)
-    if c1.button("Dry run", type="secondary", disabled=busy, help=wait, key=f"{KEY}.dry"):
-        task_id = _queue(user, IMPORT_DRY_RUN, data, upload.name, mapping)
+    if c1.button(_("Dry run"), type="secondary", disabled=busy, help=wait, key=f"{KEY}.dry"):
+        task_id = _queue(user, IMPORT_DRY_RUN, data, upload.name, mapping, sheet, header_line)
         if task_id is not None:
             st.session_state[checked_key] = task_id
             st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
             st.rerun()
     if c2.button(
-        "Import the good rows",
+        _("Import the good rows"),
         type="primary",
         disabled=busy or not checked,
-        help=wait or (None if checked else "Make a dry run of this file with this mapping first."),
+        help=wait or (None if checked else _("Make a dry run of this file with this mapping first.")),
         key=f"{KEY}.run",
     ):
-        task_id = _queue(user, IMPORT_RUN, data, upload.name, mapping)
+        task_id = _queue(user, IMPORT_RUN, data, upload.name, mapping, sheet, header_line)
         if task_id is not None:
             st.session_state[TASK_KEY] = {"id": task_id, "file_key": file_key, "mapping_key": mapping_key}
             st.rerun()
@@ -278,15 +467,15 @@ def _import_steps(user: SignedInUser) -> None:
 
 def _import_tab(user: SignedInUser) -> None:
     _import_steps(user)
-    st.subheader("Your queued work")
+    st.subheader(_("Your queued work"))
     views = recent_tasks_table(user, KINDS, key=f"{KEY}.recent")
     done = {v.id: v for v in views if v.status == DONE}
     if done:
         chosen = st.selectbox(
-            "Open the report of",
+            _("Open the report of"),
             list(done),
             index=None,
-            placeholder="a finished dry run or import…",
+            placeholder=_("a finished dry run or import…"),
             format_func=lambda i: f"№ {i} · {done[i].title}",
             key=f"{KEY}.open",
         )
@@ -298,14 +487,14 @@ def _import_tab(user: SignedInUser) -> None:
 
 def _stage_words_tab(user: SignedInUser) -> None:
     st.caption(
-        "The words the spreadsheet uses for stages and the Cessio stage each one means. Case, spacing and "
-        "the letter ё do not matter; Cessio's own stage names are always understood."
+        _(
+            "The words the spreadsheet uses for stages and the Cessio stage each one means. Case, spacing and "
+            "the letter ё do not matter; Cessio's own stage names are always understood."
+        )
     )
     with db() as session:
         words = stage_words(session)
-    base = pd.DataFrame(
-        {"Word in the spreadsheet": list(words), "Cessio stage": [STAGE_BY_CODE[s].label for s in words.values()]}
-    )
+    base = pd.DataFrame({WORD: list(words), STAGE_COLUMN: [_(STAGE_BY_CODE[s].label) for s in words.values()]})
     edited = st.data_editor(
         base,
         key=f"{KEY}.words",
@@ -313,20 +502,20 @@ def _stage_words_tab(user: SignedInUser) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Cessio stage": st.column_config.SelectboxColumn(options=list(STAGE_LABELS), required=True),
-            "Word in the spreadsheet": st.column_config.TextColumn(required=True),
+            STAGE_COLUMN: st.column_config.SelectboxColumn(options=list(STAGE_LABELS), required=True),
+            WORD: st.column_config.TextColumn(required=True),
         },
     )
-    if st.button("Save the stage words", key=f"{KEY}.words.save"):
+    if st.button(_("Save the stage words"), key=f"{KEY}.words.save"):
         table = {
             str(w): STAGE_LABELS.get(str(label), str(label))
-            for w, label in zip(edited["Word in the spreadsheet"], edited["Cessio stage"], strict=True)
+            for w, label in zip(edited[WORD], edited[STAGE_COLUMN], strict=True)
             if isinstance(w, str) and w.strip()
         }
         try:
             with db() as session:
                 count = save_stage_words(session, user, table)
-            st.success(f"{count} stage words saved.")
+            st.success(_("Stage words saved: {n}.").format(n=count))
         except CessioError as exc:
             st.error(str(exc))
 
@@ -335,21 +524,22 @@ def _history_tab(user: SignedInUser) -> None:
     with db() as session:
         runs = recent_runs(session, user)
     if not runs:
-        st.info("No import has been made yet.")
+        st.info(_("No import has been made yet."))
         return
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "When": format_local(r.started_at),
-                    "Who": r.actor_name,
-                    "File": r.filename,
-                    "Rows": r.summary.get("rows"),
-                    "New": r.summary.get("new"),
-                    "Changed": r.summary.get("update"),
-                    "Unchanged": r.summary.get("unchanged"),
-                    "Invalid": r.summary.get("bad"),
-                    "Duplicates": r.summary.get("duplicate"),
+                    _("When"): format_local(r.started_at),
+                    _("Who"): r.actor_name,
+                    _("File"): r.filename,
+                    _("Rows"): r.summary.get("rows"),
+                    _("New"): r.summary.get("new"),
+                    _("Changed"): r.summary.get("update"),
+                    _("Unchanged"): r.summary.get("unchanged"),
+                    _("Invalid"): r.summary.get("bad"),
+                    _("Duplicates"): r.summary.get("duplicate"),
+                    _("Skipped"): r.summary.get("skipped", 0),
                 }
                 for r in runs
             ]
@@ -360,11 +550,11 @@ def _history_tab(user: SignedInUser) -> None:
 
 
 user = actor()
-st.title("Import the legacy spreadsheet")
+st.title(_("Import the legacy spreadsheet"))
 if not has_permission(user, Permission.IMPORT_RUN):
-    st.error("Importing is for department heads and administrators. Ask an administrator if you need it.")
+    st.error(_("Importing is for department heads and administrators. Ask an administrator if you need it."))
     st.stop()
-tab_import, tab_words, tab_history = st.tabs(["Import", "Stage words", "History"])
+tab_import, tab_words, tab_history = st.tabs([_("Import"), _("Stage words"), _("History")])
 with tab_import:
     _import_tab(user)
 with tab_words:

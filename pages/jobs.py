@@ -19,6 +19,7 @@ from core.tasks.models import RUNNING
 from core.tasks.service import queue_overview
 from jobs.runner import discover_jobs
 from ui.context import SignedInUser, actor, db
+from ui.key_rate_notice import key_rate_form, show_key_rate_warning
 from ui.queued_task import STATUS_LABELS
 
 STATUS = {"ok": N_("✅ ok"), "error": N_("❌ error"), "skipped": N_("⏭ skipped")}
@@ -96,6 +97,8 @@ def _queued_work(user: SignedInUser) -> None:
 def main() -> None:
     user = actor()
     st.header(_("Background jobs"))
+    show_key_rate_warning()
+    key_rate_form(user)
     _overview(user)
 
 

@@ -544,7 +544,9 @@ def apply_acknowledgement(
             ],
         )
         for case_id in sorted({r["case_id"] for r in rejected}):
-            raise_flag(session, case_id, REJECT_FLAG, "The credit bureau rejected a report: see the Bureau section")
+            raise_flag(
+                session, case_id, REJECT_FLAG, _("The credit bureau rejected a report: see the Credit bureau tab.")
+            )
     sub.status = ACKNOWLEDGED
     sub.ack_status = status
     sub.acknowledged_at = processed_at

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from core.audit.service import record_audit
@@ -23,6 +23,7 @@ from core.auth.models import User
 from core.auth.permissions import Actor, Permission, require
 from core.cases.models import AssignmentAgreement, Case, CaseFlag, Contract, Creditor, Debtor
 from core.cases.name_match import debtor_name_contains
+from core.cases.sla import days_in_stage, is_over_sla, over_sla_condition
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.db import utcnow
 
@@ -135,16 +136,6 @@ def _sort_expr(sort: str) -> ColumnElement[Any]:
     if sort not in exprs:
         raise ValueError(f"cannot sort by '{sort}'; choose one of {', '.join(SORTABLE)}")
     return exprs[sort]
-
-
-def over_sla_condition(now: dt.datetime) -> ColumnElement[bool]:
-    """Cases that sat in their stage longer than the stage's SLA (workflow data)."""
-    parts = [
-        and_(Case.stage == s.code, Case.entered_stage_at < now - dt.timedelta(days=s.sla_days))
-        for s in STAGES
-        if s.sla_days is not None
-    ]
-    return or_(*parts) if parts else false()
 
 
 def filter_conditions(f: CaseFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
@@ -293,7 +284,7 @@ _ROW_COLUMNS = (
 
 def _to_row(r: Any, now: dt.datetime) -> CaseRow:
     st = STAGE_BY_CODE[r.stage]
-    days = (now - r.entered_stage_at).days
+    days = days_in_stage(r.entered_stage_at, now)
     return CaseRow(
         id=r.id,
         number=r.number,
@@ -307,7 +298,7 @@ def _to_row(r: Any, now: dt.datetime) -> CaseRow:
         stage_label=st.label,
         responsible=r.responsible,
         days_in_stage=days,
-        over_sla=st.sla_days is not None and days > st.sla_days,
+        over_sla=is_over_sla(r.stage, r.entered_stage_at, now),
         claim_amount=r.claim_amount,
         opened_at=r.opened_at,
         court_case_number=r.court_case_number,

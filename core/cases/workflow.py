@@ -250,10 +250,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         (Field("act_date", Names("Date of the cancellation", "Дата отмены"), "date", column="court_act_date"),),
         document_type="cancellation",
     ),
+    # A claim over 500,000 rubles cannot take the order route (CPC art. 121; the ledger's guard
+    # refuses "prepare_claim"/"mail_claim" for it), so a new or prepared case may go to a lawsuit.
     Transition(
         "file_lawsuit",
         Names("File a lawsuit", "Подать иск"),
-        ("order_refused", "order_cancelled"),
+        ("new", "claim_prepared", "order_refused", "order_cancelled"),
         "lawsuit_filed",
         LEGAL,
     ),

@@ -18,9 +18,12 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.cases.models import AssignedClaim, AssignmentAgreement, Case, Contract, Creditor, Debtor
+from core.declension import decline_full_name
 from core.documents.render import Column, DocData, Table
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import _, use_language
+from core.ledger.allocation import is_consumer_debt
+from core.ledger.fees import COURT_ORDER_LIMIT
 from core.money import amount_in_words, format_amount
 
 ZERO = Decimal("0.00")
@@ -46,6 +49,27 @@ ENTRY_TITLES = {
     "write_off": "Списание",
     "adjustment": "Корректировка",
 }
+
+
+MONTHS_GENITIVE = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
+
+def date_in_words(value: dt.date | None) -> str:
+    """``1 декабря 2026 г.``: the month in the genitive, as a date is written in Russian papers."""
+    return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г." if value else ""
 
 
 def fmt_date(value: dt.date | None) -> str:
@@ -183,6 +207,7 @@ def load_money(session: Session, case_ids: Sequence[int], as_of: dt.date, filing
     return out
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def case_values(
     src: CaseSource, money: Money, signer: str, today: dt.date, tracking: str | None, postage: Decimal | None
 ) -> dict[str, str]:
@@ -196,6 +221,15 @@ def case_values(
         "case.court_address": case.court_address or "",
         "case.court_case_number": case.court_case_number or "",
         "debtor.full_name": d.full_name,
+        "debtor.full_name_gen": decline_full_name(d.full_name, "gent"),
+        "debtor.full_name_dat": decline_full_name(d.full_name, "datv"),
+        "debtor.full_name_ins": decline_full_name(d.full_name, "ablt"),
+        "today_words": date_in_words(today),
+        "claim.allocation_rule": (
+            "п. 20 ст. 5 Федерального закона от 21.12.2013 № 353-ФЗ «О потребительском кредите (займе)»"
+            if is_consumer_debt(c.date)
+            else "ст. 319 Гражданского кодекса Российской Федерации"
+        ),
         "debtor.birth_date": fmt_date(d.birth_date),
         "debtor.birth_place": d.birth_place or "",
         "debtor.address": d.address or "",
@@ -247,6 +281,7 @@ def case_values(
     return values
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def attachments(values: dict[str, str]) -> list[str]:
     """The attachments CPC art. 124 part 3 asks for, in the order courts expect them."""
     return [
@@ -285,6 +320,7 @@ INVENTORY_COLUMNS = (
 )
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def claim_table(money: Money) -> Table:
     rows = [
         [COMPONENT_TITLES["principal"], fmt_money(money.principal)],
@@ -298,11 +334,13 @@ def claim_table(money: Money) -> Table:
     return Table(CLAIM_COLUMNS, rows, footer)
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def balance_table(money: Money) -> Table:
     rows = [[COMPONENT_TITLES[k], fmt_money(v)] for k, v in money.components.items() if v != 0 or k == "principal"]
     return Table(CLAIM_COLUMNS, rows, ["Итого", fmt_money(money.balance_total)])
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def entries_table(entries: Sequence[Any]) -> tuple[Table, Decimal]:
     """Rows of the calculation from the ledger's entries; returns the table and the sum paid."""
     rows: list[list[str]] = []
@@ -322,6 +360,7 @@ def entries_table(entries: Sequence[Any]) -> tuple[Table, Decimal]:
     return Table(ENTRY_COLUMNS, rows), paid
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def register_table(src: CaseSource, values: dict[str, str]) -> Table:
     if src.register is None:
         raise ValidationFailed(
@@ -343,6 +382,7 @@ def register_table(src: CaseSource, values: dict[str, str]) -> Table:
     return Table(REGISTER_COLUMNS, [row])
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def inventory_table(items: Sequence[str]) -> tuple[Table, Decimal]:
     rows = [[str(i), item, "1", fmt_money(DECLARED_VALUE_PER_ITEM)] for i, item in enumerate(items, start=1)]
     total = DECLARED_VALUE_PER_ITEM * len(items)
@@ -370,6 +410,14 @@ def build_case_doc(
                 _("Case {number}: {items} missing; fill it in on the case card.").format(
                     number=number, items=" and ".join(missing)
                 )
+            )
+        if money.claim_total > COURT_ORDER_LIMIT:
+            # The template says the claim "не превышает пятисот тысяч рублей": true by construction.
+            raise ValidationFailed(
+                _(
+                    "Case {number}: the claim is {amount} rubles, more than 500,000; a court order is only for "
+                    "claims up to 500,000 rubles (Civil Procedure Code art. 121). File a lawsuit."
+                ).format(number=number, amount=fmt_money(money.claim_total))
             )
         if money.claim_total <= 0 or money.fee is None:
             raise ValidationFailed(

@@ -27,7 +27,7 @@ COURT_ORDER_APPLICATION = """\
 # ЗАЯВЛЕНИЕ
 ## о вынесении судебного приказа
 
-{contract.date} между {cedent.name} (ИНН {cedent.inn}) и {debtor.full_name} заключён договор займа \
+{contract.date} между {cedent.name} (ИНН {cedent.inn}) и {debtor.full_name_ins} заключён договор займа \
 № {contract.number}, по которому должнику предоставлен заём в сумме {contract.principal} руб. под \
 {contract.interest_rate_daily} % в день на срок {contract.term_days} дней с датой возврата {contract.due_date}. \
 Должник обязательства по возврату займа и уплате процентов в установленный срок не исполнил.
@@ -42,7 +42,7 @@ COURT_ORDER_APPLICATION = """\
 На основании изложенного, руководствуясь ст. 121–124 ГПК РФ,
 
 ! ПРОШУ:
-вынести судебный приказ о взыскании с должника {debtor.full_name}, {debtor.birth_date} г. р., в пользу \
+вынести судебный приказ о взыскании с должника {debtor.full_name_gen}, {debtor.birth_date} г. р., в пользу \
 {claimant.name} задолженности по договору займа № {contract.number} от {contract.date} по состоянию на \
 {claim.as_of} в размере {claim.total} руб., а также расходов по уплате государственной пошлины в размере \
 {fee.amount} руб., всего {claim.grand_total} руб. ({claim.grand_total_words}).
@@ -51,7 +51,7 @@ COURT_ORDER_APPLICATION = """\
 [attachments]
 
 ~ Представитель взыскателя по доверенности ____________ / {signer.name} /
-~ {today}
+~ {today_words}
 """
 
 DEBT_CALCULATION = """\
@@ -64,7 +64,7 @@ DEBT_CALCULATION = """\
 Условия договора: сумма займа {contract.principal} руб., процентная ставка {contract.interest_rate_daily} % \
 в день, срок {contract.term_days} дней, дата возврата {contract.due_date}.
 Расчёт составлен по данным учёта взыскателя по состоянию на {claim.as_of}. Поступившие платежи \
-распределены в порядке ст. 319 ГК РФ.
+распределены в порядке, установленном {claim.allocation_rule}.
 
 ! Движение задолженности
 [entries_table]
@@ -85,7 +85,7 @@ REGISTER_EXTRACT = """\
 Цедент: {cedent.name}, ИНН {cedent.inn}, ОГРН {cedent.ogrn}, адрес: {cedent.address}.
 Цессионарий: {claimant.name}, ИНН {claimant.inn}, ОГРН {claimant.ogrn}, адрес: {claimant.address}.
 [register_table]
-Права требования по договору займа № {contract.number} от {contract.date} к должнику {debtor.full_name} \
+Права требования по договору займа № {contract.number} от {contract.date} к должнику {debtor.full_name_dat} \
 перешли к цессионарию в том объёме и на тех условиях, которые существовали к моменту перехода прав \
 (ст. 382, 384 ГК РФ). Общая сумма уступленных прав: {register.total} руб. ({register.total_words}).
 

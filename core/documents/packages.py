@@ -32,7 +32,7 @@ from core.documents.render import BODY_SIZE, Canvas, Column, DocData, Table, dra
 from core.documents.service import current_templates, generate_documents, signer_name
 from core.errors import CessioError, NotFound, ValidationFailed
 from core.files.service import GeneratedBlob, store_generated_many
-from core.i18n import _, format_number
+from core.i18n import _, format_number, use_language
 from core.money import amount_in_words
 
 ProgressFn = Callable[[str, float], None]
@@ -59,6 +59,7 @@ class PackageReport:
     failures: dict[int, str] = field(default_factory=dict)  # case id -> reason left out
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def _cover(package_id: int, stage_label: str, signer: str, today: dt.date, rows: list[list[str]]) -> bytes:
     canvas = Canvas()
     canvas.begin(f"Пакет № {package_id} · титульный лист")
@@ -88,6 +89,7 @@ def _cover(package_id: int, stage_label: str, signer: str, today: dt.date, rows:
     return canvas.output()
 
 
+@use_language("ru")  # the text of a court document is Russian whatever the interface
 def _register_data(
     package_id: int,
     today: dt.date,
@@ -259,7 +261,7 @@ def build_package(
             src = generated.sources[c.case_id]
             cover_rows.append([str(n), c.number, c.debtor, src.case.court_name or "", f"{page}–{page + count - 1}"])
             page += count
-        cover = _cover(package.id, STAGE_BY_CODE[stage].label, signer, on, cover_rows)
+        cover = _cover(package.id, STAGE_BY_CODE[stage].names.ru, signer, on, cover_rows)
         cover_pages = len(PdfReader(io.BytesIO(cover)).pages)
         if cover_pages == cover_pages_guess:
             break

@@ -33,18 +33,18 @@ from core.ledger.models import LedgerEntry
 from core.ledger.service import EntryKind
 from core.postal.models import REGISTERED, Shipment, ShipmentCase
 
-AMOUNT_FIELDS = ("principal", "interest", "state_fee", "postage")
+AMOUNT_FIELDS = ("principal", "interest", "penalty", "state_fee", "postage")
 IN_CHUNK = 5000
 
 
 def row_amounts(values: Mapping[str, Any]) -> dict[str, Decimal]:
     """The charges a row states: principal (or, without a principal column, the total debt),
-    interest, state fee and postage."""
+    interest, penalties (неустойка: пени и штрафы), state fee and postage."""
     out: dict[str, Decimal] = {}
     principal = values.get("principal", values.get("debt_total"))
     if principal is not None:
         out["principal"] = principal
-    for name in ("interest", "state_fee", "postage"):
+    for name in ("interest", "penalty", "state_fee", "postage"):
         if values.get(name) is not None:
             out[name] = values[name]
     return out

@@ -8,10 +8,12 @@ starts from ``DEFAULT_STAGE_WORDS`` below.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.i18n import _
@@ -39,6 +41,13 @@ FIELDS: tuple[ImportField, ...] = (
             "№ договора займа",
             "номер договора займа",
             "договор займа",
+            "n договора",
+            "no договора",
+            "№ дог",
+            "номер дог",
+            "№ кредитного договора",
+            "номер кредитного договора",
+            "кредитный договор",
             "contract number",
             "contract no",
             "contract",
@@ -62,6 +71,7 @@ FIELDS: tuple[ImportField, ...] = (
         (
             "фио должника",
             "фио",
+            "ф и о",
             "должник",
             "заемщик",
             "фио заемщика",
@@ -106,19 +116,75 @@ FIELDS: tuple[ImportField, ...] = (
             "общая сумма долга",
             "задолженность",
             "сумма требования",
+            "итого",
+            "итого задолженность",
+            "итого долг",
+            "всего задолженность",
+            "общая задолженность",
+            "сумма к взысканию",
+            "к взысканию",
+            "сумма иска",
+            "цена иска",
             "total debt",
             "debt",
             "claim amount",
             "amount",
         ),
     ),
-    ImportField("principal", "Principal", "money", ("основной долг", "сумма займа", "principal", "loan amount")),
-    ImportField("interest", "Interest", "money", ("проценты", "сумма процентов", "interest")),
+    ImportField(
+        "principal",
+        "Principal",
+        "money",
+        (
+            "основной долг",
+            "од",
+            "сумма од",
+            "остаток од",
+            "задолженность по од",
+            "сумма основного долга",
+            "остаток основного долга",
+            "задолженность по основному долгу",
+            "тело долга",
+            "сумма займа",
+            "principal",
+            "loan amount",
+        ),
+    ),
+    ImportField(
+        "interest",
+        "Interest",
+        "money",
+        (
+            "проценты",
+            "%",
+            "сумма %",
+            "сумма процентов",
+            "задолженность по процентам",
+            "проценты за пользование",
+            "interest",
+        ),
+    ),
+    ImportField(
+        "penalty",
+        "Penalties",
+        "money",
+        (
+            "неустойка",
+            "пени",
+            "штрафы",
+            "штраф",
+            "пени и штрафы",
+            "штрафы пени",
+            "сумма неустойки",
+            "penalty",
+            "penalties",
+        ),
+    ),
     ImportField(
         "state_fee",
         "State fee",
         "money",
-        ("госпошлина", "гос пошлина", "государственная пошлина", "state fee", "court fee"),
+        ("госпошлина", "гос пошлина", "гп", "государственная пошлина", "сумма гп", "state fee", "court fee"),
     ),
     ImportField("postage", "Postage", "money", ("почтовые расходы", "почтовые", "почта", "postage", "postal costs")),
     ImportField("stage", "Stage", "stage", ("стадия", "статус", "этап", "stage", "status")),
@@ -140,7 +206,20 @@ FIELDS: tuple[ImportField, ...] = (
         "tracking_number",
         "Tracking number",
         "tracking",
-        ("трек-номер", "трек номер", "трек", "шпи", "почтовый идентификатор", "tracking number", "tracking", "track"),
+        (
+            "трек-номер",
+            "трек номер",
+            "трек",
+            "шпи",
+            "№ шпи",
+            "рпо",
+            "№ рпо",
+            "шпи рпо",
+            "почтовый идентификатор",
+            "tracking number",
+            "tracking",
+            "track",
+        ),
     ),
     ImportField(
         "mailed_on",
@@ -173,15 +252,34 @@ FIELDS: tuple[ImportField, ...] = (
 FIELD_BY_NAME: dict[str, ImportField] = {f.name: f for f in FIELDS}
 REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
 # The error column the importer appends to the invalid-rows file is ignored when it comes back.
-IGNORED_HEADERS = ("ошибка", "ошибки", "error", "errors", "ошибка импорта", "import error")
+IGNORED_HEADERS = (
+    "ошибка",
+    "ошибки",
+    "error",
+    "errors",
+    "ошибка импорта",
+    "import error",
+    # the row number of the register ("№ п/п", "N п/п", "№"): never a contract number
+    "№ п/п",
+    "п/п",
+    "№ пп",
+    "пп",
+    "№",
+    "№ строки",
+    "порядковый номер",
+)
 IGNORE = ""
+# A header over two rows is joined as "upper / lower" (read.py); each part is tried on its own too.
+HEADER_PART_SEPARATOR = " / "
+_NUMBER_SIGNS = frozenset({"n", "no", "nr", "nº", "n°"})
 
 
 def normalize_header(header: str) -> str:
-    """``  № Договора:`` -> ``№ договора``: case, ``ё``, punctuation and spacing do not matter."""
-    s = header.casefold().replace("ё", "е")
-    s = re.sub(r"[^\w№]+", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
+    """``  № Договора:`` -> ``№ договора``: case, ``ё``, punctuation and spacing do not matter,
+    and ``N``, ``No``, ``Nr`` before a word mean ``№`` (``N договора``, ``No. дог.``)."""
+    s = str(header).casefold().replace("ё", "е").replace("№", " № ").replace("%", " % ")
+    tokens = re.sub(r"[^\w№%]+|_", " ", s).split()
+    return " ".join("№" if t in _NUMBER_SIGNS and i + 1 < len(tokens) else t for i, t in enumerate(tokens))
 
 
 _SYNONYMS: dict[str, str] = {}
@@ -190,17 +288,47 @@ for _f in FIELDS:
         _SYNONYMS.setdefault(normalize_header(_syn), _f.name)
 for _h in IGNORED_HEADERS:
     _SYNONYMS[normalize_header(_h)] = IGNORE
+# Fuzzy matching only for keys long enough that a typo cannot turn one word into another
+# ("од" and "гп" are matched exactly or not at all).
+_FUZZY_KEYS = [k for k in _SYNONYMS if len(k) >= 6]
 
 
-def guess_field(header: str) -> str:
-    """The field a header means by the built-in names ("" when unknown)."""
-    key = normalize_header(header)
+@lru_cache(maxsize=4096)
+def _exact_or_close(key: str) -> str | None:
     if not key:
-        return IGNORE
+        return None
     if key in _SYNONYMS:
         return _SYNONYMS[key]
-    close = difflib.get_close_matches(key, list(_SYNONYMS), n=1, cutoff=0.88)
-    return _SYNONYMS[close[0]] if close else IGNORE
+    if len(key) >= 6:
+        close = process.extractOne(key, _FUZZY_KEYS, scorer=fuzz.ratio, score_cutoff=88)
+        if close is not None:
+            return _SYNONYMS[close[0]]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def guess_field(header: str) -> str:
+    """The field a header means by the built-in names ("" when unknown). A two-row header
+    ("Задолженность / Сумма ОД") is tried whole and by its lower part, exactly first, then with
+    typo tolerance; the upper part alone is a group title and names no column."""
+    header = str(header)
+    keys = [normalize_header(header)]
+    if HEADER_PART_SEPARATOR in header:
+        keys.append(normalize_header(header.split(HEADER_PART_SEPARATOR)[-1]))
+    for key in keys:
+        if key in _SYNONYMS:
+            return _SYNONYMS[key]
+    for key in keys:
+        found = _exact_or_close(key)
+        if found is not None:
+            return found
+    return IGNORE
+
+
+def is_known_header(header: str) -> bool:
+    """Whether a cell names a known field or a column the importer knowingly ignores (№ п/п)."""
+    header = str(header)
+    return any(_exact_or_close(normalize_header(p)) is not None for p in header.split(HEADER_PART_SEPARATOR))
 
 
 def detect_mapping(headers: Iterable[str], remembered: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -51,3 +51,16 @@ class ImportRun(Base):
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportNameDecision(Base):
+    """How the register's name of a person that matches no user is read: a user, or nobody
+    (``user_id`` empty: the cases stay unassigned). Decided once per name on the Import page."""
+
+    __tablename__ = "import_name_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

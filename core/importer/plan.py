@@ -94,6 +94,7 @@ LABELS = {
     "agreement_id": "Assignment agreement",
     "ledger_principal": "Principal in the ledger",
     "ledger_interest": "Interest in the ledger",
+    "ledger_penalty": "Penalties in the ledger",
     "ledger_state_fee": "State fee in the ledger",
     "ledger_postage": "Postage in the ledger",
 }
@@ -130,7 +131,7 @@ def desired(row: ParsedRow, agreements: Mapping[str, int]) -> tuple[dict[str, An
     if "debt_total" in v:
         case["claim_amount"] = v["debt_total"]
     elif "principal" in v:
-        case["claim_amount"] = v["principal"] + v.get("interest", Decimal("0"))
+        case["claim_amount"] = v["principal"] + v.get("interest", Decimal("0")) + v.get("penalty", Decimal("0"))
     if "agreement_number" in v:
         case["agreement_id"] = agreements[v["agreement_number"]]
     return debtor, contract, case

@@ -37,7 +37,19 @@ from core.cases.models import AssignmentAgreement, Case, Contract
 from core.cases.workflow import STAGE_BY_CODE
 from core.db import is_postgres, utcnow
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _
+from core.importer.decisions import (
+    RESPONSIBLE,
+    STAGE,
+    Decision,
+    Decisions,
+    collect,
+    name_key,
+    propose_stage,
+    propose_user,
+    stage_key,
+    user_lookup,
+)
 from core.importer.mapping import (
     DEFAULT_STAGE_WORDS,
     FIELD_BY_NAME,
@@ -47,11 +59,12 @@ from core.importer.mapping import (
     normalize_word,
     stage_lookup,
 )
-from core.importer.models import ImportMapping, ImportRun, ImportStageWord
+from core.importer.models import ImportMapping, ImportNameDecision, ImportRun, ImportStageWord
 from core.importer.plan import Plan, chunks, desired, diff, load_existing
-from core.importer.read import Table, read_table
-from core.importer.validate import ParsedRow, responsible_lookup, validate_rows
+from core.importer.read import SheetInfo, Table, cell_text, read_table
+from core.importer.validate import ParsedRow, classify_rows, validate_rows
 from core.importer.write import DEFAULT_CREDITOR, Writer, creditor_ids
+from core.text import escape_spreadsheet_cell
 
 CHUNK = 2000
 IN_CHUNK = 5000
@@ -60,11 +73,12 @@ ERROR_HEADER = "Ошибка / Error"
 ProgressFn = Callable[[str, int, int], None]
 
 STATUS_LABELS = {
-    "new": "new case",
-    "update": "update",
-    "unchanged": "unchanged",
-    "invalid": "invalid",
-    "duplicate": "duplicate",
+    "new": N_("new case"),
+    "update": N_("update"),
+    "unchanged": N_("unchanged"),
+    "invalid": N_("invalid"),
+    "duplicate": N_("duplicate"),
+    "skipped": N_("skipped: not a case"),
 }
 
 
@@ -75,7 +89,7 @@ STATUS_LABELS = {
 class RowReport:
     line: int
     contract_number: str
-    status: str  # new | update | unchanged | invalid | duplicate
+    status: str  # new | update | unchanged | invalid | duplicate | skipped
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
@@ -92,6 +106,10 @@ class ImportReport:
     invalid: list[tuple[int, list[Any], str]] = field(default_factory=list)  # (line, cells, error)
     run_id: int | None = None
     written: dict[str, int] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)  # the values still to decide once
+    sheet: str | None = None
+    header_line: int = 1
+    header_rows: int = 1
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.status for r in self.rows)
@@ -100,14 +118,24 @@ class ImportReport:
             "good": c["new"] + c["update"] + c["unchanged"],
             "bad": c["invalid"],
             "duplicate": c["duplicate"],
+            "skipped": c["skipped"],
             "new": c["new"],
             "update": c["update"],
             "unchanged": c["unchanged"],
             "warnings": sum(1 for r in self.rows if r.warnings),
+            "decisions": sum(1 for d in self.decisions if not d.applied),
         }
 
     def summary(self) -> dict[str, Any]:
-        return {"file": self.filename, "sha256": self.sha256, "dry_run": self.dry_run, **self.counts(), **self.written}
+        return {
+            "file": self.filename,
+            "sha256": self.sha256,
+            "dry_run": self.dry_run,
+            "sheet": self.sheet,
+            "header_line": self.header_line,
+            **self.counts(),
+            **self.written,
+        }
 
     def as_rows(self, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """The row-by-row report as table rows (optionally only some statuses)."""
@@ -116,7 +144,7 @@ class ImportReport:
             {
                 "line": r.line,
                 "contract": r.contract_number,
-                "result": STATUS_LABELS[r.status],
+                "result": _(STATUS_LABELS[r.status]),
                 "problems": "; ".join(r.errors),
                 "warnings": "; ".join(r.warnings),
                 "changes": "; ".join(r.changes),
@@ -138,6 +166,11 @@ class FileInfo:
     sample: list[list[Any]]
     encoding: str | None
     delimiter: str | None
+    sheet: str | None = None
+    header_line: int = 1
+    header_rows: int = 1
+    header_fields: int = 0
+    sheets: tuple[SheetInfo, ...] = ()
 
 
 # ---------------------------------------------------------------- remembered mapping and stage words
@@ -218,7 +251,7 @@ def save_stage_words(session: Session, actor: Actor, words: Mapping[str, str]) -
             continue
         cleaned[key] = code
     if problems:
-        raise ValidationFailed(_("Some stage words point to no stage."), problems)
+        raise ValidationFailed("Some stage words point to no stage.", problems)
     session.execute(delete(ImportStageWord))
     if cleaned:
         session.execute(insert(ImportStageWord), [{"word": w, "stage": s} for w, s in cleaned.items()])
@@ -226,13 +259,84 @@ def save_stage_words(session: Session, actor: Actor, words: Mapping[str, str]) -
     return len(cleaned)
 
 
+def name_decisions(session: Session) -> dict[str, int | None]:
+    """Name key -> user id (None: leave unassigned) as decided on the Import page."""
+    return {
+        r.name_key: r.user_id for r in session.execute(select(ImportNameDecision.name_key, ImportNameDecision.user_id))
+    }
+
+
+def save_decisions(session: Session, actor: Actor, decisions: Decisions) -> dict[str, int]:
+    """Keep the decisions on unknown values: stage words join the stage-word table (the built-in
+    words are kept), names are remembered with their user or as "unassigned". One audited action."""
+    require(actor, Permission.IMPORT_RUN)
+    bad = {w: c for w, c in decisions.stages.items() if c not in STAGE_BY_CODE}
+    if bad:
+        raise ValidationFailed(
+            _("Some stage words point to no stage."),
+            {w: _("“{code}” is not a stage").format(code=c) for w, c in bad.items()},
+        )
+    users = {u for u in session.scalars(select(User.id).where(User.id.in_([i for i in decisions.names.values() if i])))}
+    missing = {n: i for n, i in decisions.names.items() if i is not None and i not in users}
+    if missing:
+        raise ValidationFailed(_("Some names point to no user."), {n: str(i) for n, i in missing.items()})
+    if decisions.stages:
+        table = {**stage_words(session), **{stage_key(w): c for w, c in decisions.stages.items() if stage_key(w)}}
+        session.execute(delete(ImportStageWord))
+        session.execute(insert(ImportStageWord), [{"word": w, "stage": c} for w, c in table.items()])
+    now = utcnow()
+    for name, user_id in decisions.names.items():
+        key = name_key(name)
+        if not key:
+            continue
+        row = session.scalar(select(ImportNameDecision).where(ImportNameDecision.name_key == key))
+        if row is None:
+            session.add(ImportNameDecision(name_key=key, user_id=user_id, decided_at=now, decided_by_id=actor.id))
+        else:
+            row.user_id, row.decided_at, row.decided_by_id = user_id, now, actor.id
+    session.flush()
+    counts = {"stages": len(decisions.stages), "names": len(decisions.names)}
+    record_audit(session, actor, "import.decisions_saved", "import_stage_words", None, counts)
+    return counts
+
+
+def load_decisions_file(path: str | Path) -> Decisions:
+    """Decisions as JSON: ``{"stages": {"СП вынесен": "order_issued"}, "responsible":
+    {"Сидоров С.С.": "username" | null}}`` (for the command line; user names are resolved by the caller)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(
+            _("The decisions file “{path}” cannot be read as JSON: {error}").format(path=path, error=exc)
+        ) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed(_('The decisions file must be a JSON object {"stages": {...}, "responsible": {...}}.'))
+    stages = data.get("stages") or {}
+    names = data.get("responsible") or {}
+    if not isinstance(stages, dict) or not isinstance(names, dict):
+        raise ValidationFailed(_('The decisions file must be a JSON object {"stages": {...}, "responsible": {...}}.'))
+    return Decisions({str(k): str(v) for k, v in stages.items()}, {str(k): v for k, v in names.items()})
+
+
 # ---------------------------------------------------------------- analysis
 
 
-def inspect_file(session: Session, actor: Actor, data: bytes, filename: str, sample: int = 5) -> FileInfo:
-    """Read the file and propose a mapping (the remembered one first)."""
+def inspect_file(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    sample: int = 5,
+    sheet: str | None = None,
+    header_line: int | None = None,
+) -> FileInfo:
+    """Read the file, find its sheet and header and propose a mapping (the remembered one first).
+
+    Bounded and cheap enough for the page (issue #19): the reader refuses a file over 50 MB, a
+    workbook that unpacks to more than 800 MB and a sheet whose used area exceeds 4,000,000
+    cells before building anything (read.py), so the page never holds more than that grid."""
     require(actor, Permission.IMPORT_RUN)
-    table = read_table(data, filename)
+    table = read_table(data, filename, sheet, header_line)
     mapping = detect_mapping(table.headers, remembered_mapping(session))
     return FileInfo(
         filename,
@@ -243,6 +347,11 @@ def inspect_file(session: Session, actor: Actor, data: bytes, filename: str, sam
         [list(r) for r in table.rows[:sample]],
         table.encoding,
         table.delimiter,
+        table.sheet,
+        table.header_line,
+        table.header_rows,
+        table.header_fields,
+        tuple(table.sheets),
     )
 
 
@@ -256,10 +365,68 @@ class _Analysis:
 
 
 def _resolve_mapping(session: Session, table: Table, mapping: Mapping[str, str] | None) -> dict[str, str]:
-    if mapping is None:
-        return detect_mapping(table.headers, remembered_mapping(session))
+    """The recognised mapping with the given columns overridden: a partial mapping changes only
+    the columns it names (a field it gives to one column is taken from any other)."""
+    detected = detect_mapping(table.headers, remembered_mapping(session))
+    if not mapping:
+        return detected
     given = {normalize_header(h): f for h, f in mapping.items()}
-    return {h: mapping.get(h, given.get(normalize_header(h), "")) for h in table.headers}
+    named = {
+        h: mapping[h] if h in mapping else given[normalize_header(h)]
+        for h in table.headers
+        if h in mapping or normalize_header(h) in given
+    }
+    claimed = {f for f in named.values() if f}
+    return {h: named[h] if h in named else ("" if detected[h] in claimed else detected[h]) for h in table.headers}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user chose about a file beyond the mapping: the sheet and header line (None:
+    found automatically), decisions to apply, and whether to apply the proposals as they are."""
+
+    sheet: str | None = None
+    header_line: int | None = None
+    decisions: Decisions = field(default_factory=Decisions)
+    accept_proposals: bool = False
+
+
+def pending_decisions(
+    table: Table,
+    mapping: Mapping[str, str],
+    stages: Mapping[str, str],
+    users: Mapping[str, int | None],
+    decided_names: Mapping[str, int | None],
+    skipped: Sequence[str | None],
+) -> list[Decision]:
+    """Each distinct stage word the table does not know and each name that matches no single
+    user (and was not decided before), with counts and proposals: one pass over two columns of
+    the rows that are cases."""
+    out: list[Decision] = []
+    cases = [(row, line) for row, line, skip in zip(table.rows, table.lines, skipped, strict=True) if skip is None]
+    index = {
+        f: table.headers.index(h) for h, f in mapping.items() if f in ("stage", "responsible") and h in table.headers
+    }
+    if "stage" in index:
+        i = index["stage"]
+        out += collect(
+            [(line, row[i]) for row, line in cases],
+            STAGE,
+            stages,
+            stage_key,
+            lambda word: propose_stage(word, stages),
+        )
+    if "responsible" in index:
+        i = index["responsible"]
+        known = {k: u for k, u in users.items() if u is not None}
+        out += collect(
+            [(line, row[i]) for row, line in cases],
+            RESPONSIBLE,
+            {**known, **decided_names},
+            name_key,
+            lambda name: propose_user(name, users),
+        )
+    return out
 
 
 def _analyse(
@@ -269,8 +436,12 @@ def _analyse(
     mapping: Mapping[str, str] | None,
     dry: bool,
     progress: ProgressFn | None,
+    options: Options | None = None,
+    table: Table | None = None,
 ) -> _Analysis:
-    table = read_table(data, filename)
+    options = options or Options()
+    if table is None:
+        table = read_table(data, filename, options.sheet, options.header_line)
     chosen = _resolve_mapping(session, table, mapping)
     problems = mapping_problems(chosen)
     if problems:
@@ -280,25 +451,45 @@ def _analyse(
         )
     users = session.execute(select(User.id, User.full_name).where(User.is_active.is_(True))).all()
     user_names = {u.id: u.full_name for u in users}
+    people = user_lookup([(u.id, u.full_name) for u in users])
+    stages = stage_lookup(stage_words(session))
+    decided = name_decisions(session)
+    stages.update({stage_key(w): c for w, c in options.decisions.stages.items() if c in STAGE_BY_CODE})
+    decided.update({name_key(n): u for n, u in options.decisions.names.items()})
+    skipped = classify_rows(table, chosen)
+    decisions = pending_decisions(table, chosen, stages, people, decided, skipped)
+    if options.accept_proposals:
+        for d in decisions:
+            if d.kind == STAGE and d.proposal is not None:
+                stages[d.key] = str(d.proposal)
+                d.applied = True
+            elif d.kind == RESPONSIBLE:
+                decided[d.key] = d.proposal if isinstance(d.proposal, int) else None
+                d.applied = True
     today = dt.datetime.now(local_tz()).date()
     rows = validate_rows(
         table,
         chosen,
-        stage_lookup(stage_words(session)),
-        responsible_lookup([(u.id, u.full_name) for u in users]),
+        stages,
+        people,
         today,
         (lambda done, total: progress("Checking rows", done, total)) if progress else None,
+        decided,
+        skipped,
     )
     agreement_ids, agreements = _agreements(session, rows, chosen)
     agreements_by_id = {i: n for i, (n, _d) in agreements.items()}
     existing = load_existing(session, [r.contract_number for r in rows if r.valid])
     plans: list[Plan] = []
     for r in rows:
-        if r.errors:
-            plans.append(Plan(r, "invalid"))
+        if r.skipped is not None:
+            plans.append(Plan(r, "skipped"))
             continue
         if r.duplicate_of is not None:
             plans.append(Plan(r, "duplicate"))
+            continue
+        if r.errors:
+            plans.append(Plan(r, "invalid"))
             continue
         debtor, contract, case = desired(r, agreement_ids)
         plan = Plan(r, "new", None, debtor, contract, case, r.values.get("creditor"))
@@ -319,13 +510,22 @@ def _analyse(
     for p in plans:
         r = p.row
         warnings = list(r.warnings)
-        if p.status == "duplicate":
-            warnings.insert(0, f"repeats line {r.duplicate_of}; imported once")
+        if p.status == "duplicate" and not r.errors:
+            if r.repeats_invalid:
+                warnings.insert(
+                    0, _("repeats line {line}, whose problems are reported there").format(line=r.duplicate_of)
+                )
+            else:
+                warnings.insert(0, _("repeats line {line}; imported once").format(line=r.duplicate_of))
+        if p.status == "skipped":
+            warnings.insert(0, _("skipped: {reason}").format(reason=r.skipped))
         report_rows.append(RowReport(r.line, r.contract_number, p.status, list(r.errors), warnings, p.change_texts))
-        if p.status == "invalid":
+        if r.errors and p.status in ("invalid", "duplicate"):
             invalid.append((r.line, list(table.rows[r.index]), "; ".join(r.errors)))
     sha = hashlib.sha256(data).hexdigest()
     report = ImportReport(filename, sha, list(table.headers), chosen, report_rows, dry, invalid)
+    report.decisions = decisions
+    report.sheet, report.header_line, report.header_rows = table.sheet, table.header_line, table.header_rows
     return _Analysis(table, chosen, plans, report, {i: d for i, (_n, d) in agreements.items()})
 
 
@@ -373,10 +573,12 @@ def dry_run(
     filename: str,
     mapping: Mapping[str, str] | None = None,
     progress: ProgressFn | None = None,
+    options: Options | None = None,
 ) -> ImportReport:
-    """What the import would do, row by row; writes nothing."""
+    """What the import would do, row by row, and the values still to decide; writes nothing
+    (decisions in ``options`` are applied for this run only)."""
     require(actor, Permission.IMPORT_RUN)
-    return _analyse(session, data, filename, mapping, True, progress).report
+    return _analyse(session, data, filename, mapping, True, progress, options).report
 
 
 # ---------------------------------------------------------------- writing
@@ -404,6 +606,36 @@ def _stale(session: Session, plans: Sequence[Plan]) -> bool:
     return False
 
 
+def _save_chosen(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    mapping: Mapping[str, str] | None,
+    options: Options,
+) -> tuple[Options, Table]:
+    """Save the given decisions and (with ``accept_proposals``) the proposals for what is still
+    undecided; returns the options for the import itself (nothing left to apply in memory) and
+    the table read (so the file is read once)."""
+    chosen = Decisions(dict(options.decisions.stages), dict(options.decisions.names))
+    table = read_table(data, filename, options.sheet, options.header_line)
+    if options.accept_proposals:
+        resolved = _resolve_mapping(session, table, mapping)
+        users = session.execute(select(User.id, User.full_name).where(User.is_active.is_(True))).all()
+        stages = stage_lookup(stage_words(session))
+        stages.update({stage_key(w): c for w, c in chosen.stages.items()})
+        decided = {**name_decisions(session), **{name_key(n): u for n, u in chosen.names.items()}}
+        people = user_lookup([(u.id, u.full_name) for u in users])
+        for d in pending_decisions(table, resolved, stages, people, decided, classify_rows(table, resolved)):
+            if d.kind == STAGE and d.proposal is not None:
+                chosen.stages.setdefault(d.value, str(d.proposal))
+            elif d.kind == RESPONSIBLE:
+                chosen.names.setdefault(d.value, d.proposal if isinstance(d.proposal, int) else None)
+    if chosen:
+        save_decisions(session, actor, chosen)
+    return Options(options.sheet, options.header_line), table
+
+
 def run_import(
     session: Session,
     actor: Actor,
@@ -412,13 +644,20 @@ def run_import(
     mapping: Mapping[str, str] | None = None,
     progress: ProgressFn | None = None,
     remember_as: str | None = LAST_MAPPING,
+    options: Options | None = None,
 ) -> ImportReport:
     """Import the valid rows; the invalid ones stay in the report (``invalid_rows_file``).
 
     One audited action (``import.run`` with the summary); the caller commits. The mapping used
-    is remembered as ``remember_as`` for the next file.
+    is remembered as ``remember_as`` for the next file. Decisions in ``options`` (and, with
+    ``accept_proposals``, the proposals of the dry run) are saved first, so the next file
+    needs none of them again.
     """
     require(actor, Permission.IMPORT_RUN)
+    options = options or Options()
+    table: Table | None = None
+    if options.decisions or options.accept_proposals:
+        options, table = _save_chosen(session, actor, data, filename, mapping, options)
     now = utcnow()
     run = ImportRun(
         started_at=now,
@@ -430,12 +669,12 @@ def run_import(
     )
     # Read and check the file before taking the lock (SQLite has one writer: other users'
     # writes should not wait for the parsing), then make sure nothing moved meanwhile.
-    analysis = _analyse(session, data, filename, mapping, False, progress)
+    analysis = _analyse(session, data, filename, mapping, False, progress, options, table)
     session.add(run)
     session.flush()  # on SQLite this takes the database's write lock
     _lock(session)
     if _stale(session, analysis.plans):
-        analysis = _analyse(session, data, filename, mapping, False, progress)
+        analysis = _analyse(session, data, filename, mapping, False, progress, options, analysis.table)
     report = analysis.report
     report.run_id = run.id
     todo = [p for p in analysis.plans if p.status in ("new", "update")]
@@ -474,7 +713,7 @@ def invalid_rows_file(report: ImportReport, fmt: str = "xlsx") -> bytes:
         writer = csv.writer(buf, delimiter=";")
         writer.writerow(headers)
         for _line, cells, error in report.invalid:
-            writer.writerow([_cell_text(c) for c in cells] + [error])
+            writer.writerow([escape_spreadsheet_cell(cell_text(c)) for c in cells] + [escape_spreadsheet_cell(error)])
         return buf.getvalue().encode("utf-8-sig")
     from openpyxl import Workbook
 
@@ -482,20 +721,10 @@ def invalid_rows_file(report: ImportReport, fmt: str = "xlsx") -> bytes:
     ws = wb.create_sheet("Invalid rows")
     ws.append(headers)
     for _line, cells, error in report.invalid:
-        ws.append([*cells, error])
+        ws.append([escape_spreadsheet_cell(c) for c in cells] + [escape_spreadsheet_cell(error)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return f"{value:%d.%m.%Y}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -511,3 +740,10 @@ def recent_runs(session: Session, actor: Actor, limit: int = 20) -> list[RunRow]
     require(actor, Permission.IMPORT_RUN)
     rows = session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit))
     return [RunRow(r.id, r.started_at, r.actor_name, r.filename, dict(r.summary or {})) for r in rows]
+
+
+def assignable_users(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, full name) of the active users a register's name may be decided to mean."""
+    require(actor, Permission.IMPORT_RUN)
+    rows = session.execute(select(User.id, User.full_name).where(User.is_active.is_(True)).order_by(User.full_name))
+    return [(int(r.id), str(r.full_name)) for r in rows]

@@ -28,7 +28,7 @@ from core.files.models import StoredFile
 from core.files.service import GeneratedBlob, get_file, read_file, store_generated_many, store_work_file
 from core.files.store import sha256_hex
 from core.i18n import N_, _, format_number
-from core.importer.service import STATUS_LABELS, ImportReport, dry_run, invalid_rows_file, run_import
+from core.importer.service import ImportReport, Options, dry_run, invalid_rows_file, run_import
 from core.tasks.registry import ProgressFn, TaskKind
 from core.tasks.service import enqueue_task, unfinished_tasks
 
@@ -45,7 +45,8 @@ WORKBOOK_MIME = "application/octet-stream"
 CSV_MIME = "text/csv"
 
 SHOWN_ROWS = 2000
-PROBLEM_LABELS = frozenset(STATUS_LABELS[s] for s in ("invalid", "duplicate", "update"))
+SHOWN_DECISIONS = 500
+PROBLEM_STATUSES = ("invalid", "duplicate", "update", "skipped")
 
 # Where each stage of the service's progress falls on the task's bar.
 _DRY_RUN_PHASES = {N_("Checking rows"): (0.05, 0.9)}
@@ -82,6 +83,8 @@ def queue_import_task(
     stored_file_id: int,
     filename: str,
     mapping: Mapping[str, str],
+    sheet: str | None = None,
+    header_line: int | None = None,
 ) -> int:
     """Queue a dry run or an import of a stored workbook with this mapping; returns the task id.
 
@@ -89,7 +92,11 @@ def queue_import_task(
     a second browser tab) is refused: it would only repeat the first."""
     if kind not in KINDS:
         raise ValueError(f"'{kind}' is not importer work")
-    params = {"stored_file_id": int(stored_file_id), "filename": filename, "mapping": dict(mapping)}
+    params: dict[str, Any] = {"stored_file_id": int(stored_file_id), "filename": filename, "mapping": dict(mapping)}
+    if sheet is not None:
+        params["sheet"] = sheet
+    if header_line is not None:
+        params["header_line"] = int(header_line)
     for task in unfinished_tasks(session, kind, actor.id):
         if task.params == params:
             what = "dry run" if kind == IMPORT_DRY_RUN else "import"
@@ -113,8 +120,8 @@ def report_rows(result: Mapping[str, Any], problems_only: bool) -> tuple[list[di
 
 
 def is_problem(row: Mapping[str, Any]) -> bool:
-    """Shown under "Problems and changes": invalid, duplicate and changed rows, and any row with a note."""
-    return row.get("result") in PROBLEM_LABELS or bool(row.get("warnings"))
+    """Shown under "Problems and changes": invalid, duplicate, skipped and changed rows, and any row with a note."""
+    return row.get("status", "") in PROBLEM_STATUSES or bool(row.get("warnings"))
 
 
 # ---------------------------------------------------------------- the jobs process's side
@@ -141,6 +148,11 @@ class _ServiceProgress:
         )
 
 
+def _options(params: Mapping[str, Any]) -> Options:
+    line = params.get("header_line")
+    return Options(params.get("sheet"), int(line) if line else None)
+
+
 def _workbook(session: Session, params: Mapping[str, Any]) -> tuple[bytes, str, dict[str, str] | None]:
     """The stored workbook's bytes, its original name and the mapping (None: the remembered one)."""
     stored = get_file(session, int(params["stored_file_id"]))
@@ -157,10 +169,12 @@ def _stem(filename: str) -> str:
     return PurePath(filename).stem or "import"
 
 
-def _result(session: Session, actor: Actor, report: ImportReport, progress: ProgressFn) -> dict[str, Any]:
+def _result(
+    session: Session, actor: Actor, report: ImportReport, progress: ProgressFn, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """The report as the page shows it; the full report and the invalid rows as stored files."""
     progress(0.93, _("Writing the report files"))
-    all_rows = report.as_rows()
+    all_rows = [{**row, "status": r.status} for row, r in zip(report.as_rows(), report.rows, strict=True)]
     problems = [r for r in all_rows if is_problem(r)]
     shown = {r["line"]: r for r in all_rows[:SHOWN_ROWS]}
     shown.update({r["line"]: r for r in problems[:SHOWN_ROWS]})
@@ -196,6 +210,15 @@ def _result(session: Session, actor: Actor, report: ImportReport, progress: Prog
         "problem_rows": len(problems),
         "shown_rows": SHOWN_ROWS,
         "invalid_rows": len(report.invalid),
+        "stored_file_id": params.get("stored_file_id"),
+        "mapping": params.get("mapping"),
+        "requested_sheet": params.get("sheet"),
+        "requested_header_line": params.get("header_line"),
+        "sheet": report.sheet,
+        "header_line": report.header_line,
+        "header_rows": report.header_rows,
+        "decisions": [d.as_dict() for d in report.decisions if not d.applied][:SHOWN_DECISIONS],
+        "decisions_total": sum(1 for d in report.decisions if not d.applied),
         "report_file_id": file_ids[0],
         "invalid_file_id": file_ids[1] if report.invalid else None,
     }
@@ -205,16 +228,26 @@ def run_dry_run(session: Session, actor: Actor, params: dict[str, Any], progress
     """Check every row of the stored workbook and compare it with Cessio; writes no case."""
     progress(0.0, _("Reading {filename}").format(filename=params.get("filename", "")))
     data, filename, mapping = _workbook(session, params)
-    report = dry_run(session, actor, data, filename, mapping, _ServiceProgress(progress, _DRY_RUN_PHASES))
-    return _result(session, actor, report, progress)
+    report = dry_run(
+        session, actor, data, filename, mapping, _ServiceProgress(progress, _DRY_RUN_PHASES), _options(params)
+    )
+    return _result(session, actor, report, progress, params)
 
 
 def run_import_task(session: Session, actor: Actor, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
     """Import the good rows of the stored workbook (one audited ``import.run``, one transaction)."""
     progress(0.0, _("Reading {filename}").format(filename=params.get("filename", "")))
     data, filename, mapping = _workbook(session, params)
-    report = run_import(session, actor, data, filename, mapping, _ServiceProgress(progress, _IMPORT_PHASES))
-    return _result(session, actor, report, progress)
+    report = run_import(
+        session,
+        actor,
+        data,
+        filename,
+        mapping,
+        _ServiceProgress(progress, _IMPORT_PHASES),
+        options=_options(params),
+    )
+    return _result(session, actor, report, progress, params)
 
 
 TASKS = [

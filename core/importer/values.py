@@ -23,6 +23,7 @@ MIN_SERIAL, MAX_SERIAL = 1, 73050  # 1900-01-01 .. 2099-12-31
 _FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DMY2 = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2})$")
 # "45 300,50 руб.", "30000", "1 200.5 р." — the usual shapes, parsed without the general parser
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?:\s*(?:руб\.?|р\.|₽))?$")
 _NAME_CHARS = re.compile(r"^[A-Za-zА-Яа-яЁё\-' ]+$")
@@ -80,6 +81,15 @@ def parse_date(value: Any) -> dt.date:
             return day
         raise ValueProblem(_("'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)").format(value=value))
     s = re.sub(r"\s*(г\.?|года?)$", "", s)
+    short = _DMY2.match(s)
+    if short:  # two-digit year: Excel's rule, 00-29 -> 2000s, 30-99 -> 1900s (a debtor born in 62)
+        d, m, y = (int(x) for x in short.groups())
+        try:
+            return dt.date(y + (2000 if y < 30 else 1900), m, d)
+        except ValueError:
+            raise ValueProblem(
+                _("'{value}' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)").format(value=value)
+            ) from None
     if re.fullmatch(r"\d+(\.0+)?", s):
         return excel_serial_to_date(float(s))
     s = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2})?$", "", s)

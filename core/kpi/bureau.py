@@ -17,6 +17,7 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from core.calendar import local_date
+from core.i18n import N_
 from core.kpi.filters import KpiFilters
 from core.kpi.result import KpiResult, frame, unavailable
 from core.kpi.sql import days_between, has_table, moment
@@ -27,13 +28,18 @@ except ImportError:  # the bureau domain is optional for the dashboard
     bureau = None  # type: ignore[assignment]
 
 ACCEPTED = "accepted"
-OUTCOME_LABELS = {"on_time": "Reported on time", "late": "Reported late", "overdue": "Not reported, deadline passed"}
-STATUS_LABELS = {
-    "pending": "Waiting to be sent",
-    "held": "Held by validation",
-    "sending": "Sent, no acknowledgement yet",
-    "rejected": "Rejected by the bureau",
+OUTCOME_LABELS = {
+    "on_time": N_("Reported on time"),
+    "late": N_("Reported late"),
+    "overdue": N_("Not reported, deadline passed"),
 }
+STATUS_LABELS = {
+    "pending": N_("Waiting to be sent"),
+    "held": N_("Held by validation"),
+    "sending": N_("Sent, no acknowledgement yet"),
+    "rejected": N_("Rejected by the bureau"),
+}
+NOT_SET_UP = N_("No data yet: bureau reporting is not set up")
 
 
 def _available(session: Session) -> bool:
@@ -49,10 +55,10 @@ def _events(f: KpiFilters, *columns: Any) -> Any:
 
 
 def timeliness(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
-    title = "Bureau reporting on time (218-FZ deadline)"
+    title = N_("Bureau reporting on time (218-FZ deadline)")
     columns = ["outcome", "label", "events"]
     if not _available(session):
-        return unavailable("bureau_timeliness", title, columns, "bureau reporting is not set up")
+        return unavailable("bureau_timeliness", title, columns, NOT_SET_UP)
     assert bureau is not None
     e = bureau.BureauEvent
     today = local_date(now)
@@ -84,10 +90,10 @@ def timeliness(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
 
 def overdue(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     """Events past their legal deadline and not accepted yet, by where they are stuck (now)."""
-    title = "Bureau events overdue now"
+    title = N_("Bureau events overdue now")
     columns = ["status", "label", "events", "oldest_deadline"]
     if not _available(session):
-        return unavailable("bureau_overdue", title, columns, "bureau reporting is not set up")
+        return unavailable("bureau_overdue", title, columns, NOT_SET_UP)
     assert bureau is not None
     e = bureau.BureauEvent
     today = local_date(now)
@@ -107,5 +113,5 @@ def overdue(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
             "overdue": int(result["events"].sum()) if data else 0,
             "oldest_days": (today - oldest).days if oldest else None,
         },
-        "" if data else "No overdue bureau events",
+        "" if data else N_("No overdue bureau events"),
     )

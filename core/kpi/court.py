@@ -14,7 +14,8 @@ from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from core.cases.models import CaseEvent
-from core.cases.workflow import STAGE_BY_CODE, transition
+from core.cases.workflow import transition
+from core.i18n import N_
 from core.kpi.daily import daily
 from core.kpi.filters import KpiFilters
 from core.kpi.result import KpiResult, frame
@@ -22,10 +23,12 @@ from core.kpi.sql import days_between, percentile
 from core.kpi.throughput import transition_events
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
-    (transition("issue_order").target, "Issued"),
-    (transition("refuse_order").target, "Refused"),
-    (transition("cancel_order").target, "Cancelled"),
+    (transition("issue_order").target, N_("Issued")),
+    (transition("refuse_order").target, N_("Refused")),
+    (transition("cancel_order").target, N_("Cancelled")),
 )
+TITLE_OUTCOMES = N_("Court orders: issued, refused, cancelled")
+TITLE_MAIL_TO_ORDER = N_("Days from mailing the claim to the court order")
 MAILED_STAGE = transition("mail_claim").target
 ORDER_STAGE = transition("issue_order").target
 
@@ -37,13 +40,13 @@ def court_outcomes(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResu
     rows = {code: moved[code] for code in codes if moved.get(code)}
     columns = ["stage", "outcome", "cases"]
     if not rows:
-        return KpiResult("court_outcomes", "Court orders: issued, refused, cancelled", frame([], columns))
+        return KpiResult("court_outcomes", TITLE_OUTCOMES, frame([], columns))
     data = [(code, label, int(rows.get(code, 0))) for code, label in OUTCOMES]
     issued, refused = int(rows.get(codes[0], 0)), int(rows.get(codes[1], 0))
     decided = issued + refused
     return KpiResult(
         "court_outcomes",
-        "Court orders: issued, refused, cancelled",
+        TITLE_OUTCOMES,
         frame(data, columns),
         {"issued": issued, "refused": refused, "issued_share": round(issued / decided, 4) if decided else None},
     )
@@ -84,8 +87,7 @@ def mail_to_order_days(session: Session, f: KpiFilters, now: dt.datetime) -> Kpi
     rows = session.execute(select(d, func.count()).group_by(literal_column("d")).order_by(literal_column("d"))).all()
     hist = [(int(r[0]), int(r[1])) for r in rows]
     result = frame(hist, ["days", "cases"])
-    title = f"Days from '{STAGE_BY_CODE[MAILED_STAGE].label}' to '{STAGE_BY_CODE[ORDER_STAGE].label}'"
-    return KpiResult("mail_to_order", title, result, day_stats(hist))
+    return KpiResult("mail_to_order", TITLE_MAIL_TO_ORDER, result, day_stats(hist))
 
 
 def day_stats(hist: list[tuple[int, int]]) -> dict[str, float | int | None]:

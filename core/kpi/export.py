@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from core.audit.service import record_audit
 from core.auth.permissions import Actor, Permission, require
 from core.calendar import format_local
+from core.i18n import _
 from core.kpi import service
+from core.kpi.display import export_frame, stats_line
 from core.kpi.filters import KpiFilters
+from core.kpi.periods import GRANULARITY_LABELS
 
 SHEET_NAME_MAX = 31
 
@@ -26,36 +29,52 @@ def _sheet_name(key: str, used: set[str]) -> str:
     name = key[:SHEET_NAME_MAX]
     n = 2
     while name in used:
-        name = f"{key[: SHEET_NAME_MAX - 3]}_{n}"
+        name = f"{key[: SHEET_NAME_MAX - 3]} {n}"
         n += 1
     used.add(name)
     return name
 
 
 def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | None = None) -> bytes:
-    """The workbook of one computed dashboard (no database access)."""
+    """The workbook of one computed dashboard (no database access), in the user's language:
+    the filters, the headline figures, then one sheet per chart with its title, its summary
+    numbers and its table under column names a person reads (no field names)."""
     buffer = io.BytesIO()
+    granularity = board.filters.bucket
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        about = [("Generated", format_local(board.generated_at, empty=""))]
+        about = [(_("Generated"), format_local(board.generated_at, empty=""))]
         about += board.filters.describe(names)
-        pd.DataFrame(about, columns=["Filter", "Value"]).to_excel(writer, sheet_name="Filters", index=False)
+        about.append((_("Charts by"), _(GRANULARITY_LABELS[granularity])))
+        filters_sheet = _("Filters")[:SHEET_NAME_MAX]
+        pd.DataFrame(about, columns=[_("Filter"), _("Value")]).to_excel(writer, sheet_name=filters_sheet, index=False)
         tiles = pd.DataFrame(
-            [(t.label, t.value, t.previous, t.delta) for t in board.tiles],
-            columns=["Figure", "This period", "Previous period", "Change"],
+            [(_(t.label), t.value, t.previous, t.delta) for t in board.tiles],
+            columns=[_("Figure"), _("This period"), _("Previous period"), _("Change")],
         )
-        tiles.to_excel(writer, sheet_name="Headline", index=False)
-        used = {"Filters", "Headline"}
-        for key, result in board.kpis.items():
-            sheet = _sheet_name(key, used)
+        headline_sheet = _("Headline")[:SHEET_NAME_MAX]
+        tiles.to_excel(writer, sheet_name=headline_sheet, index=False)
+        used = {filters_sheet, headline_sheet}
+        for result in board.kpis.values():
+            sheet = _sheet_name(_sheet_safe(_(result.title)), used)
+            title = _(result.title)
             # Decimal amounts go to openpyxl as exact numbers, never through float
-            frame = result.frame if not result.empty else pd.DataFrame([(result.message,)], columns=[result.title])
+            if result.empty:
+                frame = pd.DataFrame([(_(result.message),)], columns=[title])
+            else:
+                frame = export_frame(result, granularity, board.filters.date_from, board.filters.date_to)
             frame.to_excel(writer, sheet_name=sheet, index=False, startrow=2 if not result.empty else 0)
             if not result.empty:
                 ws = writer.sheets[sheet]
-                ws.cell(row=1, column=1, value=result.title)
-                if result.stats:
-                    ws.cell(row=2, column=1, value="; ".join(f"{k}: {v}" for k, v in result.stats.items()))
+                ws.cell(row=1, column=1, value=title)
+                line = "; ".join(f"{label}: {value}" for label, value in stats_line(result))
+                if line:
+                    ws.cell(row=2, column=1, value=line)
     return buffer.getvalue()
+
+
+def _sheet_safe(name: str) -> str:
+    r"""Excel forbids ``[]:*?/\`` in sheet names."""
+    return "".join(" " if c in "[]:*?/\\" else c for c in name).strip()
 
 
 def export_dashboard(session: Session, actor: Actor, f: KpiFilters, now: dt.datetime | None = None) -> bytes:
@@ -78,6 +97,7 @@ def export_dashboard(session: Session, actor: Actor, f: KpiFilters, now: dt.date
             "regions": list(f.regions),
             "responsible_ids": list(f.responsible_ids),
             "stages": list(f.stages),
+            "granularity": f.granularity,
             "bytes": len(content),
         },
     )

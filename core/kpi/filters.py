@@ -22,7 +22,12 @@ from core.cases.search import CaseFilter, filter_conditions
 from core.cases.workflow import STAGE_BY_CODE
 from core.db import utcnow
 from core.errors import ValidationFailed
+from core.i18n import _
+from core.kpi.periods import GRANULARITIES, Granularity, auto_granularity
 
+#: the page opens on the last twelve calendar months (this one to date), shown by month: enough
+#: history for a trend, and what a head reports on; ``last_days`` keeps a plain day count
+DEFAULT_PERIOD_MONTHS = 12
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -51,20 +56,30 @@ class KpiFilters:
     regions: tuple[str, ...] = field(default=())
     responsible_ids: tuple[int, ...] = field(default=())
     stages: tuple[str, ...] = field(default=())
+    #: time buckets of the period charts: auto (by the period's length), day, week or month
+    granularity: str = "auto"
 
     def __post_init__(self) -> None:
         problems: list[str] = []
         if self.date_from > self.date_to:
             problems.append(
-                f"the period starts ({self.date_from:%d.%m.%Y}) after it ends ({self.date_to:%d.%m.%Y}); swap the dates"
+                _("the period starts ({start}) after it ends ({end}); swap the dates").format(
+                    start=f"{self.date_from:%d.%m.%Y}", end=f"{self.date_to:%d.%m.%Y}"
+                )
             )
         elif (self.date_to - self.date_from).days + 1 > MAX_PERIOD_DAYS:
-            problems.append(f"the period is longer than {MAX_PERIOD_DAYS} days; choose a shorter one")
+            problems.append(_("the period is longer than {n} days; choose a shorter one").format(n=MAX_PERIOD_DAYS))
         unknown = [s for s in self.stages if s not in STAGE_BY_CODE]
         if unknown:
-            problems.append(f"unknown stage(s): {', '.join(unknown)}")
+            problems.append(_("unknown stage(s): {stages}").format(stages=", ".join(unknown)))
+        if self.granularity not in GRANULARITIES:
+            problems.append(
+                _("unknown time bucket '{value}'; choose one of: {choices}").format(
+                    value=self.granularity, choices=", ".join(GRANULARITIES)
+                )
+            )
         if problems:
-            raise ValidationFailed("The KPI filters cannot be used.", problems)
+            raise ValidationFailed(_("The KPI filters cannot be used."), problems)
         object.__setattr__(self, "creditor_ids", _ints(self.creditor_ids))
         object.__setattr__(self, "agreement_ids", _ints(self.agreement_ids))
         object.__setattr__(self, "responsible_ids", _ints(self.responsible_ids))
@@ -76,6 +91,23 @@ class KpiFilters:
         """The ``days`` local days ending today (the page's default period)."""
         today = today or local_date(utcnow())
         return cls(date_from=today - dt.timedelta(days=days - 1), date_to=today, **kw)
+
+    @classmethod
+    def last_months(cls, months: int = DEFAULT_PERIOD_MONTHS, today: dt.date | None = None, **kw: Any) -> KpiFilters:
+        """The ``months`` calendar months ending with the current one (to ``today``): the page's
+        default period, so every monthly bar but the last is a whole month."""
+        today = today or local_date(utcnow())
+        first = today.replace(day=1)
+        for _i in range(months - 1):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return cls(date_from=first, date_to=today, **kw)
+
+    @property
+    def bucket(self) -> Granularity:
+        """The time bucket the period charts use."""
+        if self.granularity == "auto":
+            return auto_granularity(self.days)
+        return self.granularity  # type: ignore[return-value]
 
     @property
     def days(self) -> int:
@@ -101,6 +133,7 @@ class KpiFilters:
             regions=self.regions,
             responsible_ids=self.responsible_ids,
             stages=self.stages,
+            granularity=self.granularity,
         )
 
     def narrows_cases(self) -> bool:
@@ -144,16 +177,17 @@ class KpiFilters:
     def describe(self, names: dict[str, dict[Any, str]] | None = None) -> list[tuple[str, str]]:
         """Human-readable filter lines (export sheet, captions); ``names`` maps ids to names."""
         names = names or {}
+        everything = _("all")
 
         def label(kind: str, values: tuple[Any, ...]) -> str:
             lookup = names.get(kind, {})
-            return ", ".join(lookup.get(v, str(v)) for v in values) if values else "all"
+            return ", ".join(lookup.get(v, str(v)) for v in values) if values else everything
 
         return [
-            ("Period", f"{self.date_from:%d.%m.%Y} - {self.date_to:%d.%m.%Y}"),
-            ("Creditors", label("creditors", self.creditor_ids)),
-            ("Assignment agreements", label("agreements", self.agreement_ids)),
-            ("Regions", ", ".join(self.regions) or "all"),
-            ("Responsible", label("users", self.responsible_ids)),
-            ("Stages", ", ".join(STAGE_BY_CODE[s].label for s in self.stages) or "all"),
+            (_("Period"), f"{self.date_from:%d.%m.%Y} – {self.date_to:%d.%m.%Y}"),
+            (_("Creditors"), label("creditors", self.creditor_ids)),
+            (_("Assignment agreements"), label("agreements", self.agreement_ids)),
+            (_("Regions"), ", ".join(self.regions) or everything),
+            (_("Responsible"), label("users", self.responsible_ids)),
+            (_("Stages"), ", ".join(_(STAGE_BY_CODE[s].label) for s in self.stages) or everything),
         ]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.kpi.court import day_stats
 from core.kpi.filters import KpiFilters
 from core.kpi.result import KpiResult, frame, unavailable
@@ -26,13 +27,14 @@ except ImportError:  # the postal domain is optional for the dashboard
 RETURN_STATUSES = ("returned", "refused")
 FINAL_STATUSES = ("delivered", "returned", "refused", "lost")
 STATUS_LABELS: dict[str, str] = {
-    "registered": "Registered",
-    "in_transit": "In transit",
-    "delivered": "Delivered",
-    "returned": "Returned",
-    "refused": "Refused by the addressee",
-    "lost": "Lost",
+    "registered": N_("Registered"),
+    "in_transit": N_("In transit"),
+    "delivered": N_("Delivered"),
+    "returned": N_("Returned"),
+    "refused": N_("Refused by the addressee"),
+    "lost": N_("Lost"),
 }
+NOT_SET_UP = N_("No data yet: postal tracking is not set up")
 
 
 def _available(session: Session) -> bool:
@@ -54,9 +56,9 @@ def _shipments(f: KpiFilters, *columns: Any) -> Any:
 
 def delivery_days(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     """Distribution of days from mailing to delivery, for letters mailed in the period."""
-    title = "Mail delivery time"
+    title = N_("Mail delivery time")
     if not _available(session):
-        return unavailable("mail_delivery", title, ["days", "letters"], "postal tracking is not set up")
+        return unavailable("mail_delivery", title, ["days", "letters"], NOT_SET_UP)
     assert postal is not None
     s = postal.Shipment
     d = days_between(s.mailed_at, s.delivered_at).label("d")
@@ -72,10 +74,10 @@ def delivery_days(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResul
 
 def mail_outcomes(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     """Letters mailed in the period by what became of them; the returned share."""
-    title = "Court mail outcomes"
+    title = N_("Court mail outcomes")
     columns = ["status", "label", "letters"]
     if not _available(session):
-        return unavailable("mail_outcomes", title, columns, "postal tracking is not set up")
+        return unavailable("mail_outcomes", title, columns, NOT_SET_UP)
     assert postal is not None
     s = postal.Shipment
     counts = {r[0]: int(r[1]) for r in session.execute(_shipments(f, s.status, func.count()).group_by(s.status))}

@@ -1,8 +1,8 @@
-"""Money KPIs: claimed and collected per month, recovery rate, collection cycle time,
-write-off rate, payment-plan adherence.
+"""Money KPIs: claimed and collected per day, week or month, recovery rate, collection cycle
+time, write-off rate, payment-plan adherence.
 
 Amounts stay ``Decimal`` end to end (ARCHITECTURE rule 3); rates are plain ratios rounded to
-four places. Months are local calendar months. "Claimed" is the claim amount of the cases
+four places. Time buckets are local days, weeks or months (``core/kpi/periods.py``). "Claimed" is the claim amount of the cases
 opened in the period; "collected" is payments received in the period (ledger). The cycle
 time runs from opening a case to its repayment (closing as repaid); the write-off rate is the
 share of cases closed in the period that were written off rather than repaid.
@@ -21,27 +21,28 @@ from sqlalchemy.orm import Session
 from core.calendar import local_date
 from core.cases.models import Case
 from core.db import Money
+from core.i18n import N_
 from core.kpi.court import day_stats
 from core.kpi.daily import daily
 from core.kpi.filters import KpiFilters
+from core.kpi.periods import bucket_start, bucket_starts, next_bucket
 from core.kpi.result import KpiResult, frame, unavailable
 from core.kpi.sql import days_between, has_table, moment
 from core.kpi.stages import case_snapshot
 
 ZERO = Decimal("0.00")
+TITLE_CLAIMED = N_("Claimed and collected")
+TITLE_RECOVERY = N_("Recovery rate (collected of claimed, to date)")
+TITLE_CYCLE = N_("Collection cycle time (opening to repayment)")
+TITLE_WRITE_OFF = N_("Closed cases: repaid and written off")
+TITLE_PLANS = N_("Payment-plan adherence")
+NO_LEDGER = N_("No data yet: the ledger is not available")
+NO_LEDGER_COLLECTED = N_("Collected: no data yet (the ledger is not available)")
 
 
-def month_label(day: dt.date) -> str:
-    return f"{day:%Y-%m}"
-
-
-def months(f: KpiFilters) -> list[str]:
-    out: list[str] = []
-    day = f.date_from.replace(day=1)
-    while day <= f.date_to:
-        out.append(month_label(day))
-        day = (day + dt.timedelta(days=32)).replace(day=1)
-    return out
+def bucket_of(f: KpiFilters, index: int) -> dt.date:
+    """The first day of the time bucket holding day ``index`` of the period (0 = its first day)."""
+    return bucket_start(f.date_from + dt.timedelta(days=index), f.bucket)
 
 
 def day_index(column: Any, f: KpiFilters) -> Any:
@@ -58,32 +59,32 @@ def claimed_per_day(session: Session, f: KpiFilters) -> dict[int, tuple[int, Dec
     }
 
 
-def per_month(f: KpiFilters, per_day: dict[int, Decimal]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+def per_bucket(f: KpiFilters, per_day: dict[int, Decimal]) -> dict[dt.date, Decimal]:
+    out: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     for index, amount in per_day.items():
-        out[month_label(f.date_from + dt.timedelta(days=index))] += amount
+        out[bucket_of(f, index)] += amount
     return dict(out)
 
 
 def claimed_collected(
     session: Session, f: KpiFilters, now: dt.datetime, collected_per_day: dict[int, Decimal] | None = None
 ) -> KpiResult:
-    """Claimed (new cases' claim amounts) and collected (payments) per month of the period."""
+    """Claimed (new cases' claim amounts) and collected (payments) per day, week or month."""
     claimed_days = claimed_per_day(session, f)
-    claimed = per_month(f, {d: v[1] for d, v in claimed_days.items()})
-    opened = per_month(f, {d: Decimal(v[0]) for d, v in claimed_days.items()})
-    collected = per_month(f, collected_per_day or {})
-    columns = ["month", "new_cases", "claimed", "collected"]
+    claimed = per_bucket(f, {d: v[1] for d, v in claimed_days.items()})
+    opened = per_bucket(f, {d: Decimal(v[0]) for d, v in claimed_days.items()})
+    collected = per_bucket(f, collected_per_day or {})
+    columns = ["period", "new_cases", "claimed", "collected"]
     if not claimed and not collected:
-        return KpiResult("claimed_collected", "Claimed and collected per month", frame([], columns))
+        return KpiResult("claimed_collected", TITLE_CLAIMED, frame([], columns))
     data = [
         (
-            m,
-            int(opened.get(m, 0)),
-            claimed.get(m, ZERO),
-            collected.get(m, ZERO) if collected_per_day is not None else None,
+            start,
+            int(opened.get(start, 0)),
+            claimed.get(start, ZERO),
+            collected.get(start, ZERO) if collected_per_day is not None else None,
         )
-        for m in months(f)
+        for start in bucket_starts(f.date_from, f.date_to, f.bucket)
     ]
     total_claimed = sum(claimed.values(), ZERO)
     total_collected = sum(collected.values(), ZERO)
@@ -92,10 +93,10 @@ def claimed_collected(
         stats["collected"] = total_collected
     return KpiResult(
         "claimed_collected",
-        "Claimed and collected per month",
+        TITLE_CLAIMED,
         frame(data, columns),
         stats,
-        "" if collected_per_day is not None else "Collected: no data yet (the ledger is not available)",
+        "" if collected_per_day is not None else NO_LEDGER_COLLECTED,
     )
 
 
@@ -109,9 +110,7 @@ def cycle_time(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
         .order_by(literal_column("d"))
     ).all()
     hist = [(int(r[0]), int(r[1])) for r in rows]
-    return KpiResult(
-        "cycle_time", "Collection cycle time (opening to repayment)", frame(hist, ["days", "cases"]), day_stats(hist)
-    )
+    return KpiResult("cycle_time", TITLE_CYCLE, frame(hist, ["days", "cases"]), day_stats(hist))
 
 
 def write_off_rate(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
@@ -120,11 +119,11 @@ def write_off_rate(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResu
     columns = ["outcome", "cases"]
     repaid, written_off = int(rows.get("repaid", 0)), int(rows.get("written_off", 0))
     if repaid + written_off == 0:
-        return KpiResult("write_off", "Closed cases: repaid and written off", frame([], columns))
+        return KpiResult("write_off", TITLE_WRITE_OFF, frame([], columns))
     return KpiResult(
         "write_off",
-        "Closed cases: repaid and written off",
-        frame([("Repaid", repaid), ("Written off", written_off)], columns),
+        TITLE_WRITE_OFF,
+        frame([("repaid", repaid), ("written_off", written_off)], columns),
         {"closed": repaid + written_off, "write_off_rate": round(written_off / (repaid + written_off), 4)},
     )
 
@@ -170,15 +169,16 @@ def claimed_and_collected(session: Session, f: KpiFilters, now: dt.datetime) -> 
 
 
 def recovery_rate(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
-    """Collected / claimed to date, at each month end of the period (and the period's end).
+    """Collected / claimed to date, at the end of each day, week or month of the period (the
+    last bucket: at the period's end); ``period`` names the bucket, ``as_of`` its last day.
 
     Claimed: the claim amounts of the filtered cases opened by that day. Collected: the payments
     on those cases with an effective date up to that day.
     """
-    title = "Recovery rate (collected / claimed, to date)"
-    columns = ["as_of", "claimed", "collected", "recovery_rate"]
+    title = TITLE_RECOVERY
+    columns = ["period", "as_of", "claimed", "collected", "recovery_rate"]
     if not ledger_available(session):
-        return unavailable("recovery_rate", title, columns, "the ledger is not available")
+        return unavailable("recovery_rate", title, columns, NO_LEDGER)
     assert ledger is not None
     e = ledger.LedgerEntry
     claimed = sum((r.claimed_before for r in case_snapshot(session, f, now)), ZERO)
@@ -193,13 +193,14 @@ def recovery_rate(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResul
         day = f.date_from + dt.timedelta(days=i)
         claimed += claimed_days.get(i, ZERO)
         collected += collected_days.get(i, ZERO)
-        if day == f.date_to or day == _month_end(day):
-            data.append((day, claimed, collected, _ratio(collected, claimed)))
+        start = bucket_start(day, f.bucket)
+        if day == f.date_to or next_bucket(start, f.bucket) == day + dt.timedelta(days=1):
+            data.append((start, day, claimed, collected, _ratio(collected, claimed)))
     if claimed == ZERO:
         return KpiResult("recovery_rate", title, frame([], columns))
     last = data[-1]
     return KpiResult(
-        "recovery_rate", title, frame(data, columns), {"claimed": last[1], "collected": last[2], "rate": last[3]}
+        "recovery_rate", title, frame(data, columns), {"claimed": last[2], "collected": last[3], "rate": last[4]}
     )
 
 
@@ -208,20 +209,16 @@ def _ratio(part: Decimal, whole: Decimal) -> float | None:
     return float((part / whole).quantize(Decimal("0.0001"))) if whole else None
 
 
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
 def plan_adherence(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     """Instalments of active payment plans due in the period (up to today): share kept.
 
     An instalment is kept when the payments on the case from the plan's start up to the
     instalment's due date cover everything the plan asked for up to and including it.
     """
-    title = "Payment-plan adherence"
-    columns = ["month", "due", "kept", "adherence"]
+    title = TITLE_PLANS
+    columns = ["period", "due", "kept", "adherence"]
     if not ledger_available(session) or not has_table(session, "plan_instalments"):
-        return unavailable("plan_adherence", title, columns, "the ledger is not available")
+        return unavailable("plan_adherence", title, columns, NO_LEDGER)
     assert ledger is not None
     plan, inst, e = ledger.PaymentPlan, ledger.PlanInstalment, ledger.LedgerEntry
     last = min(f.date_to, local_date(now))
@@ -272,14 +269,15 @@ def plan_adherence(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResu
         .outerjoin(paid, paid.c.id == due_i.c.id)
         .group_by(due_i.c.due_date)
     )
-    due: dict[str, int] = defaultdict(int)
-    kept: dict[str, int] = defaultdict(int)
+    due: dict[dt.date, int] = defaultdict(int)
+    kept: dict[dt.date, int] = defaultdict(int)
     for day, n, k in session.execute(stmt):
-        due[month_label(day)] += int(n)
-        kept[month_label(day)] += int(k or 0)
+        due[bucket_start(day, f.bucket)] += int(n)
+        kept[bucket_start(day, f.bucket)] += int(k or 0)
     if not due:
         return KpiResult("plan_adherence", title, frame([], columns))
-    data = [(m, due[m], kept[m], round(kept[m] / due[m], 4)) for m in months(f) if due.get(m)]
+    starts = bucket_starts(f.date_from, f.date_to, f.bucket)
+    data = [(b, due[b], kept[b], round(kept[b] / due[b], 4)) for b in starts if due.get(b)]
     total_due, total_kept = sum(due.values()), sum(kept.values())
     return KpiResult(
         "plan_adherence",

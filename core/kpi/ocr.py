@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.kpi.filters import KpiFilters
 from core.kpi.result import KpiResult, frame, unavailable
 from core.kpi.sql import has_table
@@ -25,7 +26,7 @@ except ImportError:  # the OCR domain is optional for the dashboard
     ocr = None  # type: ignore[assignment]
 
 COLUMNS = ["field", "reviewed", "corrected", "corrected_share"]
-TITLE = "OCR: share of fields corrected by reviewers"
+TITLE = N_("OCR: share of fields corrected by reviewers")
 CONFIRMED = "confirmed"
 
 
@@ -35,7 +36,7 @@ def _available(session: Session) -> bool:
 
 def corrections(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     if not _available(session):
-        return unavailable("ocr_corrections", TITLE, COLUMNS, "OCR review is not set up")
+        return unavailable("ocr_corrections", TITLE, COLUMNS, N_("No data yet: OCR review is not set up"))
     assert ocr is not None
     doc, fld, cor = ocr.OcrDocument, ocr.OcrField, ocr.OcrCorrection
     docs: Any = select(doc.id).where(doc.status == CONFIRMED, doc.reviewed_at >= f.start, doc.reviewed_at < f.end)

@@ -2,6 +2,8 @@
 
 A KPI with nothing to show (no cases yet, or another domain's table not there yet) returns an
 empty frame and a ``note`` the page shows instead of a chart ("no data yet"), never an error.
+Titles, notes and the labels in frames are English message ids (``N_``), translated where they
+are shown (the page, the export), because a cached result serves people of either language.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-NO_DATA = "No data yet"
+from core.i18n import N_
+
+NO_DATA = N_("No data yet")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,6 @@ def frame(rows: list[dict[str, Any]] | list[tuple[Any, ...]], columns: list[str]
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def unavailable(key: str, title: str, columns: list[str], what: str) -> KpiResult:
-    """A KPI whose source table is not there yet."""
-    return KpiResult(key, title, frame([], columns), note=f"{NO_DATA}: {what}")
+def unavailable(key: str, title: str, columns: list[str], note: str) -> KpiResult:
+    """A KPI whose source table is not there yet; ``note`` says so ("No data yet: ...")."""
+    return KpiResult(key, title, frame([], columns), note=note)

@@ -21,6 +21,7 @@ from core.auth.permissions import Actor, Permission, Role, require
 from core.cases.models import AssignmentAgreement, Creditor
 from core.cases.workflow import CLOSED_STAGES, OPEN_STAGES
 from core.db import Money, utcnow
+from core.i18n import N_
 from core.kpi import bureau, court, daily, mail, money, ocr, stages, throughput, workload
 from core.kpi.cache import TtlCache
 from core.kpi.filters import KpiFilters
@@ -56,11 +57,11 @@ def _stages(*codes: str) -> Link:
 REGISTRY: tuple[KpiSpec, ...] = (
     KpiSpec("funnel", "Stages", stages.funnel, _same),
     KpiSpec("aging", "Stages", stages.aging, lambda f: f.search_params(over_sla=True)),
-    KpiSpec("transitions", "Throughput", throughput.transitions_per_week, _same),
+    KpiSpec("transitions", "Throughput", throughput.transitions_per_bucket, _same),
     KpiSpec(
         "opened_closed",
         "Throughput",
-        throughput.opened_closed_per_week,
+        throughput.opened_closed_per_bucket,
         lambda f: f.search_params(opened_in_period=True),
     ),
     KpiSpec("court_outcomes", "Court", court.court_outcomes, _stages(*(c for c, _ in court.OUTCOMES))),
@@ -190,30 +191,35 @@ def _headline(session: Session, f: KpiFilters, now: dt.datetime | None, at: dt.d
         two = _two_periods(session, f, at)
         aging = _kpi(session, _spec("aging"), f, now, at)
         tiles = [
-            Tile("new_cases", "New cases", *two["new_cases"], search=f.search_params(opened_in_period=True)),
+            Tile("new_cases", N_("New cases"), *two["new_cases"], search=f.search_params(opened_in_period=True)),
             Tile(
                 "claimed",
-                "Claimed (new cases)",
+                N_("Claimed"),
                 *two["claimed"],
                 unit="money",
                 search=f.search_params(opened_in_period=True),
             ),
         ]
         if "collected" in two:
-            tiles.append(Tile("collected", "Collected", *two["collected"], unit="money"))
+            tiles.append(Tile("collected", N_("Collected"), *two["collected"], unit="money"))
         tiles += [
-            Tile("closed", "Closed cases", *two["closed"], search=f.search_params(stages=list(CLOSED_STAGES))),
-            Tile("moves", "Stage moves", *two["moves"]),
-            Tile("orders", "Court orders issued", *two["orders"], search=f.search_params(stages=[court.ORDER_STAGE])),
+            Tile("closed", N_("Closed cases"), *two["closed"], search=f.search_params(stages=list(CLOSED_STAGES))),
+            Tile("moves", N_("Stage moves"), *two["moves"]),
+            Tile(
+                "orders",
+                N_("Orders issued"),
+                *two["orders"],
+                search=f.search_params(stages=[court.ORDER_STAGE]),
+            ),
             Tile(
                 "open_cases",
-                "Open cases now",
+                N_("Open cases now"),
                 aging.stats.get("open", 0),
                 search=f.search_params(stages=[s for s in OPEN_STAGES if not f.stages or s in f.stages]),
             ),
             Tile(
                 "over_sla",
-                "Over SLA now",
+                N_("Over SLA now"),
                 aging.stats.get("over_sla", 0),
                 higher_is_better=False,
                 search=f.search_params(over_sla=True),
@@ -276,7 +282,7 @@ def filter_options(session: Session, actor: Actor) -> FilterOptions:
             )
         }
         agreements = {
-            int(i): f"{n} of {d:%d.%m.%Y}"
+            int(i): f"{n}, {d:%d.%m.%Y}"
             for i, n, d in session.execute(
                 select(AssignmentAgreement.id, AssignmentAgreement.number, AssignmentAgreement.date).order_by(
                     AssignmentAgreement.date.desc(), AssignmentAgreement.number

@@ -1,8 +1,8 @@
 """Where the cases stand now: the stage funnel and stage aging against each stage's SLA.
 
 The SLA of a stage is workflow data (``core/cases/workflow.py``, ARCHITECTURE rule 10); a case
-is over its SLA when it entered its stage more than ``sla_days`` days ago, the same rule the
-case search uses for ``over_sla``. Both KPIs are snapshots: the period filter does not apply.
+is over its SLA when its whole days in the stage exceed ``sla_days`` (``core/cases/sla.py``), the
+rule the case search uses for its ``over_sla`` filter and column. Both KPIs are snapshots: the period filter does not apply.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
 from core.cases.models import Case
+from core.cases.sla import breach_moment
 from core.cases.workflow import STAGES
 from core.db import Money
+from core.i18n import N_
 from core.kpi.cache import TtlCache
 from core.kpi.filters import KpiFilters
 from core.kpi.result import KpiResult, frame
@@ -27,15 +29,24 @@ from core.kpi.sql import moment
 SLA_STAGES = tuple(s for s in STAGES if not s.closed and s.sla_days is not None)
 #: "How far over": the aging chart's bands of days past the SLA.
 OVER_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("over 1-7 days", 0, 7),
-    ("over 8-30 days", 7, 30),
-    ("over 31+ days", 30, None),
+    ("over_1_7", 0, 7),
+    ("over_8_30", 7, 30),
+    ("over_31", 30, None),
 )
+BAND_LABELS: dict[str, str] = {
+    "within_sla": N_("Within SLA"),
+    "over_1_7": N_("Over by 1–7 days"),
+    "over_8_30": N_("Over by 8–30 days"),
+    "over_31": N_("Over by more than 30 days"),
+}
+TITLE_STAGES = N_("Cases by stage now")
+TITLE_AGING = N_("Open cases against their stage's SLA")
 
 
 def sla_deadlines(now: dt.datetime) -> Subquery:
     """One row per stage with an SLA: the moments before which a case must have entered the
-    stage to be over its SLA by more than 0, 7 and 30 days (columns ``over_0``, ``over_7``, ...).
+    stage to be over its SLA by more than 0, 7 and 30 days (columns ``over_0``, ``over_7``, ...),
+    from ``core.cases.sla.breach_moment``: the one definition the search and the board use too.
 
     Joined to ``cases`` on the stage (a hash join against a dozen rows), so each case compares
     its ``entered_stage_at`` with its own stage's deadlines directly; a ``CASE`` over the stage
@@ -45,7 +56,7 @@ def sla_deadlines(now: dt.datetime) -> Subquery:
         select(
             literal(s.code, String()).label("stage"),
             *(
-                moment(now - dt.timedelta(days=s.sla_days + lo)).label(f"over_{lo}")  # type: ignore[operator]
+                moment(breach_moment(s.sla_days, now, lo)).label(f"over_{lo}")  # type: ignore[arg-type]
                 for _, lo, _ in OVER_BANDS
             ),
         )
@@ -80,7 +91,7 @@ def case_snapshot(session: Session, f: KpiFilters, now: dt.datetime) -> list[Sna
 def _scan(session: Session, f: KpiFilters, now: dt.datetime) -> list[SnapshotRow]:
     sla = sla_deadlines(now)
     # a case of a stage without an SLA finds no deadline row: NULL comparisons count as 0
-    band_sums = [func.sum(case((Case.entered_stage_at < sla.c[f"over_{lo}"], 1), else_=0)) for _, lo, _ in OVER_BANDS]
+    band_sums = [func.sum(case((Case.entered_stage_at <= sla.c[f"over_{lo}"], 1), else_=0)) for _, lo, _ in OVER_BANDS]
     rows = session.execute(
         select(
             Case.stage,
@@ -123,7 +134,7 @@ def funnel(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
         acc[1] += r.claim_amount
     columns = ["stage", "label", "cases", "claim_amount", "closed", "color"]
     if not found:
-        return KpiResult("funnel", "Cases by stage", frame([], columns))
+        return KpiResult("funnel", TITLE_STAGES, frame([], columns))
     none = [0, Decimal("0.00")]
     data = [
         (s.code, s.label, *found.get(s.code, none), s.closed, s.color)
@@ -133,7 +144,7 @@ def funnel(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
     result = frame(data, columns)
     total = int(result["cases"].sum())
     open_cases = int(result.loc[~result["closed"], "cases"].sum())
-    return KpiResult("funnel", "Cases by stage", result, {"total": total, "open": open_cases})
+    return KpiResult("funnel", TITLE_STAGES, result, {"total": total, "open": open_cases})
 
 
 def aging(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
@@ -159,13 +170,13 @@ def aging(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
             (s.code, s.label, s.sla_days, cases, cases - over_from[0], *bands, over_from[0], share, oldest_days)
         )
     if not data:
-        return KpiResult("aging", "Stage aging against SLA", frame([], columns))
+        return KpiResult("aging", TITLE_AGING, frame([], columns))
     result = frame(data, columns)
     over = int(result["over_sla"].sum())
     open_cases = int(result["cases"].sum())
     return KpiResult(
         "aging",
-        "Stage aging against SLA",
+        TITLE_AGING,
         result,
         {"open": open_cases, "over_sla": over, "over_share": round(over / open_cases, 4) if open_cases else 0.0},
     )

@@ -1,7 +1,8 @@
-"""How fast work moves: transitions per week by the stage entered, new cases against closed ones.
+"""How fast work moves: stage moves by the stage entered, new cases against closed ones, per day,
+week or month of the period (``core/kpi/periods.py``).
 
 Weeks start on Monday (local time); a period that starts mid-week has a partial first week
-labelled by its Monday. Transitions are the timeline's ``transition`` events, so bulk moves,
+labelled by its Monday; months likewise. Transitions are the timeline's ``transition`` events, so bulk moves,
 the postal job and OCR confirmations all count, one per case moved.
 """
 
@@ -17,10 +18,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.cases.models import CaseEvent
 from core.cases.workflow import STAGE_BY_CODE, STAGES
+from core.i18n import N_
 from core.kpi.daily import daily
 from core.kpi.filters import KpiFilters, local_midnight
+from core.kpi.periods import bucket_start, bucket_starts
 from core.kpi.result import KpiResult, frame
 from core.kpi.sql import days_between, moment
+
+TITLE_MOVES = N_("Stage moves by the stage entered")
+TITLE_OPENED_CLOSED = N_("New cases against closed cases")
 
 
 def week_anchor(f: KpiFilters) -> dt.date:
@@ -47,45 +53,44 @@ def transition_events(f: KpiFilters, *columns: Any) -> Any:
     return stmt
 
 
-def transitions_per_week(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
-    """Moves per week, split by the stage the cases were moved into."""
-    anchor = week_anchor(f)
-    per_week: dict[tuple[int, str], int] = defaultdict(int)
+def transitions_per_bucket(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """Moves per day, week or month (``f.bucket``), split by the stage the cases were moved into."""
+    g = f.bucket
+    per_bucket: dict[tuple[dt.date, str], int] = defaultdict(int)
     for (day, stage), count in daily(session, f).moves.items():
         if f.date_from <= day <= f.date_to:
-            per_week[((day - anchor).days // 7, stage)] += count
-    columns = ["week", "stage", "label", "moves"]
-    mondays = weeks(f)
+            per_bucket[(bucket_start(day, g), stage)] += count
+    columns = ["period", "stage", "label", "moves"]
     order = {s.code: i for i, s in enumerate(STAGES)}
     data = [
-        (mondays[wk], stage, STAGE_BY_CODE[stage].label if stage in STAGE_BY_CODE else stage, moves)
-        for (wk, stage), moves in per_week.items()
+        (start, stage, STAGE_BY_CODE[stage].label if stage in STAGE_BY_CODE else stage, moves)
+        for (start, stage), moves in per_bucket.items()
     ]
     data.sort(key=lambda x: (x[0], order.get(x[1], 99)))
     result = frame(data, columns)
     total = int(result["moves"].sum()) if not result.empty else 0
-    return KpiResult("transitions", "Transitions per week by stage entered", result, {"moves": total})
+    return KpiResult("transitions", TITLE_MOVES, result, {"moves": total})
 
 
-def opened_closed_per_week(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
-    """New cases against closed ones (repaid or written off), per week of the period."""
+def opened_closed_per_bucket(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
+    """New cases against closed ones (repaid or written off), per day, week or month of the period."""
+    g = f.bucket
     days = daily(session, f)
-    anchor = week_anchor(f)
-    opened: dict[int, int] = defaultdict(int)
-    closed: dict[int, int] = defaultdict(int)
+    opened: dict[dt.date, int] = defaultdict(int)
+    closed: dict[dt.date, int] = defaultdict(int)
     for day, (count, _) in days.opened.items():
         if f.date_from <= day <= f.date_to:
-            opened[(day - anchor).days // 7] += count
+            opened[bucket_start(day, g)] += count
     for (day, _), count in days.closed.items():
         if f.date_from <= day <= f.date_to:
-            closed[(day - anchor).days // 7] += count
-    columns = ["week", "opened", "closed"]
+            closed[bucket_start(day, g)] += count
+    columns = ["period", "opened", "closed"]
     if not opened and not closed:
-        return KpiResult("opened_closed", "New cases against closed cases", frame([], columns))
-    data = [(monday, opened.get(i, 0), closed.get(i, 0)) for i, monday in enumerate(weeks(f))]
+        return KpiResult("opened_closed", TITLE_OPENED_CLOSED, frame([], columns))
+    data = [(start, opened.get(start, 0), closed.get(start, 0)) for start in bucket_starts(f.date_from, f.date_to, g)]
     return KpiResult(
         "opened_closed",
-        "New cases against closed cases",
+        TITLE_OPENED_CLOSED,
         frame(data, columns),
         {"opened": sum(opened.values()), "closed": sum(closed.values())},
     )

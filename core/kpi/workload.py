@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from core.auth.models import User
 from core.cases.models import CaseEvent
 from core.cases.workflow import OPEN_STAGES
+from core.i18n import N_
 from core.kpi.filters import KpiFilters
 from core.kpi.result import KpiResult, frame
 from core.kpi.stages import case_snapshot
 
-UNASSIGNED = "(unassigned)"
+UNASSIGNED = N_("(unassigned)")
 
 
 def _moves(session: Session, f: KpiFilters, since: dt.datetime, until: dt.datetime) -> dict[int, int]:
@@ -57,4 +58,4 @@ def workload(session: Session, f: KpiFilters, now: dt.datetime) -> KpiResult:
         open_cases, over = held[None]
         data.append((None, UNASSIGNED, "", open_cases, over, 0, 0))
     result = frame(data, columns)
-    return KpiResult("workload", "Workload per employee", result, {"people": len(user_ids)})
+    return KpiResult("workload", N_("Workload per employee"), result, {"people": len(user_ids)})

@@ -20,7 +20,7 @@ from core.ledger.models import LedgerEntry
 from core.ledger.service import READY_FOR_REPAID_FLAG, balance, post_entry
 
 BATCH = 5000
-PAYMENTS_AT_MOST = 300
+PAYMENTS_AT_MOST = 250
 FEE_STAGES = frozenset(
     {
         "claim_prepared",
@@ -90,26 +90,41 @@ def _entry(case_id: int, kind: str, amount: Decimal, day: dt.date, now: dt.datet
 
 
 def _demo_payments(session: Session, rng: random.Random) -> None:
+    """Payments on a sample drawn from the whole history (not the first cases only), so the
+    money KPIs show collections in every month: a repaid case paid its balance on the day it
+    closed; a case in enforcement gets one or two deductions (bailiffs, the debtor's bank) in
+    the months after it was sent to enforcement. Each goes through ``post_entry`` (allocation
+    by Civil Code art. 319, timeline, audit, bureau event), so at most ``PAYMENTS_AT_MOST``."""
     actor = SystemActor("demo")
+    today = utcnow().date()
     paid = set(session.scalars(select(LedgerEntry.case_id).where(LedgerEntry.kind == "payment").distinct()))
-    candidates = session.execute(
-        select(Case.id, Case.stage, Case.entered_stage_at)
-        .where(Case.stage.in_(("enforcement", "repaid")))
-        .order_by(Case.id)
-        .limit(PAYMENTS_AT_MOST * 3)
-    ).all()
+    candidates = [
+        c
+        for c in session.execute(
+            select(Case.id, Case.stage, Case.entered_stage_at).where(Case.stage.in_(("enforcement", "repaid")))
+        ).all()
+        if c.id not in paid
+    ]
+    rng.shuffle(candidates)
     done = 0
     for case_id, stage, entered in candidates:
-        if case_id in paid or done >= PAYMENTS_AT_MOST:
+        if done >= PAYMENTS_AT_MOST:
+            break
+        if stage == "enforcement" and rng.random() < 0.5:
             continue
-        if stage == "enforcement" and rng.random() < 0.6:
-            continue
-        day = entered.date()
-        owed = balance(session, case_id, as_of=day).total
-        if owed <= 0:
-            continue
-        amount = owed if stage == "repaid" else (owed * Decimal(rng.randint(10, 40)) / 100).quantize(Decimal("0.01"))
-        post_entry(session, actor, case_id, "payment", amount, day, source="payment_file", reference="demo payment")
+        if stage == "repaid":
+            days = [entered.date()]
+        else:
+            days = sorted({entered.date() + dt.timedelta(days=rng.randint(20, 150)) for _ in range(rng.randint(1, 2))})
+        for day in days:
+            if day > today:
+                continue
+            owed = balance(session, case_id, as_of=day).total
+            if owed <= 0:
+                continue
+            share = Decimal(rng.randint(8, 30)) / 100
+            amount = owed if stage == "repaid" else (owed * share).quantize(Decimal("0.01"))
+            post_entry(session, actor, case_id, "payment", amount, day, source="payment_file", reference="demo payment")
+            done += 1
         if stage == "repaid":
             resolve_flags(session, None, case_id, READY_FOR_REPAID_FLAG)
-        done += 1

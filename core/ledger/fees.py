@@ -24,6 +24,16 @@ from core.i18n import _
 from core.money import to_rubles
 
 NEW_SCALE_FROM = dt.date(2024, 9, 9)
+# Civil Procedure Code art. 121 (wording of 451-FZ of 28.11.2018, from 01.10.2019): a court order
+# is issued on a money claim "если размер денежных сумм, подлежащих взысканию ... не превышает
+# пятисот тысяч рублей". The claim is principal + interest + penalty (costs are not its price,
+# CPC art. 91).
+COURT_ORDER_LIMIT = Decimal("500000.00")
+
+
+def court_order_allowed(claim_amount: Decimal) -> bool:
+    """Whether a claim of ``claim_amount`` may take the court-order route (CPC art. 121)."""
+    return claim_amount <= COURT_ORDER_LIMIT
 
 
 class FilingKind(StrEnum):

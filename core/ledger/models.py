@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, Money, UTCDateTime, utcnow
@@ -40,6 +40,9 @@ class LedgerEntry(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    # For a state-fee entry: the court act whose fee it is ("court_order" or "claim"), so a fee
+    # that arrives twice (import, OCR confirm, manual) is booked once (see ``fees_life.py``).
+    fee_act: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_ledger_entries_case_date", "case_id", "effective_date"),
@@ -60,6 +63,39 @@ class LedgerAllocation(Base):
     effective_date: Mapped[dt.date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_ledger_allocations_case_date", "case_id", "effective_date"),)
+
+
+class StateFeePayment(Base):
+    """The state fee the creditor paid to file an application (the creditor's expense, not yet
+    the debtor's debt). ``credited`` is the part paid by offsetting the fee of a cancelled court
+    order (Tax Code art. 333.20 p. 1 subp. 13); ``status``: paid | awarded | credited (the order
+    was cancelled and its fee counts toward the claim's fee) | used (credited to a claim)."""
+
+    __tablename__ = "state_fee_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    act: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    credited: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="paid")
+    reference: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class KeyRateDecision(Base):
+    """A Bank of Russia key-rate decision added by an admin after the shipped table
+    (``data/key_rates.csv``); it takes effect from ``effective_from``."""
+
+    __tablename__ = "key_rate_decisions"
+
+    effective_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    source: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class PaymentImport(Base):

@@ -115,13 +115,37 @@ class ImportReport:
 
 
 def decode(content: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1251 (bank exports)."""
+    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1251 (bank exports).
+
+    A file that is neither (e.g. byte 0x98, which Windows-1251 leaves undefined) is refused with
+    the line and position of the first bad byte, never a bare ``UnicodeDecodeError``.
+    """
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8"), "utf-8"
+        try:
+            return content[3:].decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            raise _undecodable(content[3:], exc, "UTF-8") from None
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        pass
+    try:
         return content.decode("cp1251"), "cp1251"
+    except UnicodeDecodeError as exc:
+        raise _undecodable(content, exc, "UTF-8 nor Windows-1251") from None
+
+
+def _undecodable(content: bytes, exc: UnicodeDecodeError, tried: str) -> ValidationFailed:
+    line = content.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+    byte = content[exc.start]
+    return ValidationFailed(
+        _(
+            "The file cannot be read as {tried}: byte 0x{byte:02X} on line {line}, position {column}. "
+            "Export the statement from the bank again as CSV in Windows-1251 or UTF-8."
+        ).format(tried=tried, byte=byte, line=line, column=column),
+        {"file": "undecodable"},
+    )
 
 
 def _parse_date(text: str) -> dt.date:

@@ -293,9 +293,13 @@ def check_plans(
         if view.broken:
             if raise_new and plan.case_id not in flagged_now:
                 first = view.missed[0]
-                reason = (
-                    f"Payment plan broken: instalment {first.seq} of {format_amount(first.amount)} due "
-                    f"{first.due_date:%d.%m.%Y} is not paid (paid {format_amount(first.paid)})."
+                reason = _(
+                    "Payment plan broken: instalment {seq} of {amount} due {due:%d.%m.%Y} is not paid (paid {paid})."
+                ).format(
+                    seq=first.seq,
+                    amount=format_amount(first.amount),
+                    due=first.due_date,
+                    paid=format_amount(first.paid),
                 )
                 raise_flag(session, plan.case_id, PLAN_BROKEN_FLAG, reason)
                 add_case_event(session, plan.case_id, "payment", "accrual_job", None, reason, {"plan_id": plan.id})

@@ -4,7 +4,8 @@ Public API other domains rely on: ``EntryKind``, ``post_entry``, ``balance``, ``
 ``case_entries``, ``reverse_entry``, ``offset_overpayment``. Every call runs in the caller's
 transaction (ARCHITECTURE rule 1); a service never commits.
 
-A payment is split by Civil Code art. 319 (see ``allocation.py``) against what is owed on its
+A payment is split in the order the law fixes for the kind of debt (353-FZ art. 5 p. 20 for a
+consumer loan, Civil Code art. 319 otherwise; see ``allocation.py``) against what is owed on its
 date, and the split is stored. What exceeds the debt is kept as an overpayment, listed for a
 refund or an offset, never shown as a negative debt.
 """
@@ -25,17 +26,26 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import record_audit
 from core.auth.models import User
-from core.auth.permissions import Actor, Permission, require
+from core.auth.permissions import Actor, Permission, has_permission, require
 from core.calendar import local_date
-from core.cases.models import Case, Creditor
+from core.cases.models import Case, Contract, Creditor
 from core.cases.service import add_case_event, format_case_number, raise_flag, resolve_flags
-from core.cases.workflow import CLOSED_STAGES
+from core.cases.workflow import CLOSED_STAGES, STAGE_BY_CODE
 from core.db import Money, is_postgres, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.events import publish
 from core.i18n import N_, _
 from core.ledger.accrual import accrue
-from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS, OVERPAYMENT, ZERO, allocate, parse_order
+from core.ledger.allocation import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    OVERPAYMENT,
+    ZERO,
+    allocate,
+    check_order,
+    order_for,
+    parse_order,
+)
 from core.ledger.models import LedgerAllocation, LedgerEntry
 from core.ledger.plans import check_plans
 from core.money import KOPECK, format_amount
@@ -70,6 +80,11 @@ CHARGE_KINDS = frozenset(
 _CLERK_CHARGES = frozenset({EntryKind.STATE_FEE, EntryKind.POSTAGE, EntryKind.COURT_COSTS})
 
 SOURCES = ("import", "manual", "postal", "court_order", "payment_file", "accrual", "system")
+# Sources of entries the machine books itself; a person (an actor with an id) may not claim them.
+MACHINE_SOURCES = frozenset({"accrual", "system"})
+FEE_ACTS = ("court_order", "claim")
+# Stages at which a state fee that arrives belongs to the claim (lawsuit) rather than the order.
+CLAIM_FEE_STAGES = frozenset({"lawsuit_filed", "hearing", "judgment"})
 _EVENT_SOURCE = {
     "import": "import",
     "manual": "manual",
@@ -262,8 +277,10 @@ def _permission_for(kind: EntryKind) -> Permission:
 
 
 def _allocation_order(session: Session, case: Case) -> tuple[str, ...]:
+    """The statutory order for the kind of debt, or the creditor's own where the law allows it."""
     text = session.scalar(select(Creditor.allocation_order).where(Creditor.id == case.creditor_id))
-    return parse_order(text)
+    contract_date = session.scalar(select(Contract.date).where(Contract.id == case.contract_id))
+    return order_for(contract_date or dt.date.min, text)
 
 
 def _load_case(session: Session, case_id: int, lock: bool = False) -> Case:
@@ -311,11 +328,19 @@ def post_entry(
     reference: str | None = None,
     comment: str | None = None,
     component: str | None = None,
+    fee_act: str | None = None,
 ) -> LedgerEntry:
     """Book one entry on a case (permission, validation, allocation, timeline, audit, events).
 
     Payments need ``ledger.payment``; state fee, postage and court costs too (clerks book them);
     principal, interest, penalty, refunds, adjustments and write-offs need ``ledger.adjust``.
+    What the entry may do is decided from the actor, never from ``source``: a negative charge
+    needs ``ledger.adjust`` whatever source is named, and the sources the machine uses for its
+    own entries ("accrual", "system") are refused to a person.
+
+    A state fee is booked once per court act (``fee_act``: "court_order" or "claim"; by default
+    the act of the case's stage): the same fee arriving again (import, OCR confirm, manual) books
+    nothing; a court act's different figure books the difference; see ``fee_life.py``.
     """
     try:
         kind = EntryKind(kind)
@@ -327,7 +352,18 @@ def post_entry(
             {"kind": "unknown"},
         ) from None
     require(actor, _permission_for(kind))
-    return _post(session, actor, case_id, kind, amount, effective_date, source, reference, comment, component)
+    if kind in CHARGE_KINDS and _clean_amount(amount) < 0:
+        require(actor, Permission.LEDGER_ADJUST)
+    if source in MACHINE_SOURCES and getattr(actor, "id", None) is not None:
+        raise ValidationFailed(
+            _("The source '{source}' is kept for the machine's own entries; a person books with 'manual'.").format(
+                source=source
+            ),
+            {"source": "reserved"},
+        )
+    return _post(
+        session, actor, case_id, kind, amount, effective_date, source, reference, comment, component, fee_act=fee_act
+    )
 
 
 def _post(
@@ -341,7 +377,11 @@ def _post(
     reference: str | None,
     comment: str | None,
     component: str | None,
+    fee_act: str | None = None,
+    internal: bool = False,
 ) -> LedgerEntry:
+    """Book an entry. ``internal`` marks the ledger's own corrections (accrual, reversal of a
+    cancelled order's fee): only those may book a negative charge without ``ledger.adjust``."""
     value = _clean_amount(amount)
     if source not in SOURCES:
         raise ValidationFailed(
@@ -355,9 +395,30 @@ def _post(
     problems: dict[str, str] = {}
     parts: dict[str, Decimal] = {}
     if kind in CHARGE_KINDS:
-        if value < 0 and source not in ("accrual", "system"):
+        may_lower = internal or (actor is not None and has_permission(actor, Permission.LEDGER_ADJUST))
+        if value < 0 and not may_lower:
             problems["amount"] = _("a charge is positive; reduce a debt with an adjustment or a reversal")
         component = None
+        if kind == EntryKind.STATE_FEE:
+            fee_act = fee_act or ("claim" if case.stage in CLAIM_FEE_STAGES else "court_order")
+            if fee_act not in FEE_ACTS:
+                problems["fee_act"] = f"unknown court act '{fee_act}'; use one of: {', '.join(FEE_ACTS)}"
+            elif value > 0 and not internal:
+                live = live_fee(session, case_id, fee_act)
+                if live > 0:
+                    if value == live:
+                        return _fee_already_booked(session, actor, case, fee_act, live)
+                    if source != "court_order":
+                        problems["amount"] = (
+                            f"the state fee of the {fee_act.replace('_', ' ')} is already booked "
+                            f"({format_amount(live)}); reverse that entry or book an adjustment instead"
+                        )
+                    else:
+                        # The court's act fixes the fee: book only the difference from what is booked.
+                        value = value - live
+                        internal = True
+        else:
+            fee_act = None
     elif kind == EntryKind.PAYMENT:
         if value < 0:
             problems["amount"] = _("a payment is positive; to undo one, reverse it")
@@ -429,6 +490,7 @@ def _post(
         reference=reference,
         comment=comment,
         author_id=actor.id if actor is not None else None,
+        fee_act=fee_act,
     )
     session.add(entry)
     session.flush()
@@ -487,13 +549,54 @@ def _post(
     return entry
 
 
+def live_fee(session: Session, case_id: int, act: str) -> Decimal:
+    """The state fee of one court act that the debtor owes by the ledger (booked, less reversals);
+    entries booked before the fee's act was recorded count as the court order's."""
+    act_col = func.coalesce(LedgerEntry.fee_act, "court_order")
+    total = session.scalar(
+        select(func.sum(LedgerEntry.amount, type_=Money())).where(
+            LedgerEntry.case_id == case_id, LedgerEntry.kind == EntryKind.STATE_FEE.value, act_col == act
+        )
+    )
+    return Decimal(total or 0).quantize(KOPECK)
+
+
+def _fee_already_booked(session: Session, actor: Actor | None, case: Case, act: str, live: Decimal) -> LedgerEntry:
+    """The same fee arrived again: book nothing, say so on the timeline, return the live entry."""
+    existing = session.scalar(
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.case_id == case.id,
+            LedgerEntry.kind == EntryKind.STATE_FEE.value,
+            func.coalesce(LedgerEntry.fee_act, "court_order") == act,
+            LedgerEntry.amount > 0,
+        )
+        .order_by(LedgerEntry.id.desc())
+        .limit(1)
+    )
+    assert existing is not None
+    add_case_event(
+        session,
+        case.id,
+        "payment",
+        "system",
+        actor,
+        f"State fee {format_amount(live)} of the {act.replace('_', ' ')} is already booked; not booked again",
+        {"entry_id": existing.id, "fee_act": act, "duplicate": True},
+    )
+    return existing
+
+
 def _debt_repaid(session: Session, actor: Actor | None, case: Case, on: dt.date, after: Balance) -> None:
     """The balance reached zero: tell whoever works on the case that it may be marked repaid."""
     publish(session, actor, "debt.repaid", [{"case_id": case.id, "effective_date": on}])
     if case.stage in CLOSED_STAGES:
         return
-    extra = f"; overpayment {format_amount(after.overpayment)}" if after.overpayment > 0 else ""
-    reason = f"The debt was fully paid on {on:%d.%m.%Y}{extra}. Move the case to 'Repaid'."
+    if after.overpayment > 0:
+        reason = _("The debt was fully paid on {date:%d.%m.%Y}; overpayment {amount}. Move the case to “{stage}”.")
+    else:
+        reason = _("The debt was fully paid on {date:%d.%m.%Y}. Move the case to “{stage}”.")
+    reason = reason.format(date=on, amount=format_amount(after.overpayment), stage=STAGE_BY_CODE["repaid"].label)
     raise_flag(session, case.id, READY_FOR_REPAID_FLAG, reason)
     add_case_event(
         session,
@@ -547,6 +650,7 @@ def reverse_entry(session: Session, actor: Actor, entry_id: int, reason: str) ->
         comment=reason.strip(),
         author_id=actor.id,
         reverses_id=original.id,
+        fee_act=original.fee_act,
     )
     session.add(entry)
     session.flush()
@@ -754,3 +858,28 @@ def recent_payments(session: Session, actor: Actor, limit: int = 100) -> list[Re
         RecentPayment(e.id, e.case_id, number, e.amount, e.effective_date, e.booked_at, e.source, e.reference)
         for e, number in rows
     ]
+
+
+def set_allocation_order(session: Session, actor: Actor, creditor_id: int, text: str | None) -> tuple[str, ...] | None:
+    """Store a creditor's own allocation order (``None`` or "" for the statutory one).
+
+    Only an order the law allows is stored: lawful for a consumer loan (353-FZ art. 5 p. 20: only
+    the costs among themselves may be reordered) or for an art. 319 debt (Plenum 54 pp. 37, 49).
+    For each payment ``order_for`` uses it only where it is lawful for that debt.
+    """
+    require(actor, Permission.LEDGER_ADJUST)
+    creditor = session.get(Creditor, creditor_id)
+    if creditor is None:
+        raise NotFound(f"Creditor {creditor_id} does not exist.")
+    order = parse_order(text)
+    if order is not None:
+        try:
+            check_order(text, consumer=True)
+        except ValidationFailed:
+            check_order(text, consumer=False)
+    creditor.allocation_order = ",".join(order) if order else None
+    session.flush()
+    record_audit(
+        session, actor, "ledger.allocation_order", "creditor", creditor_id, {"order": creditor.allocation_order}
+    )
+    return order

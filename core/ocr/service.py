@@ -642,7 +642,9 @@ def _warning(name: str, value: str | None, facts: dict[str, str | None], case: C
     if name == "total":
         read = Decimal(value)
         if read != case.claim_amount:
-            return f"differs from the claim amount ({format_amount(case.claim_amount)}): check what the court awarded"
+            return _("differs from the claim amount ({amount}): check what the court awarded").format(
+                amount=format_amount(case.claim_amount)
+            )
         return None
     if name == "debtor_name":
         return None if name_search_key(value) == name_search_key(current) else "differs from the debtor on the case"

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.config import get_settings
 from core.db import is_postgres, session_scope, utcnow
+from core.i18n import _
 from core.postal import soap
 from core.postal.client import PostalClient, PostalError, PostalUnavailable
 from core.postal.models import (
@@ -54,19 +55,21 @@ class CycleReport:
     def summary(self) -> str:
         a = self.applied
         parts = [
-            f"{self.tickets_created} tickets for {self.items_asked} items",
-            f"{self.answers_fetched} answers ({a.items} items, {a.new_operations} new operations)",
-            f"{a.delivered} delivered ({a.cases_moved} cases moved)",
-            f"{a.returned} returned ({a.cases_flagged} cases flagged)",
+            _("{tickets} tickets for {items} items").format(tickets=self.tickets_created, items=self.items_asked),
+            _("{answers} answers ({items} items, {operations} new operations)").format(
+                answers=self.answers_fetched, items=a.items, operations=a.new_operations
+            ),
+            _("{delivered} delivered ({moved} cases moved)").format(delivered=a.delivered, moved=a.cases_moved),
+            _("{returned} returned ({flagged} cases flagged)").format(returned=a.returned, flagged=a.cases_flagged),
         ]
         if self.not_ready:
-            parts.append(f"{self.not_ready} not ready yet")
+            parts.append(_("{n} not ready yet").format(n=self.not_ready))
         if self.expired:
-            parts.append(f"{self.expired} expired, asked again")
+            parts.append(_("{n} expired, asked again").format(n=self.expired))
         if a.moves_refused:
-            parts.append(f"{len(a.moves_refused)} deliveries did not move their case")
+            parts.append(_("{n} deliveries did not move their case").format(n=len(a.moves_refused)))
         if self.errors:
-            parts.append("errors: " + "; ".join(self.errors[:3]))
+            parts.append(_("errors: {errors}").format(errors="; ".join(self.errors[:3])))
         return ", ".join(parts)
 
 

@@ -40,9 +40,10 @@ def test_jobs_page_lists_last_run_result_and_error(app_db: Session) -> None:
     at.switch_page("pages/jobs.py").run()
     assert not at.exception
     rows = {r["Job"]: r for r in at.dataframe[0].value.to_dict("records")}
-    assert rows["postal_poll"]["Result"] == "120 letters tracked"
-    assert rows["postal_poll"]["Last finished"] == "02.03.2026 09:02"  # shown in Moscow time
-    assert rows["bureau_submit"]["Status"] == "❌ error"
+    postal = rows["Postal tracking (postal_poll)"]  # the job's title, then its code
+    assert postal["Result"] == "120 letters tracked"
+    assert postal["Last finished"] == "02.03.2026 09:02"  # shown in Moscow time
+    assert rows["Credit bureau submission (bureau_submit)"]["Status"] == "❌ error"
     assert [c.value for c in at.code] == ["ConnectError: the bureau gateway did not answer"]
 
 

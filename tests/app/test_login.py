@@ -46,7 +46,7 @@ def test_wrong_password_is_refused_with_attempts_left(app_db: Session) -> None:
     clerk = make_user(app_db, "clerk")
     app_db.commit()
     at = _submit_password(new_app().run(), clerk.username, "not-the-password")
-    assert _errors(at) == ["Wrong username or password. 4 attempt(s) left before a 15-minute lock."]
+    assert _errors(at) == ["Wrong username or password. 4 attempts left before a 15-minute lock."]
     assert not _signed_in_as(at, clerk)
     app_db.refresh(clerk)
     assert clerk.failed_logins == 1  # the failure was committed although the login failed

@@ -46,9 +46,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve_app(workdir: Path, seed: Callable[[Session], None], with_jobs: bool = False) -> Iterator[str]:
+def serve_app(
+    workdir: Path, seed: Callable[[Session], None], with_jobs: bool = False, language: str | None = None
+) -> Iterator[str]:
     """Migrate and seed a database in ``workdir``, start the app (and the jobs process), yield the
-    app's base URL; stop everything afterwards."""
+    app's base URL; stop everything afterwards. ``language``: the installation's (``CESSIO_LANGUAGE``)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make chromium)")
     url = f"sqlite:///{workdir / 'cessio.db'}"
@@ -65,6 +67,7 @@ def serve_app(workdir: Path, seed: Callable[[Session], None], with_jobs: bool = 
         "CESSIO_FILE_STORE_DIR": str(workdir / "files"),
         "CESSIO_SECRET_KEY": "e2e-secret",
         "CESSIO_JOBS_TICK_SECONDS": "1",
+        **({"CESSIO_LANGUAGE": language} if language else {}),
     }
     app = subprocess.Popen(
         [
@@ -155,12 +158,25 @@ def browser_page(failure_shot: str, **context: Any) -> Iterator[Page]:
             browser.close()
 
 
-def sign_in(page: Page, username: str) -> None:
+SIGN_IN_WORDS = {
+    "en": {"username": "Username", "password": "Password", "sign_in": "Sign in", "code": "Code", "verify": "Verify"},
+    "ru": {
+        "username": "Имя пользователя",
+        "password": "Пароль",
+        "sign_in": "Вход",
+        "code": "Код",
+        "verify": "Проверить",
+    },
+}
+
+
+def sign_in(page: Page, username: str, language: str = "en") -> None:
     """Password, then the TOTP code of a user enrolled with ``TOTP_SECRET``."""
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    words = SIGN_IN_WORDS[language]
+    page.get_by_label(words["username"]).fill(username)
+    page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=words["sign_in"]).click()
     settle(page)
-    page.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRET).now())
-    page.get_by_role("button", name="Verify").click()
+    page.get_by_label(words["code"]).fill(pyotp.TOTP(TOTP_SECRET).now())
+    page.get_by_role("button", name=words["verify"]).click()
     settle(page)

@@ -10,9 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.cases.models import Case
-from core.cli import main
+from core.cli import main as cli_main
+from core.i18n import use_language
 from tests.factories import make_user
 from tests.importer.builders import csv_bytes, good_row
+
+
+def main(argv: list[str]) -> int:
+    """The command in English, so the assertions read as the messages are written."""
+    with use_language("en"):
+        return cli_main(argv)
 
 
 def test_dry_run_then_import_from_the_command_line(

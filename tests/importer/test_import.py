@@ -44,7 +44,7 @@ def test_dry_run_reports_every_row_and_writes_nothing(session: Session) -> None:
     assert by_line[5].errors == ["Дата договора: '31.02.2023' is not a date (use dd.mm.yyyy, e.g. 31.01.2024)"]
     assert by_line[6].errors[0].startswith("Сумма долга: 'сорок тысяч' is not an amount")
     assert by_line[7].errors[0].startswith("ФИО должника:")
-    assert "stage-word table" in by_line[8].errors[0] and by_line[8].errors[0].startswith("Стадия:")
+    assert "not decided yet" in by_line[8].errors[0] and by_line[8].errors[0].startswith("Стадия:")
     assert by_line[9].errors[0].startswith("Трек-номер:") and "check digit" in by_line[9].errors[0]
     assert by_line[10].errors == ["№ договора: empty; contract number is required"]
     assert by_line[11].status == "duplicate" and "repeats line 2" in by_line[11].warnings[0]

@@ -131,7 +131,7 @@ def test_both_xlsx_readers_read_the_same_values(monkeypatch: pytest.MonkeyPatch)
     ]
     data = xlsx_bytes(rows)
     fast = read.read_table(data, "f.xlsx")
-    slow = read._read_xlsx_openpyxl(data)
+    slow = read.read_xlsx(data, engine="openpyxl")
     assert fast.headers == slow.headers == HEADERS_RU and fast.lines == slow.lines == [2, 3]
     mapping = detect_mapping(HEADERS_RU)
     parsed = [

@@ -107,7 +107,7 @@ def test_sla_job_marks_cases(engine) -> None:
     with factory() as s:
         assert s.get(Case, late.id).sla_breached_at is not None
         assert s.get(Case, fresh.id).sla_breached_at is None
-        assert "1 case(s) newly over SLA" in s.get(JobState, "sla_flags").last_result
+        assert "1 case newly over SLA" in s.get(JobState, "sla_flags").last_result
 
 
 def test_next_daily_run_is_local_time() -> None:

@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDenied, ValidationFailed
+from core.i18n import use_language
 from core.kpi import service
 from core.kpi.filters import KpiFilters
 from tests.kpi.conftest import NOW, PERIOD, Department, staff
+
+WEEKS = KpiFilters(PERIOD.date_from, PERIOD.date_to, granularity="week")
 
 
 def rows(result, *columns: str) -> list[tuple]:
@@ -31,18 +34,18 @@ def test_aging_shows_how_far_over_sla_each_stage_is(session: Session, dept: Depa
     r = service.kpi(session, dept.head, "aging", PERIOD, NOW)
     by_stage = r.frame.set_index("stage")
     mailed = by_stage.loc["claim_mailed"]
-    assert (mailed["cases"], mailed["within_sla"], mailed["over 1-7 days"], mailed["over_sla"]) == (2, 1, 1, 1)
+    assert (mailed["cases"], mailed["within_sla"], mailed["over_1_7"], mailed["over_sla"]) == (2, 1, 1, 1)
     assert mailed["oldest_days"] == 20
     new = by_stage.loc["new"]
-    assert (new["over 1-7 days"], new["over 8-30 days"], new["over 31+ days"]) == (0, 0, 1)
+    assert (new["over_1_7"], new["over_8_30"], new["over_31"]) == (0, 0, 1)
     assert by_stage.loc["order_issued", "over_sla"] == 0
     assert r.stats == {"open": 5, "over_sla": 2, "over_share": 0.4}
     assert r.search == {"over_sla": "1"}
 
 
 def test_transitions_per_week_by_stage_entered(session: Session, dept: Department) -> None:
-    r = service.kpi(session, dept.head, "transitions", PERIOD, NOW)
-    assert sorted(rows(r, "week", "stage", "moves")) == sorted(
+    r = service.kpi(session, dept.head, "transitions", WEEKS, NOW)
+    assert sorted(rows(r, "period", "stage", "moves")) == sorted(
         [
             (dt.date(2026, 6, 1), "written_off", 1),
             (dt.date(2026, 6, 8), "order_issued", 1),
@@ -55,9 +58,26 @@ def test_transitions_per_week_by_stage_entered(session: Session, dept: Departmen
 
 
 def test_new_against_closed_per_week(session: Session, dept: Department) -> None:
-    r = service.kpi(session, dept.head, "opened_closed", PERIOD, NOW)
-    assert rows(r, "week", "opened", "closed") == [(dt.date(2026, 6, 1), 2, 1), (dt.date(2026, 6, 8), 0, 2)]
+    r = service.kpi(session, dept.head, "opened_closed", WEEKS, NOW)
+    assert rows(r, "period", "opened", "closed") == [(dt.date(2026, 6, 1), 2, 1), (dt.date(2026, 6, 8), 0, 2)]
     assert r.search == {"opened_from": "2026-06-01", "opened_to": "2026-06-14"}
+
+
+def test_two_weeks_are_shown_by_day_and_a_year_by_month(session: Session, dept: Department) -> None:
+    """A head reads a fortnight day by day and a year month by month: one bar per bucket, every
+    bucket of the period present (an empty day is a zero bar, not a gap an axis interpolates)."""
+    assert PERIOD.bucket == "day"
+    daily = service.kpi(session, dept.head, "opened_closed", PERIOD, NOW)
+    assert list(daily.frame["period"]) == [dt.date(2026, 6, d) for d in range(1, 15)]
+    assert rows(daily, "period", "opened")[1:3] == [(dt.date(2026, 6, 2), 1), (dt.date(2026, 6, 3), 1)]
+    year = KpiFilters.last_months(today=dt.date(2026, 6, 14))
+    assert (year.date_from, year.date_to, year.bucket) == (dt.date(2025, 7, 1), dt.date(2026, 6, 14), "month")
+    monthly = service.kpi(session, dept.head, "opened_closed", year, NOW)
+    assert len(monthly.frame) == 12 and monthly.frame["period"].iloc[0] == dt.date(2025, 7, 1)
+    assert rows(monthly, "period", "opened", "closed")[-2:] == [
+        (dt.date(2026, 5, 1), 5, 0),
+        (dt.date(2026, 6, 1), 2, 3),
+    ]
 
 
 def test_court_outcomes_and_days_from_mailing_to_order(session: Session, dept: Department) -> None:
@@ -76,13 +96,14 @@ def test_cycle_time_median_and_p90_and_write_off_rate(session: Session, dept: De
     assert r.stats["median_days"] == pytest.approx(55.5)
     assert r.stats["p90_days"] == pytest.approx(67.1)
     w = service.kpi(session, dept.head, "write_off", PERIOD, NOW)
-    assert rows(w, "outcome", "cases") == [("Repaid", 2), ("Written off", 1)]
+    assert rows(w, "outcome", "cases") == [("repaid", 2), ("written_off", 1)]
     assert w.stats == {"closed": 3, "write_off_rate": 0.3333}
 
 
 def test_claimed_per_month_from_cases_opened_in_period(session: Session, dept: Department) -> None:
-    r = service.kpi(session, dept.head, "claimed_collected", PERIOD, NOW)
-    assert rows(r, "month", "new_cases", "claimed") == [("2026-06", 2, Decimal("30000.00"))]
+    by_month = KpiFilters(PERIOD.date_from, PERIOD.date_to, granularity="month")
+    r = service.kpi(session, dept.head, "claimed_collected", by_month, NOW)
+    assert rows(r, "period", "new_cases", "claimed") == [(dt.date(2026, 6, 1), 2, Decimal("30000.00"))]
 
 
 def test_workload_per_employee(session: Session, dept: Department) -> None:
@@ -176,7 +197,11 @@ def test_filter_options_list_what_heads_can_pick(session: Session, dept: Departm
     assert set(opts.users.values()) == {"Anna Clerk", "Boris Lawyer", "Helen Head"}
 
 
-def test_bad_filters_are_explained() -> None:
+def test_bad_filters_are_explained_in_the_users_language() -> None:
     with pytest.raises(ValidationFailed) as err:
-        KpiFilters(dt.date(2026, 6, 10), dt.date(2026, 6, 1), stages=("nowhere",))
-    assert "swap the dates" in str(err.value.problems) and "nowhere" in str(err.value.problems)
+        KpiFilters(dt.date(2026, 6, 10), dt.date(2026, 6, 1), stages=("nowhere",), granularity="hourly")
+    problems = str(err.value.problems)
+    assert "поменяйте даты местами" in problems and "nowhere" in problems and "hourly" in problems
+    with use_language("en"), pytest.raises(ValidationFailed) as err:
+        KpiFilters(dt.date(2026, 6, 10), dt.date(2026, 6, 1))
+    assert "swap the dates" in str(err.value.problems)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.bureau.models import BureauEvent
 from core.kpi import service
+from core.kpi.filters import KpiFilters
 from core.kpi.sql import has_table
 from core.ledger.models import LedgerEntry, PaymentPlan, PlanInstalment
 from core.postal.models import Shipment, ShipmentCase
@@ -60,19 +61,27 @@ def payments(session: Session, dept: Department) -> Department:
 
 
 def test_collected_per_month_and_tile(session: Session, payments: Department) -> None:
-    r = service.kpi(session, payments.head, "claimed_collected", PERIOD, NOW)
-    assert [tuple(x) for x in r.frame[["month", "claimed", "collected"]].itertuples(index=False)] == [
-        ("2026-06", Decimal("30000.00"), Decimal("1500.00"))
+    by_month = KpiFilters(PERIOD.date_from, PERIOD.date_to, granularity="month")
+    r = service.kpi(session, payments.head, "claimed_collected", by_month, NOW)
+    assert [tuple(x) for x in r.frame[["period", "claimed", "collected"]].itertuples(index=False)] == [
+        (dt.date(2026, 6, 1), Decimal("30000.00"), Decimal("1500.00"))
     ]
     tiles = {t.key: t for t in service.headline(session, payments.head, PERIOD, NOW)}
     assert (tiles["collected"].value, tiles["collected"].previous) == (Decimal("1500.00"), Decimal("300.00"))
 
 
 def test_recovery_rate_to_date(session: Session, payments: Department) -> None:
-    r = service.kpi(session, payments.head, "recovery_rate", PERIOD, NOW)
+    by_month = KpiFilters(PERIOD.date_from, PERIOD.date_to, granularity="month")
+    r = service.kpi(session, payments.head, "recovery_rate", by_month, NOW)
     # claimed by 14 June: all 8 cases, 53,000.00; collected: 300 + 1000 + 500 = 1,800.00
     assert r.stats == {"claimed": Decimal("53000.00"), "collected": Decimal("1800.00"), "rate": 0.034}
     assert list(r.frame["as_of"]) == [dt.date(2026, 6, 14)]
+    by_week = service.kpi(
+        session, payments.head, "recovery_rate", KpiFilters(PERIOD.date_from, PERIOD.date_to, granularity="week"), NOW
+    )
+    # one point per week, at its Sunday (the last one at the period's end): never an hourly axis
+    assert list(by_week.frame["as_of"]) == [dt.date(2026, 6, 7), dt.date(2026, 6, 14)]
+    assert list(by_week.frame["period"]) == [dt.date(2026, 6, 1), dt.date(2026, 6, 8)]
 
 
 def test_payment_plan_adherence(session: Session, payments: Department) -> None:

@@ -16,26 +16,41 @@ from core.cases.search import CaseFilter
 from core.errors import PermissionDenied
 from core.kpi import export
 from core.kpi.cache import TtlCache
+from core.kpi.display import COLUMN_LABELS
 from core.kpi.filters import KpiFilters
 from core.kpi.sql import percentile
 from tests.kpi.conftest import NOW, PERIOD, Department
 
 
 def test_export_has_filters_headline_and_a_sheet_per_kpi(session: Session, dept: Department) -> None:
-    f = KpiFilters(PERIOD.date_from, PERIOD.date_to, creditor_ids=(dept.c1.id,))
+    """The workbook a head takes to the director: in Russian, every sheet titled, every column
+    named in words (no field names such as ``within_sla``), periods named, amounts exact."""
+    f = KpiFilters(PERIOD.date_from, PERIOD.date_to, creditor_ids=(dept.c1.id,), granularity="week")
     content = export.export_dashboard(session, dept.head, f, NOW)
     session.commit()
     book = openpyxl.load_workbook(io.BytesIO(content))
-    assert book.sheetnames[:4] == ["Filters", "Headline", "funnel", "aging"]
-    filters = {r[0]: r[1] for r in book["Filters"].iter_rows(min_row=2, values_only=True)}
-    assert filters["Period"] == "01.06.2026 - 14.06.2026" and filters["Creditors"] == "Creditor One"
-    headline = {r[0]: r[1:] for r in book["Headline"].iter_rows(min_row=2, values_only=True)}
-    assert headline["New cases"] == (1, 1, 0)  # creditor one: c1 opened 2 June; c3 on 20 May (previous period)
-    funnel = book["funnel"]
-    assert funnel["A1"].value == "Cases by stage"
-    rows = {r[0]: r for r in funnel.iter_rows(min_row=4, values_only=True)}
-    assert rows["claim_mailed"][2] == 1 and Decimal(str(rows["claim_mailed"][3])) == Decimal("10000")
-    assert book["mail_delivery"]["A2"].value == "No data yet"
+    assert book.sheetnames[:4] == [
+        "Фильтры",
+        "Главные цифры",
+        "Дела по стадиям сейчас",
+        "Открытые дела и SLA их стадий",
+    ]
+    filters = {r[0]: r[1] for r in book["Фильтры"].iter_rows(min_row=2, values_only=True)}
+    assert filters["Период"] == "01.06.2026 – 14.06.2026" and filters["Кредиторы"] == "Creditor One"
+    assert filters["Графики по"] == "Недели"
+    headline = {r[0]: r[1:] for r in book["Главные цифры"].iter_rows(min_row=2, values_only=True)}
+    assert headline["Новые дела"] == (1, 1, 0)  # creditor one: c1 opened 2 June; c3 on 20 May (previous period)
+    stages = book["Дела по стадиям сейчас"]
+    assert stages["A1"].value == "Дела по стадиям сейчас"
+    assert [c.value for c in stages[3]] == ["Стадия", "Дела", "Предъявлено, ₽"]
+    rows = {r[0]: r for r in stages.iter_rows(min_row=4, values_only=True)}
+    assert rows["Заявление отправлено"][1] == 1 and Decimal(str(rows["Заявление отправлено"][2])) == Decimal("10000")
+    assert book["Срок доставки почты"]["A2"].value == "Данных пока нет"
+    moves = book["Переходы по стадиям (по стадии,"]
+    assert [c.value for c in moves[3]][:2] == ["Период", "Стадия"] and moves["A4"].value == "8 июн."
+    field_names = set(COLUMN_LABELS)
+    for sheet in book.worksheets[2:]:
+        assert not field_names & {c.value for c in sheet[3]}, sheet.title
     audit = session.scalars(select(AuditLog).where(AuditLog.action == "kpi.export")).one()
     assert audit.user_id == dept.head.id and audit.details["creditor_ids"] == [dept.c1.id]
 

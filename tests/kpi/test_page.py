@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from core.audit.models import AuditLog
 from core.auth.models import User
 from core.db import utcnow
 from core.kpi import service
+from core.kpi.display import COLUMN_LABELS
 from tests.app.conftest import _navigation_only, app_db, open_as, signed_in  # noqa: F401 - fixtures
 from tests.factories import make_case
 from tests.kpi.conftest import staff
@@ -49,16 +51,44 @@ def kpi_page(
 def test_head_sees_tiles_charts_and_links_to_search(kpi_page: AppTest) -> None:
     at = kpi_page
     assert not at.exception, at.exception
-    assert [h.value for h in at.header] == ["KPIs"]
+    assert [t.value for t in at.title] == ["Показатели отдела"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["New cases"] == "2"
-    assert metrics["Over SLA now"] == "1"
-    assert metrics["Claimed (new cases)"].startswith("42\u00a0345,67")  # 12,345.67 + 30,000.00 from the factory
-    # KPIs without data say so instead of failing
-    assert any(i.value.startswith("No data yet") for i in at.info)
+    assert metrics["Новые дела"] == "2"
+    assert metrics["Сверх SLA сейчас"] == "1"
+    assert metrics["Предъявлено"] == "42,3\u00a0тыс.\u00a0₽"  # 12 345,67 + 30 000,00 from the factory
+    # KPIs without data say so, in Russian, instead of failing
+    assert any(i.value.startswith("Данных пока нет") for i in at.info)
     links = [el.proto for el in _elements(at, "page_link")]
     aging = [p for p in links if "over_sla=1" in p.query_string]
     assert aging and all(p.page_script_hash and not p.external for p in aging)  # an in-app link to the search page
+    assert {p.label for p in links} >= {"Открыть в поиске", "Открыть дела сверх SLA в поиске"}
+
+
+def test_charts_are_labelled_and_scaled_honestly(kpi_page: AppTest) -> None:
+    """What a head puts in front of the director: named axes in Russian (no field names), counts
+    on whole-number ticks from zero, a bar chart of stages, the default year shown by month."""
+    at = kpi_page
+    assert at.selectbox(key="kpi_granularity").value == "auto"
+    period = at.date_input(key="kpi_period").value
+    assert period[0].day == 1 and (period[1] - period[0]).days > 330  # twelve calendar months to date
+    figures = {el.proto.id: json.loads(el.proto.spec) for el in _elements(at, "plotly_chart")}
+    assert figures
+    field_names = set(COLUMN_LABELS) | {"label", "band", "as_of", "week", "month"}
+    for spec in figures.values():
+        layout = spec["layout"]
+        assert layout["separators"] == ",\u00a0"
+        for axis in ("xaxis", "yaxis"):
+            title = (layout.get(axis, {}).get("title") or {}).get("text") or ""
+            assert title not in field_names, title
+        assert all(t["type"] != "funnel" for t in spec["data"])
+    stages = next(s for s in figures.values() if s["data"][0].get("orientation") == "h" and len(s["data"]) == 1)
+    assert stages["data"][0]["type"] == "bar"
+    assert stages["layout"]["xaxis"]["title"]["text"] == "Дела"
+    assert stages["layout"]["xaxis"]["dtick"] == 1 and stages["layout"]["xaxis"]["tickformat"] == ",d"  # 1 case
+    assert stages["layout"]["xaxis"]["range"][0] == 0
+    opened = next(s for s in figures.values() if (s["layout"]["xaxis"].get("title") or {}).get("text") == "Месяц")
+    assert opened["layout"]["xaxis"]["type"] == "category"  # months as bars, never an hourly time axis
+    assert len(opened["data"][0]["x"]) >= 12
 
 
 def test_export_button_offers_an_xlsx_and_audits_it(kpi_page: AppTest, app_db: Session) -> None:  # noqa: F811

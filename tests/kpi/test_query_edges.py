@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cases.models import Debtor
+from core.cases.search import CaseFilter, search_cases
 from core.cases.service import add_case_events
 from core.cases.workflow import STAGE_BY_CODE
 from core.kpi import service
@@ -60,19 +61,35 @@ def test_days_to_order_count_from_the_last_mailing_before_the_order(session: Ses
     assert outcomes.stats["issued"] == 3
 
 
-def test_a_case_is_over_sla_only_after_the_whole_sla_has_passed(session: Session, dept: Department) -> None:
+def test_over_sla_means_more_whole_days_in_stage_than_the_sla(session: Session, dept: Department) -> None:
+    """One definition everywhere: a case 5 days into a 5-day SLA is within it (even at 5 days and
+    23 hours), at 6 days it is over by 1. The aging chart's bands, the "Over SLA now" drill-down
+    (the search's over_sla filter) and the search's SLA column agree case by case."""
     sla = STAGE_BY_CODE["claim_prepared"].sla_days
     assert sla is not None
-    make_case(session, stage="claim_prepared", entered_stage_at=NOW - dt.timedelta(days=sla))  # exactly: within
-    make_case(session, stage="claim_prepared", entered_stage_at=NOW - dt.timedelta(days=sla, seconds=1))  # over
-    make_case(session, stage="claim_prepared", entered_stage_at=NOW - dt.timedelta(days=sla + 7, seconds=1))
+    day = dt.timedelta(days=1)
+    entered = {
+        "within at the SLA's last hour": NOW - sla * day - dt.timedelta(hours=23, minutes=59),
+        "over by 1": NOW - (sla + 1) * day,
+        "over by 7": NOW - (sla + 8) * day + dt.timedelta(seconds=1),
+        "over by 8": NOW - (sla + 8) * day,
+    }
+    cases = {name: make_case(session, stage="claim_prepared", entered_stage_at=at) for name, at in entered.items()}
     make_case(session, stage="repaid", entered_stage_at=NOW - dt.timedelta(days=900))  # closed: no SLA
     session.commit()
     r = service.kpi(session, dept.head, "aging", PERIOD, NOW)
     row = r.frame.set_index("stage").loc["claim_prepared"]
-    assert (row["cases"], row["within_sla"], row["over 1-7 days"], row["over 8-30 days"]) == (3, 1, 1, 1)
+    assert (row["cases"], row["within_sla"], row["over_1_7"], row["over_8_30"]) == (4, 1, 2, 1)
     assert "repaid" not in set(r.frame["stage"])
-    assert r.stats["over_sla"] == 2 + 2  # the department's two plus these two
+    assert r.stats["over_sla"] == 2 + 3  # the department's two plus these three
+
+    drill_down = CaseFilter.from_query_params({**r.search, "stages": "claim_prepared"})
+    listed = search_cases(session, dept.head, drill_down, now=NOW).rows
+    assert {c.number for c in listed} == {cases[n].number for n in ("over by 1", "over by 7", "over by 8")}
+    assert all(c.over_sla and c.days_in_stage > sla for c in listed)  # the SLA cell of each says "over"
+    everyone = search_cases(session, dept.head, CaseFilter(stages=["claim_prepared"]), now=NOW).rows
+    within = [c for c in everyone if c.number == cases["within at the SLA's last hour"].number]
+    assert within and within[0].days_in_stage == sla and not within[0].over_sla
 
 
 def test_an_instalment_paid_after_its_due_date_is_missed(session: Session, dept: Department) -> None:

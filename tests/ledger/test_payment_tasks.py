@@ -68,7 +68,7 @@ def test_the_jobs_process_books_the_file_and_reports_every_row(
     task_id = _queue(session, clerk)
     queued = session.get(QueuedTask, task_id)
     assert queued is not None and queued.kind == PAYMENT_FILE_IMPORT
-    assert queued.title == "Bank file statement.csv: 5 payment(s)"
+    assert queued.title == "Bank file statement.csv: 5 payments"
     assert set(queued.params) == {"stored_file_id", "filename"}  # the bytes stay in the file store
     assert read_file(queued.params["stored_file_id"], session) == FILE
     assert balance(session, one.id).principal == D("10000.00")  # queued, not booked yet

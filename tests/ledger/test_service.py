@@ -69,9 +69,16 @@ def test_balance_by_component_and_as_of_date(session) -> None:
 
 
 def test_payment_pays_costs_then_interest_then_principal_then_penalty(session) -> None:
+    """A loan of 2013 (before 353-FZ came into force on 01.07.2014): Civil Code art. 319 order."""
     clerk = make_user(session, "clerk")
     case = case_with_debt(
-        session, "10000.00", interest="3000.00", penalty="500.00", state_fee="200.00", postage="100.00"
+        session,
+        "10000.00",
+        interest="3000.00",
+        penalty="500.00",
+        state_fee="200.00",
+        postage="100.00",
+        contract_date=dt.date(2013, 5, 6),
     )
     entry = post_entry(session, clerk, case.id, EntryKind.PAYMENT, D("3500.00"), DAY, "manual", "receipt 1")
     session.commit()
@@ -99,7 +106,9 @@ def test_payment_pays_costs_then_interest_then_principal_then_penalty(session) -
 def test_creditor_order_is_used(session) -> None:
     creditor = make_creditor(session)
     creditor.allocation_order = "state_fee,postage,court_costs,principal,interest,penalty"
-    case = case_with_debt(session, "1000.00", interest="500.00", state_fee="100.00", creditor=creditor)
+    case = case_with_debt(
+        session, "1000.00", interest="500.00", state_fee="100.00", creditor=creditor, contract_date=dt.date(2013, 5, 6)
+    )
     clerk = make_user(session, "clerk")
     entry = post_entry(session, clerk, case.id, "payment", D("600.00"), DAY, "manual")
     session.commit()

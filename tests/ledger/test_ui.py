@@ -50,8 +50,11 @@ def test_money_tab_shows_balance_and_books_a_payment_with_its_allocation(app_db:
     assert _metrics(at)["Total owed"] == "9,700.00\u00a0₽"
     table = next(df.value for df in at.dataframe if "Paid off / applied to" in df.value.columns)
     allocations = table["Paid off / applied to"].tolist()
-    assert "State fee 200.00 · Interest 1,500.00 · Principal 300.00" in allocations
-    assert balance(app_db, case.id).principal == D("9700.00")
+    # A consumer loan of 2023: 353-FZ art. 5 p. 20 pays interest, then principal; the state fee
+    # (an "other payment", item 6) waits.
+    assert "Interest 1,500.00 · Principal 500.00" in allocations
+    assert balance(app_db, case.id).principal == D("9500.00")
+    assert balance(app_db, case.id).state_fee == D("200.00")
 
 
 def test_overpayment_is_highlighted_and_clerk_cannot_adjust(app_db: Session) -> None:  # noqa: F811
@@ -115,7 +118,7 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
 
     _press_import(at)
     assert not at.exception
-    assert any("Bank file bank.csv: 2 payment(s): queued" in p.text for p in at.progress)
+    assert any("Bank file bank.csv: 2 payments: queued" in p.text for p in at.progress)
     assert not [b for b in at.button if b.key == "payments.go"]  # no second import of the same file
     app_db.expire_all()
     assert balance(app_db, case.id).total == D("1000.00")  # the jobs process books it, not the page
@@ -135,7 +138,7 @@ def test_payments_page_previews_queues_the_import_and_shows_its_report(app_db: S
     queue = next(df.value for df in at.dataframe if "Why queued" in df.value.columns)
     assert queue["Purpose"].tolist() == ["?"]
     recent = _recent_imports(at)
-    assert recent[["Work", "Status"]].values.tolist() == [["Bank file bank.csv: 2 payment(s)", "✅ done"]]
+    assert recent[["Work", "Status"]].values.tolist() == [["Bank file bank.csv: 2 payments", "✅ done"]]
 
     at.file_uploader(key="payments.file").set_value(None)  # the file is gone (e.g. back from another page)
     at.run()
@@ -178,7 +181,7 @@ def test_a_failed_bank_file_import_says_why_and_offers_the_import_again(app_db: 
     app_db.commit()
     at.run()
     assert not at.exception
-    assert any("Bank file bank.csv: 2 payment(s): " in e.value and "ledger.import" in e.value for e in at.error)
+    assert any("Bank file bank.csv: 2 payments: " in e.value and "ledger.import" in e.value for e in at.error)
     assert at.button(key="payments.go").label == "Import 2 rows"
     app_db.expire_all()
     assert balance(app_db, case.id).total == D("1000.00")

@@ -14,6 +14,7 @@ from core.auth.permissions import Permission, has_permission
 from core.errors import CessioError
 from core.i18n import N_, _, format_date, format_datetime_local, format_money
 from core.ledger.allocation import COMPONENT_LABELS, COMPONENTS
+from core.ledger.fee_life import claim_fee_due, fee_story, record_fee_paid
 from core.ledger.fees import FilingKind, state_fee
 from core.ledger.plans import Instalment, generate_schedule, plan_status, save_plan
 from core.ledger.service import (
@@ -31,6 +32,7 @@ from core.ledger.service import (
 from core.money import MoneyParseError, parse_amount
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
+from ui.key_rate_notice import show_key_rate_warning
 
 KEY = "money"
 SOURCE_LABELS = {
@@ -250,31 +252,71 @@ def _fee_calculator(case_id: int, user: SignedInUser, bal: Balance) -> None:
             st.caption(_("Nothing is claimed on this case now; type a claim amount to see its state fee."))
             return
         try:
-            fee = state_fee(claim, filed, kind)
+            if kind == FilingKind.CLAIM:
+                with db() as session:
+                    due = claim_fee_due(session, case_id, claim, filed)
+                fee, to_pay = due.fee, due.to_pay
+            else:
+                fee = to_pay = state_fee(claim, filed, kind)
         except CessioError as exc:
             st.error(str(exc))
             return
-        st.markdown(_("State fee: **{amount}**").format(amount=format_money(fee)))
+        st.markdown(_("State fee: **{fee}**").format(fee=format_money(fee)))
+        if to_pay != fee:
+            st.markdown(
+                _(
+                    "Credited from the cancelled court order's fee (Tax Code art. 333.20 p. 1 subp. 13): {credit}; "
+                    "to pay: **{to_pay}**"
+                ).format(credit=format_money(fee - to_pay), to_pay=format_money(to_pay))
+            )
+        st.caption(
+            _(
+                "The fee paid when filing is the creditor's expense; it becomes the debtor's debt only when the "
+                "court awards it (the order or judgment books it once)."
+            )
+        )
         if has_permission(user, Permission.LEDGER_PAYMENT) and st.button(
-            _("Book this state fee on the case"), key=f"{KEY}.fee.book.{case_id}"
+            _("Record the fee paid by the creditor"), key=f"{KEY}.fee.book.{case_id}"
         ):
+            act = "claim" if kind == FilingKind.CLAIM else "court_order"
             try:
                 with db() as session:
-                    post_entry(
-                        session,
-                        user,
-                        case_id,
-                        EntryKind.STATE_FEE,
-                        fee,
-                        filed,
-                        "manual",
-                        f"state fee, {kind.value}",
-                        f"claim {claim_text}",
-                    )
+                    record_fee_paid(session, user, case_id, act, fee, filed, f"claim {claim_text}")
             except CessioError as exc:
                 st.error(str(exc))
                 return
-            _flash(case_id, _("State fee {amount} booked.").format(amount=format_money(fee)))
+            _flash(case_id, _("State fee {fee} recorded as paid by the creditor.").format(fee=format_money(fee)))
+
+
+FEE_STEP_LABELS = {
+    "paid": N_("paid by the creditor"),
+    "awarded": N_("awarded to the creditor: the debtor's debt"),
+    "credited": N_("credited toward the claim's fee (order cancelled)"),
+    "reversed": N_("reversed on the debtor's ledger (order cancelled)"),
+}
+FEE_ACT_LABELS = {"court_order": N_("Court order"), "claim": N_("Claim (lawsuit)")}
+
+
+def _fee_life(case_id: int, user: SignedInUser) -> None:
+    """The state fee's life: paid by the creditor, awarded by the court, credited on cancellation."""
+    with db() as session:
+        steps = fee_story(session, user, case_id)
+    if not steps:
+        return
+    st.markdown("#### " + _("State fee"))
+    frame = pd.DataFrame(
+        [
+            {
+                _("Date"): format_date(s.on),
+                _("Court act"): _(FEE_ACT_LABELS.get(s.act, s.act)),
+                _("What happened"): _(FEE_STEP_LABELS[s.what]),
+                _("Amount"): _money(s.amount),
+                _("Note"): s.note,
+            }
+            for s in steps
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"{KEY}.fee_life.{case_id}")
 
 
 def _plan(case_id: int, user: SignedInUser, bal: Balance, as_of: dt.date) -> None:
@@ -386,6 +428,7 @@ def render(case_id: int, user: SignedInUser) -> None:
     flash = st.session_state.pop(f"{KEY}.flash.{case_id}", None)
     if flash:
         st.success(flash)
+    show_key_rate_warning()
     as_of = st.date_input(_("Balance as of"), value=today(), format="DD.MM.YYYY", key=f"{KEY}.asof.{case_id}")
     with db() as session:
         bal = case_balance(session, user, case_id, as_of)
@@ -398,6 +441,7 @@ def render(case_id: int, user: SignedInUser) -> None:
         _entry_form(case_id, user)
     if has_permission(user, Permission.LEDGER_ADJUST):
         _reverse_form(case_id, user, entries)
+    _fee_life(case_id, user)
     _fee_calculator(case_id, user, bal)
     _plan(case_id, user, bal, as_of)
 
