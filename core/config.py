@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     # Jobs
     jobs_tick_seconds: float = 5.0
-    jobs_lease_seconds: int = 600
+    jobs_lease_seconds: int = 30  # renewed every third of it while a job runs (core.jobstate)
     sla_job_time: str = "01:00"
     accrual_job_time: str = "02:00"
 
