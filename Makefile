@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT ?= 8501
 DEMO_CASES ?= 2000
+APP_PROCESSES ?= 2
 
 export CESSIO_POSTAL_TICKET_WAIT_SECONDS ?= 5
 
-.PHONY: install run test lint chromium system-packages postgres clean i18n
+.PHONY: install demo-data run cluster test lint chromium system-packages postgres clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +23,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install system-packages
+demo-data: install system-packages
 	@mkdir -p var
 	$(BIN)/cessio db upgrade
-	$(BIN)/cessio demo --cases $(DEMO_CASES) --if-empty
-	@bash scripts/run-all.sh $(PORT)
+	CESSIO_MODE=demo $(BIN)/cessio demo --cases $(DEMO_CASES) --if-empty
+
+run: demo-data
+	@CESSIO_MODE=demo bash scripts/run-all.sh $(PORT)
+
+# The demo with APP_PROCESSES app processes behind nginx (README "More than one app process").
+cluster: demo-data
+	@CESSIO_MODE=demo bash scripts/run-cluster.sh $(APP_PROCESSES) $(PORT)
 
 # Debian packages the tests and the app need: the browser for the journeys, Tesseract with its
 # Russian data (the OCR engine that reads Russian court acts), the serif fonts of the test scans,

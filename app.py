@@ -11,12 +11,14 @@ from __future__ import annotations
 import streamlit as st
 
 from core.auth.permissions import has_permission, role_name
+from core.auth.production import production_problems
 from core.auth.service import set_user_language
 from core.db import utcnow
 from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language, set_language
 from ui import login
 from ui import session as ui_session
 from ui.context import OPEN_PAGE_PARAM, SignedInUser, db
+from ui.markup import safe_markdown
 from ui.nav import SECTIONS, START_URL, all_pages
 from ui.nav.core_pages import CASE
 
@@ -96,7 +98,7 @@ def _signed_in(user: SignedInUser) -> None:
     current = st.navigation(ordered, position="sidebar", expanded=True)
 
     with st.sidebar:
-        st.markdown(f"**{user.full_name}**  \n{role_name(user.role)} · `{user.username}`")
+        st.markdown(f"**{safe_markdown(user.full_name)}**  \n{role_name(user.role)} · `{user.username}`")
         _language_choice(user)
         if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
             ui_session.sign_out(_("You signed out."))
@@ -118,7 +120,17 @@ def _signed_in(user: SignedInUser) -> None:
     current.run()
 
 
+@st.cache_resource(show_spinner=False)
+def _start_problems() -> list[str]:
+    """Production mode's start checks, once per server process (docs/security.md)."""
+    return production_problems()
+
+
 def main() -> None:
+    problems = _start_problems()
+    if problems:
+        st.error(_("Cessio refuses to run in production mode:") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.stop()
     user = ui_session.current_user(utcnow())
     # every rerun speaks the user's language (or the installation's, before sign-in)
     set_language(user.language if user else login.chosen_language())

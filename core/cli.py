@@ -21,6 +21,21 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_grant_app(args: argparse.Namespace) -> int:
+    """As the owner role: give the application's role exactly the rights it needs (PostgreSQL)."""
+    from core.auth.db_roles import grant_app_role
+    from core.db import get_engine
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        print("Roles exist on PostgreSQL only; nothing to do on SQLite.", file=sys.stderr)
+        return 1
+    with engine.begin() as conn:
+        for statement in grant_app_role(conn, args.role):
+            print(statement + ";")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from core.demo import demo_user_lines, load_demo
     from core.migrate import upgrade
@@ -157,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply all migrations").set_defaults(func=_db_upgrade)
+    grant = db.add_parser("grant-app", help="PostgreSQL: grant the app role its rights (run as the owner)")
+    grant.add_argument("role")
+    grant.set_defaults(func=_db_grant_app)
 
     demo = sub.add_parser("demo", help="load demo data")
     demo.add_argument("--cases", type=int, default=1000)

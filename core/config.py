@@ -8,11 +8,13 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-change-me"
 VAR_DIR = PROJECT_ROOT / "var"
 
 
@@ -22,8 +24,16 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'cessio.db'}")
     file_store_dir: Path = VAR_DIR / "files"
     timezone: str = "Europe/Moscow"
-    secret_key: SecretStr = SecretStr("dev-only-change-me")
+    # Security (docs/security.md). "production" is the default everywhere except `make run`, which
+    # sets "demo": production refuses to start with the default secret key or the demo accounts.
+    mode: Literal["production", "demo"] = "production"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    # the key that encrypts secrets at rest (TOTP); when unset it is derived from secret_key, so
+    # set it (or data_key_file) if the secret key may ever be rotated
+    data_key: SecretStr | None = None
+    data_key_file: Path | None = None
     session_idle_minutes: int = 30
+    session_absolute_hours: int = 12  # a sign-in ends after this long however active the user is
     language: str = "ru"  # the interface language of the installation; each user may choose another
 
     # OCR: the engine (tesseract reads Russian on a fresh install; easyocr where its models are)
@@ -58,7 +68,7 @@ class Settings(BaseSettings):
 
     # Jobs
     jobs_tick_seconds: float = 5.0
-    jobs_lease_seconds: int = 600
+    jobs_lease_seconds: int = 30  # renewed every third of it while a job runs (core.jobstate)
     sla_job_time: str = "01:00"
     accrual_job_time: str = "02:00"
 

@@ -1,7 +1,8 @@
 """The jobs loop: ``schedule`` ticks; the database decides what is due and who runs it.
 
-Every tick, each job whose ``next_run_at`` has passed is run under its lease. A job's
-exception is logged and recorded (last status, last error) and never stops the loop.
+Every tick, each job whose ``next_run_at`` has passed is run under its lease, which a heartbeat
+renews while the job runs (``core.jobstate.service.keeping_lease``). A job's exception is logged
+and recorded (last status, last error) and never stops the loop.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from sqlalchemy import Engine
 import jobs
 from core.config import get_settings
 from core.db import utcnow
-from core.jobstate.service import acquire_lease, due_jobs, ensure_job_row, next_daily_run, release_lease
+from core.jobstate.service import (
+    LeaseLost,
+    acquire_lease,
+    due_jobs,
+    ensure_job_row,
+    keeping_lease,
+    next_daily_run,
+    release_lease,
+)
 from jobs.spec import JobSpec
 
 log = logging.getLogger("cessio.jobs")
@@ -67,8 +76,13 @@ class Runner:
             return None
         status, error, result = "ok", None, None
         try:
-            result = spec.run()
+            with keeping_lease(self.engine, name, self.owner, settings.jobs_lease_seconds) as keeper:
+                result = spec.run()
+                keeper.check()
             log.info("job %s: %s", name, result)
+        except LeaseLost as exc:
+            status, error = "error", str(exc)
+            log.error("job %s lost its lease and stopped", name)
         except Exception as exc:  # one job's failure never stops the loop
             status, error = "error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
             log.exception("job %s failed", name)
@@ -115,7 +129,11 @@ class Runner:
 
 
 def main_loop() -> None:
+    from core.auth.production import refuse_unsafe_start
+    from core.i18n import N_
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    refuse_unsafe_start(N_("jobs process"))
     runner = Runner()
     try:
         runner.run_forever()

@@ -5,16 +5,13 @@ Only the admin role gets this page; the services refuse everyone else on their o
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core.audit.service import AuditFilter, audit_actions, record_audit, search_audit
+from core.audit.service import AuditFilter, audit_actions, export_audit_csv, search_audit
 from core.auth.permissions import Permission, Role, has_permission, role_name
 from core.auth.service import change_role, create_user, list_users, reset_mfa, set_active, set_password, unlock
 from core.calendar import format_local, local_tz
@@ -214,36 +211,8 @@ def _people(session: Session, user: SignedInUser) -> People:
 
 
 def _audit_csv(user: SignedInUser, f: AuditFilter) -> bytes:
-    """The filtered log for an auditor's spreadsheet: the sentence, and the raw code and details
-    for a machine (or a dispute about what exactly was recorded)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";")
-    writer.writerow([_("id"), _("When"), _("Who"), _("What"), _("Case"), _("action"), _("details")])
-    count = 0
-    before: int | None = None
     with db() as session:
-        people = _people(session, user)
-        while count < AUDIT_EXPORT_CAP:
-            rows, _total = search_audit(session, user, f, limit=2000, before_id=before)
-            if not rows:
-                break
-            for r in rows:
-                entry = describe(r.action, r.entity, r.entity_id, r.details, r.user_id, r.actor_name, people)
-                writer.writerow(
-                    [
-                        r.id,
-                        format_local(r.at, empty=""),
-                        entry.who,
-                        entry.what,
-                        entry.case_number or "",
-                        r.action,
-                        json.dumps(r.details, ensure_ascii=False),
-                    ]
-                )
-            count += len(rows)
-            before = rows[-1].id
-        record_audit(session, user, "audit.export", "audit_log", None, {"rows": count, "action": f.action or ""})
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        return export_audit_csv(session, user, f, cap=AUDIT_EXPORT_CAP)
 
 
 def _audit(user: SignedInUser) -> None:

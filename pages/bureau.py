@@ -22,6 +22,8 @@ from core.bureau.service import (
     correct_event,
     list_events,
     list_submissions,
+    mark_submission_failed,
+    resend_submission,
     send_again,
     send_now,
     submission_file,
@@ -46,6 +48,7 @@ SUBMISSION_STATUSES = {
     "uploaded": N_("uploaded, waiting for the answer"),
     "acknowledged": N_("acknowledged"),
     "failed": N_("refused by the gateway"),
+    "attention": N_("needs attention"),
 }
 FIELD_NAMES = {
     "amount": N_("Amount"),
@@ -164,7 +167,7 @@ def _events(user: SignedInUser) -> None:
     chosen = [rows[i] for i in selection.selection.rows] if selection else []
     if not has_permission(user, Permission.BUREAU_MANAGE):
         return
-    fixable = [r for r in chosen if r.status in ("held", "rejected")]
+    fixable = [r for r in chosen if r.status in ("held", "rejected") or r.stuck]
     if st.button(
         _("Send again ({count})").format(count=len(fixable)),
         disabled=not fixable,
@@ -259,6 +262,8 @@ def _submissions(user: SignedInUser) -> None:
     picked = selection.selection.rows if selection else []
     if picked:
         sub = subs[picked[0]]
+        if sub.status == "attention":
+            _attention_actions(user, sub.id, sub.file_name, sub.last_error)
         if st.button(_("Prepare {file_name} for download").format(file_name=sub.file_name), key=f"{KEY}.prep.{sub.id}"):
             try:
                 with db() as session:
@@ -274,6 +279,38 @@ def _submissions(user: SignedInUser) -> None:
                     key=f"{KEY}.dl.{sub.id}",
                     on_click="ignore",
                 )
+
+
+def _attention_actions(user: SignedInUser, submission_id: int, file_name: str, problem: str | None) -> None:
+    """A file whose answer cannot be had: upload it again with the same key, or give it up."""
+    if not has_permission(user, Permission.BUREAU_MANAGE):
+        return
+    st.warning(_("{file} needs attention: {problem}").format(file=file_name, problem=problem or "—"))
+    left, right = st.columns(2)
+    if left.button(
+        _("Upload again with the same key"),
+        key=f"{KEY}.resend_sub.{submission_id}",
+        help=_("The gateway keeps one copy of a key, so this never makes the bureau count a record twice."),
+    ):
+        try:
+            ok = resend_submission(user, BureauClient.from_settings(attempts=2), submission_id, engine())
+        except CessioError as exc:
+            st.error(str(exc))
+        else:
+            if ok:
+                st.success(_("The gateway has the file; its answer is collected with the next check."))
+            else:
+                st.warning(_("The gateway did not take it this time; the next run tries again."))
+    with right.form(f"{KEY}.fail_sub.{submission_id}"):
+        reason = st.text_input(_("Why is it given up?"), key=f"{KEY}.fail_reason.{submission_id}")
+        if st.form_submit_button(_("Mark failed and send its records in a new file")):
+            try:
+                with db() as session:
+                    returned = mark_submission_failed(session, user, submission_id, reason)
+            except CessioError as exc:
+                st.error(str(exc))
+            else:
+                st.success(_("{n} event(s) go with the next submission.").format(n=returned))
 
 
 def _actions(user: SignedInUser) -> None:

@@ -19,6 +19,7 @@ from core.i18n import N_, _, format_date, format_datetime_local, format_money, n
 from ui.card_sections import all_sections
 from ui.context import SignedInUser, actor, db
 from ui.guard_fields import guard_inputs
+from ui.markup import safe_markdown
 from ui.search_link import back_to_search
 from ui.stage_style import badge_html
 
@@ -77,8 +78,9 @@ def _open_by_number() -> None:
 
 def _header(card: CaseCard) -> None:
     c, d, k = card.case, card.debtor, card.contract
+    # the name is the debtor's, typed by people or imported: escaped, never markup
     st.markdown(
-        f"## {c.number} · {d.full_name} &nbsp; {badge_html(c.stage)}",
+        f"## {safe_markdown(c.number)} · {safe_markdown(d.full_name)} &nbsp; {badge_html(c.stage)}",
         unsafe_allow_html=True,
     )
     sla = _("no time limit") if card.sla_days is None else _("limit {days}").format(days=_days(card.sla_days))
@@ -101,14 +103,16 @@ def _header(card: CaseCard) -> None:
         st.caption(_("Debtor"))
         st.markdown(
             _("**{full_name}**  \nborn {fmt_date}  \n{value}").format(
-                full_name=d.full_name, fmt_date=_fmt_date(d.birth_date), value=d.region or _("region unknown")
+                full_name=safe_markdown(d.full_name),
+                fmt_date=_fmt_date(d.birth_date),
+                value=safe_markdown(d.region) if d.region else _("region unknown"),
             )
         )
     with col2.container(border=True):
         st.caption(_("Contract"))
         st.markdown(
             _("**{number}** of {date}  \nprincipal {principal}  \nclaim {claim}").format(
-                number=k.number,
+                number=safe_markdown(k.number),
                 date=_fmt_date(k.date),
                 principal=format_money(k.principal),
                 claim=format_money(c.claim_amount),
@@ -117,15 +121,17 @@ def _header(card: CaseCard) -> None:
     with col3.container(border=True):
         st.caption(_("Creditor and assignment"))
         agreement = (
-            _("agreement {number} of {date}").format(number=card.agreement.number, date=_fmt_date(card.agreement.date))
+            _("agreement {number} of {date}").format(
+                number=safe_markdown(card.agreement.number), date=_fmt_date(card.agreement.date)
+            )
             if card.agreement
             else _("no assignment agreement")
         )
-        assignee = f" → {card.assignee.short_name}" if card.assignee else ""
-        st.markdown(f"**{card.creditor.short_name}**{assignee}  \n{agreement}")
+        assignee = f" → {safe_markdown(card.assignee.short_name)}" if card.assignee else ""
+        st.markdown(f"**{safe_markdown(card.creditor.short_name)}**{assignee}  \n{agreement}")
     with col4.container(border=True):
         st.caption(_("Stage"))
-        who = card.responsible.full_name if card.responsible else _("nobody assigned")
+        who = safe_markdown(card.responsible.full_name) if card.responsible else _("nobody assigned")
         st.markdown(
             _("**{label}**, {days} ({sla})  \nresponsible: {who}").format(
                 label=stage(c.stage).label, days=_days(card.days_in_stage), sla=sla, who=who
@@ -134,15 +140,15 @@ def _header(card: CaseCard) -> None:
     if c.court_case_number or c.court_name or c.tracking_number:
         parts = []
         if c.court_name:
-            parts.append(c.court_name)
+            parts.append(safe_markdown(c.court_name))
         if c.court_case_number:
-            parts.append(_("case no. {number}").format(number=c.court_case_number))
+            parts.append(_("case no. {number}").format(number=safe_markdown(c.court_case_number)))
         if c.court_act_date:
             parts.append(_("act of {date}").format(date=_fmt_date(c.court_act_date)))
         if c.awarded_amount is not None:
             parts.append(_("awarded {amount}").format(amount=format_money(c.awarded_amount)))
         if c.tracking_number:
-            parts.append(_("tracking number {number}").format(number=c.tracking_number))
+            parts.append(_("tracking number {number}").format(number=safe_markdown(c.tracking_number)))
         st.caption(" · ".join(parts))
 
 

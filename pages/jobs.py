@@ -15,8 +15,8 @@ from core.calendar import to_local
 from core.errors import CessioError
 from core.i18n import N_, _, format_datetime_local
 from core.jobstate.service import job_overview
-from core.tasks.models import RUNNING
-from core.tasks.service import queue_overview
+from core.tasks.models import FAILED, RUNNING
+from core.tasks.service import queue_overview, requeue_task
 from jobs.runner import discover_jobs
 from ui.context import SignedInUser, actor, db
 from ui.key_rate_notice import key_rate_form, show_key_rate_warning
@@ -92,6 +92,23 @@ def _queued_work(user: SignedInUser) -> None:
         ]
     )
     st.dataframe(frame, hide_index=True, width="stretch", key="jobs.queued_work")
+    failed = [r.task for r in rows if r.task.status == FAILED]
+    if failed:
+        left, right = st.columns([3, 1])
+        chosen = left.selectbox(
+            _("Failed work"),
+            failed,
+            format_func=lambda t: f"№ {t.id}: {t.title}",
+            key="jobs.failed_work",
+        )
+        if right.button(_("Queue again"), key="jobs.requeue", help=_("The same work as a new task, done as you.")):
+            try:
+                with db() as session:
+                    new_id = requeue_task(session, user, chosen.id)
+            except CessioError as exc:
+                st.error(str(exc))
+            else:
+                st.success(_("Queued again as № {id}.").format(id=new_id))
 
 
 def main() -> None:

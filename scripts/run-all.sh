@@ -2,20 +2,22 @@
 # Starts the postal and bureau sandboxes, the jobs process and the Streamlit app; Ctrl+C stops all.
 set -euo pipefail
 PORT=${1:-8501}
+# The demo on this computer: only this machine can reach it unless CESSIO_BIND_ADDRESS says
+# otherwise (e.g. 0.0.0.0 to show it on the office network; it is plain HTTP with published
+# demo passwords, so never on a network you do not trust).
+ADDRESS=${CESSIO_BIND_ADDRESS:-127.0.0.1}
+# Demo mode, said explicitly: production mode (the default everywhere else) refuses to start
+# with the default secret key and the demo accounts (docs/security.md).
+export CESSIO_MODE=demo
 BIN=.venv/bin
-mkdir -p var/log
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
-
-$BIN/cessio sandbox postal --port 8701 >var/log/postal-sandbox.log 2>&1 & pids+=($!)
-$BIN/cessio sandbox bureau --port 8702 >var/log/bureau-sandbox.log 2>&1 & pids+=($!)
-$BIN/cessio jobs run >var/log/jobs.log 2>&1 & pids+=($!)
+source "$(dirname "$0")/services.sh"
+start_services
 
 echo
-echo "Cessio is starting at http://127.0.0.1:${PORT}"
+echo "Cessio is starting at http://${ADDRESS}:${PORT} (demo mode)"
 echo "Demo logins:"
 $BIN/python -c 'from core.demo import demo_user_lines; print("\n".join("  " + l for l in demo_user_lines()))'
 echo "Logs: var/log/ (sandboxes, jobs). Stop with Ctrl+C."
 echo
-$BIN/streamlit run app.py --server.port "$PORT" --server.address 0.0.0.0
+# serve.py = app.py plus the routes that set the HttpOnly session cookie
+$BIN/streamlit run serve.py --server.port "$PORT" --server.address "$ADDRESS"

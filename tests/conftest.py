@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import db as core_db
+from core.audit.guard import install_sqlite_guard, remove_sqlite_guard
 from core.config import reset_settings_cache
 from core.migrate import upgrade
 from core.models import Base
@@ -29,6 +30,10 @@ from core.models import Base
 # by tests/i18n (every page as every role, the catalog) and the browser journey, which set it
 # explicitly.
 os.environ.setdefault("CESSIO_LANGUAGE", "en")
+
+# The tests run the app and the jobs process with throw-away keys and demo-style users; the
+# production start checks (core.auth.production) are tested by tests/security with the mode set.
+os.environ.setdefault("CESSIO_MODE", "demo")
 
 PG_URL = os.environ.get("CESSIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CESSIO_REQUIRE_PG") == "1"
@@ -73,8 +78,10 @@ def _empty_all_tables(engine: Engine) -> None:
                 conn.execute(text(f'DELETE FROM "{t}"'))
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
+            remove_sqlite_guard(conn)  # the audit log's append-only triggers, for this emptying only
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))
+            install_sqlite_guard(conn)
             conn.execute(text("PRAGMA foreign_keys=ON"))
 
 

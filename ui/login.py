@@ -17,7 +17,7 @@ from core.auth.service import check_password, finish_enrolment, get_user, start_
 from core.errors import CessioError
 from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language
 from ui.context import db
-from ui.session import sign_in, take_notice
+from ui.session import client_source, sign_in, take_notice
 
 _PENDING = "_login_pending"
 LANGUAGE_KEY = "_login_language"  # the language chosen on this screen, until someone signs in
@@ -87,7 +87,7 @@ def _password_step() -> None:
     complete_id: int | None = None
     with db() as session:
         try:
-            step = check_password(session, username, password)
+            step = check_password(session, username, password, source=client_source())
         except CessioError as exc:
             error = str(exc)
         else:
@@ -147,7 +147,7 @@ def _check_code(pending: _Pending, code: str, check: object) -> None:
     error: str | None = None
     with db() as session:
         try:
-            check(session, pending.user_id, code)  # type: ignore[operator]
+            check(session, pending.user_id, code, source=client_source())  # type: ignore[operator]
         except CessioError as exc:
             error = str(exc)
     if error:

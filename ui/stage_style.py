@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -28,7 +29,7 @@ def badge_html(stage_code: str) -> str:
     s = STAGE_BY_CODE[stage_code]
     return (
         f"<span style='background:{s.color};color:{_text_colour(s.color)};padding:2px 10px;"
-        f"border-radius:999px;font-weight:600;font-size:0.9em;white-space:nowrap'>{s.label}</span>"
+        f"border-radius:999px;font-weight:600;font-size:0.9em;white-space:nowrap'>{html.escape(s.label)}</span>"
     )
 
 

@@ -7,7 +7,10 @@ used by bulk actions: one audit row per case, one INSERT statement.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from core.audit.models import AuditLog
 from core.auth.permissions import Actor, Permission, require
+from core.calendar import format_local
 from core.db import bulk_insert, json_safe, utcnow
+from core.text import escape_spreadsheet_cell
 
 
 def _actor_fields(actor: Actor | None) -> tuple[int | None, str]:
@@ -115,3 +120,38 @@ def search_audit(
 
 def audit_actions(session: Session) -> list[str]:
     return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+
+
+def export_audit_csv(session: Session, actor: Actor, f: AuditFilter, cap: int = 100_000) -> bytes:
+    """The matching audit rows (newest first, at most ``cap``) as CSV (UTF-8 with BOM, ``;``);
+    the export itself is audited.
+
+    Every text cell goes through ``escape_spreadsheet_cell``: an actor name, an entity id or a
+    detail typed by a person (a debtor's name, a comment) must not run as a formula in the
+    spreadsheet of the auditor who opens the file.
+    """
+    require(actor, Permission.AUDIT_VIEW)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    writer.writerow(["id", "at", "user", "action", "entity", "entity id", "details"])
+    count = 0
+    before: int | None = None
+    while count < cap:
+        rows, _ = search_audit(session, actor, f, limit=min(2000, cap - count), before_id=before)
+        if not rows:
+            break
+        for r in rows:
+            cells = [
+                r.id,
+                format_local(r.at, empty=""),
+                r.actor_name,
+                r.action,
+                r.entity,
+                r.entity_id or "",
+                json.dumps(r.details, ensure_ascii=False),
+            ]
+            writer.writerow([escape_spreadsheet_cell(c) for c in cells])
+        count += len(rows)
+        before = rows[-1].id
+    record_audit(session, actor, "audit.export", "audit_log", None, {"rows": count, "action": f.action or ""})
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -35,6 +35,11 @@ PREPARED = "prepared"
 UPLOADED = "uploaded"
 ACKNOWLEDGED = "acknowledged"
 FAILED = "failed"  # the gateway refused the file itself; its events were returned to the queue
+# The acknowledgement could not be had ``MAX_ACK_FAILURES`` times running (the gateway no longer
+# knows the receipt, or refuses the request): a person resends it with the same idempotency key
+# or marks it failed (its events go back to the queue). Never left "uploaded" forever.
+ATTENTION = "attention"
+MAX_ACK_FAILURES = 5
 
 
 class BureauEvent(Base):
@@ -92,6 +97,7 @@ class BureauSubmission(Base):
     accepted_count: Mapped[int] = mapped_column(Integer, default=0)
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ack_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_bureau_submissions_status", "status", "id"),)

@@ -40,8 +40,10 @@ from core.bureau.events import COURT_EVENT_LABELS, KIND_LABELS, REPAID, WRITTEN_
 from core.bureau.models import (
     ACCEPTED,
     ACKNOWLEDGED,
+    ATTENTION,
     FAILED,
     HELD,
+    MAX_ACK_FAILURES,
     PENDING,
     PREPARED,
     REJECTED,
@@ -59,6 +61,7 @@ from core.cases.service import add_case_events, raise_flag, resolve_flags_many
 from core.db import is_postgres, session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.i18n import N_, _, ngettext
+from core.jobstate.service import check_lease, page_lease
 
 BATCH = 5000
 JOB_ACTOR = SystemActor("bureau job")
@@ -72,6 +75,7 @@ STATUS_LABELS = {
     ACCEPTED: N_("accepted"),
     REJECTED: N_("rejected"),
 }
+JOB_NAME = "bureau_submit"  # the page's actions run under this job's lease
 
 
 # ---------------------------------------------------------------- building records
@@ -244,14 +248,21 @@ def _header(session: Session, source_id: int, report_date: dt.date, reference: s
 
 @dataclass
 class RunSummary:
-    files: int = 0
-    records: int = 0
+    """What a pass did, counted from the rows it changed (not from what it attempted)."""
+
+    files: int = 0  # new files of this pass that got a receipt
+    records: int = 0  # records in those files
+    # (a file of an earlier pass that got its receipt now counts in ``resumed``)
+    not_sent: int = 0  # records of files prepared in this pass that did not get a receipt
     held: int = 0
     accepted: int = 0
     rejected: int = 0
     resumed: int = 0
     waiting: int = 0
+    attention: int = 0  # files moved to "needs attention" in this pass
     errors: list[str] = field(default_factory=list)
+    waiting_ids: set[int] = field(default_factory=set)
+    failed_ids: set[int] = field(default_factory=set)  # asked in this pass, and the request failed
 
     def text(self) -> str:
         parts = [
@@ -261,6 +272,8 @@ class RunSummary:
             _("{n} held for correction").format(n=self.held),
             _("{accepted} accepted, {rejected} rejected").format(accepted=self.accepted, rejected=self.rejected),
         ]
+        if self.not_sent:
+            parts.append(_("{n} record(s) prepared but not sent (retried on the next run)").format(n=self.not_sent))
         if self.resumed:
             parts.append(
                 ngettext(
@@ -269,6 +282,8 @@ class RunSummary:
             )
         if self.waiting:
             parts.append(_("{n} awaiting acknowledgement").format(n=self.waiting))
+        if self.attention:
+            parts.append(_("{n} file(s) need attention on the Bureau page").format(n=self.attention))
         if self.errors:
             parts.append(
                 ngettext("{n} error: {first}", "{n} errors: {first}", len(self.errors)).format(
@@ -384,6 +399,7 @@ def prepare_submission(
         .values(send_count=BureauEvent.send_count + 1, hold_reason=None)
         .execution_options(synchronize_session=False)
     )
+    check_lease()  # a pass that lost its lease to another process must not commit this file
     record_audit(
         session,
         JOB_ACTOR,
@@ -397,11 +413,16 @@ def prepare_submission(
 
 def deliver(client: BureauClient, submission_id: int, engine: Engine | None = None) -> bool:
     """Get a receipt for a prepared submission; True when it has one. Never uploads a key twice
-    if the gateway already has it."""
+    if the gateway already has it.
+
+    Two passes may deliver the same prepared file at once (two jobs processes, or a person's
+    resend beside the job): both ask with the same key and get the same receipt, and the status
+    moves ``prepared -> uploaded`` by one conditional UPDATE, so only the pass that moved it
+    records the upload."""
     with session_scope(engine) as session:
         sub = session.get(BureauSubmission, submission_id)
         if sub is None or sub.status != PREPARED:
-            return sub is not None
+            return sub is not None and sub.status in (UPLOADED, ACKNOWLEDGED)
         key, content, name = sub.idempotency_key, sub.content, sub.file_name
     try:
         receipt = client.find_receipt(key)
@@ -409,44 +430,66 @@ def deliver(client: BureauClient, submission_id: int, engine: Engine | None = No
             receipt = client.upload(content, key, name)
     except (BureauUnavailable, BureauRefused) as exc:
         with session_scope(engine) as session:
-            sub = session.get(BureauSubmission, submission_id)
-            assert sub is not None
-            sub.attempts += 1
-            sub.last_error = str(exc)
+            session.execute(
+                update(BureauSubmission)
+                .where(BureauSubmission.id == submission_id, BureauSubmission.status == PREPARED)
+                .values(attempts=BureauSubmission.attempts + 1, last_error=str(exc))
+                .execution_options(synchronize_session=False)
+            )
             if isinstance(exc, BureauRefused) and exc.status_code in (400, 413, 422):
-                _give_up(session, sub, str(exc))
+                _give_up(session, submission_id, str(exc))
         return False
     with session_scope(engine) as session:
-        sub = session.get(BureauSubmission, submission_id)
-        assert sub is not None
-        if sub.status == PREPARED:
-            sub.attempts += 1
-            sub.status = UPLOADED
-            sub.receipt_id = receipt.receipt_id
-            sub.received_at = receipt.received_at
-            sub.last_error = None
-            record_audit(
-                session,
-                JOB_ACTOR,
-                "bureau.submission_uploaded",
-                "bureau_submission",
-                sub.id,
-                {"receipt": receipt.receipt_id, "records": receipt.records},
+        check_lease()
+        moved = session.execute(
+            update(BureauSubmission)
+            .where(BureauSubmission.id == submission_id, BureauSubmission.status == PREPARED)
+            .values(
+                attempts=BureauSubmission.attempts + 1,
+                status=UPLOADED,
+                receipt_id=receipt.receipt_id,
+                received_at=receipt.received_at,
+                last_error=None,
+                ack_failures=0,
             )
+            .returning(BureauSubmission.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if moved is None:
+            # another pass recorded this receipt first: it is delivered, but not by us
+            return True
+        record_audit(
+            session,
+            JOB_ACTOR,
+            "bureau.submission_uploaded",
+            "bureau_submission",
+            submission_id,
+            {"receipt": receipt.receipt_id, "records": receipt.records},
+        )
     return True
 
 
-def _give_up(session: Session, sub: BureauSubmission, reason: str) -> None:
+def _give_up(session: Session, submission_id: int, reason: str) -> None:
     """The gateway refuses the file itself: sending it again cannot help, so its events go to the
     correction queue (held, with the gateway's words) and a new file is built once they are fixed."""
-    sub.status = FAILED
+    moved = session.execute(
+        update(BureauSubmission)
+        .where(BureauSubmission.id == submission_id, BureauSubmission.status == PREPARED)
+        .values(status=FAILED)
+        .returning(BureauSubmission.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if moved is None:
+        return
     session.execute(
         update(BureauEvent)
-        .where(BureauEvent.submission_id == sub.id, BureauEvent.status == SENDING)
+        .where(BureauEvent.submission_id == submission_id, BureauEvent.status == SENDING)
         .values(status=HELD, submission_id=None, hold_reason=f"The gateway refused the whole file: {reason}")
         .execution_options(synchronize_session=False)
     )
-    record_audit(session, JOB_ACTOR, "bureau.submission_refused", "bureau_submission", sub.id, {"reason": reason})
+    record_audit(
+        session, JOB_ACTOR, "bureau.submission_refused", "bureau_submission", submission_id, {"reason": reason}
+    )
 
 
 def apply_acknowledgement(
@@ -458,19 +501,29 @@ def apply_acknowledgement(
 ) -> tuple[int, int]:
     """Record the bureau's answer: accepted events become final, rejected ones wait for correction.
 
-    Only events still ``sending`` in this submission change, so an accepted event is never
-    touched again. Returns (accepted, rejected).
+    Exactly once even when two passes (the job and a person's "Check acknowledgements", or two
+    jobs processes) hold the same answer: the submission is claimed first with one conditional
+    ``UPDATE ... WHERE status = 'uploaded' RETURNING``. The second pass waits on that row's lock
+    (PostgreSQL) or on the database's write lock (SQLite), then finds it answered and changes
+    nothing, so the timeline entries, flags, audit row and counters are written once, by the pass
+    that claimed it. Only events still ``sending`` in this submission change, so an accepted
+    event is never touched again. Returns (accepted, rejected) as changed by this call.
     """
-    sub = session.get(BureauSubmission, submission_id)
-    if sub is None or sub.status != UPLOADED:
+    claimed = session.execute(
+        update(BureauSubmission)
+        .where(BureauSubmission.id == submission_id, BureauSubmission.status == UPLOADED)
+        .values(status=ACKNOWLEDGED, ack_status=status, acknowledged_at=processed_at, ack_failures=0)
+        .returning(BureauSubmission.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
         return 0, 0
-    events = list(
-        session.execute(
-            select(BureauEvent.id, BureauEvent.record_uid, BureauEvent.case_id, BureauEvent.kind).where(
-                BureauEvent.submission_id == submission_id, BureauEvent.status == SENDING
-            )
-        )
+    event_stmt = select(BureauEvent.id, BureauEvent.record_uid, BureauEvent.case_id, BureauEvent.kind).where(
+        BureauEvent.submission_id == submission_id, BureauEvent.status == SENDING
     )
+    if is_postgres(session):
+        event_stmt = event_stmt.order_by(BureauEvent.id).with_for_update()
+    events = list(session.execute(event_stmt))
     accepted_ids: list[int] = []
     rejected: list[dict[str, Any]] = []
     for e in events:
@@ -490,18 +543,21 @@ def apply_acknowledgement(
                 }
             )
     if accepted_ids:
-        session.execute(
-            update(BureauEvent)
-            .where(BureauEvent.id.in_(accepted_ids), BureauEvent.status == SENDING)
-            .values(
-                status=ACCEPTED,
-                accepted_at=processed_at,
-                accepted_on=local_date(processed_at),
-                accepted_submission_id=submission_id,
-                reject_code=None,
-                reject_text=None,
+        accepted_ids = list(
+            session.scalars(
+                update(BureauEvent)
+                .where(BureauEvent.id.in_(accepted_ids), BureauEvent.status == SENDING)
+                .values(
+                    status=ACCEPTED,
+                    accepted_at=processed_at,
+                    accepted_on=local_date(processed_at),
+                    accepted_submission_id=submission_id,
+                    reject_code=None,
+                    reject_text=None,
+                )
+                .returning(BureauEvent.id)
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
         )
         session.execute(
             update(BureauSubmissionRecord)
@@ -547,11 +603,13 @@ def apply_acknowledgement(
             raise_flag(
                 session, case_id, REJECT_FLAG, _("The credit bureau rejected a report: see the Credit bureau tab.")
             )
-    sub.status = ACKNOWLEDGED
-    sub.ack_status = status
-    sub.acknowledged_at = processed_at
-    sub.accepted_count = len(accepted_ids)
-    sub.rejected_count = len(rejected)
+    session.execute(
+        update(BureauSubmission)
+        .where(BureauSubmission.id == submission_id)
+        .values(accepted_count=len(accepted_ids), rejected_count=len(rejected))
+        .execution_options(synchronize_session=False)
+    )
+    check_lease()
     record_audit(
         session,
         JOB_ACTOR,
@@ -563,29 +621,80 @@ def apply_acknowledgement(
     return len(accepted_ids), len(rejected)
 
 
+def _ack_failed(engine: Engine | None, submission_id: int, problem: str) -> bool:
+    """Count a failed acknowledgement request; True when it moved the file to "needs attention"."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(BureauSubmission)
+            .where(BureauSubmission.id == submission_id, BureauSubmission.status == UPLOADED)
+            .values(ack_failures=BureauSubmission.ack_failures + 1, last_error=problem)
+            .execution_options(synchronize_session=False)
+        )
+        moved = session.execute(
+            update(BureauSubmission)
+            .where(
+                BureauSubmission.id == submission_id,
+                BureauSubmission.status == UPLOADED,
+                BureauSubmission.ack_failures >= MAX_ACK_FAILURES,
+            )
+            .values(
+                status=ATTENTION,
+                last_error=_(
+                    "The bureau's answer could not be had {n} times running; last problem: {problem}. "
+                    "Upload it again with the same key, or mark it failed to send its records anew."
+                ).format(n=MAX_ACK_FAILURES, problem=problem),
+            )
+            .returning(BureauSubmission.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if moved is not None:
+            record_audit(
+                session,
+                JOB_ACTOR,
+                "bureau.submission_attention",
+                "bureau_submission",
+                submission_id,
+                {"failures": MAX_ACK_FAILURES, "problem": problem},
+            )
+        return moved is not None
+
+
 def poll_acknowledgements(
-    client: BureauClient, summary: RunSummary | None = None, engine: Engine | None = None
+    client: BureauClient,
+    summary: RunSummary | None = None,
+    engine: Engine | None = None,
+    only: set[int] | None = None,
 ) -> RunSummary:
-    """Ask for the acknowledgement of every uploaded submission; record the ones that came."""
+    """Ask for the acknowledgement of every uploaded submission (or of ``only`` these); record
+    the ones that came. A failed request counts against the file: after ``MAX_ACK_FAILURES``
+    running it goes to "needs attention" instead of being asked for forever."""
     summary = summary or RunSummary()
     with session_scope(engine) as session:
-        pending = list(
-            session.execute(
-                select(BureauSubmission.id, BureauSubmission.receipt_id)
-                .where(BureauSubmission.status == UPLOADED)
-                .order_by(BureauSubmission.id)
-            )
+        stmt = (
+            select(BureauSubmission.id, BureauSubmission.receipt_id)
+            .where(BureauSubmission.status == UPLOADED)
+            .order_by(BureauSubmission.id)
         )
+        if only is not None:
+            stmt = stmt.where(BureauSubmission.id.in_(sorted(only) or [-1]))
+        pending = list(session.execute(stmt))
     summary.waiting = 0
+    summary.waiting_ids = set()
     for sub_id, receipt_id in pending:
+        if sub_id in summary.failed_ids:
+            continue  # one failed request per file and pass: the bound counts passes, not retries
+        check_lease()
         try:
             ack = client.acknowledgement(str(receipt_id))
         except (BureauUnavailable, BureauRefused) as exc:
             summary.errors.append(str(exc))
-            summary.waiting += 1
+            summary.failed_ids.add(sub_id)
+            if _ack_failed(engine, sub_id, str(exc)):
+                summary.attention += 1
             continue
         if ack is None:
             summary.waiting += 1
+            summary.waiting_ids.add(sub_id)
             continue
         results = {r.uid: (r.status, r.code, r.message) for r in ack.records}
         with session_scope(engine) as session:
@@ -604,7 +713,9 @@ def run_submissions(
     ack_poll_interval: float = 2.0,
 ) -> RunSummary:
     """One pass of the daily job: answers of earlier days, interrupted uploads, then every due
-    day oldest first; finally waits up to ``ack_wait_seconds`` for today's acknowledgements."""
+    day oldest first; finally waits up to ``ack_wait_seconds`` for today's acknowledgements
+    (only for the files the bureau is still processing: a file whose request failed is not
+    asked again in this pass)."""
     today = today or local_date(utcnow())
     summary = RunSummary()
     poll_acknowledgements(client, summary, engine)
@@ -615,6 +726,7 @@ def run_submissions(
             )
         )
     for sub_id in interrupted:
+        check_lease()
         if deliver(client, sub_id, engine):
             summary.resumed += 1
         else:
@@ -624,6 +736,7 @@ def run_submissions(
     for report_date, source_id in groups:
         after_id = 0
         while True:
+            check_lease()
             with session_scope(engine) as session:
                 sub_id, records, held, last_id = prepare_submission(session, report_date, source_id, after_id, today)
             summary.held += held
@@ -632,15 +745,17 @@ def run_submissions(
             after_id = last_id
             if sub_id is None:
                 continue
-            summary.files += 1
-            summary.records += records
-            if not deliver(client, sub_id, engine):
+            if deliver(client, sub_id, engine):
+                summary.files += 1
+                summary.records += records
+            else:
+                summary.not_sent += records
                 summary.errors.append(_last_error(sub_id, engine))
     deadline = time.monotonic() + ack_wait_seconds
     poll_acknowledgements(client, summary, engine)
     while summary.waiting and time.monotonic() < deadline:
         time.sleep(ack_poll_interval)
-        poll_acknowledgements(client, summary, engine)
+        poll_acknowledgements(client, summary, engine, only=summary.waiting_ids)
     return summary
 
 
@@ -651,16 +766,82 @@ def _last_error(submission_id: int, engine: Engine | None) -> str:
 
 
 def send_now(actor: Actor, client: BureauClient, engine: Engine | None = None) -> RunSummary:
-    """The page's "send due events now": the daily job's pass, started by a head of department."""
+    """The page's "send due events now": the daily job's pass, started by a head of department.
+
+    It runs under the job's lease, so it never runs beside the job (or beside another person's
+    send-now): ``JobBusy`` tells the person the job is at it."""
     require(actor, Permission.BUREAU_MANAGE)
-    with session_scope(engine) as session:
-        record_audit(session, actor, "bureau.send_now", "bureau_submission", None, {})
-    return run_submissions(client, engine=engine)
+    with page_lease(engine, JOB_NAME, actor.username):
+        with session_scope(engine) as session:
+            record_audit(session, actor, "bureau.send_now", "bureau_submission", None, {})
+        return run_submissions(client, engine=engine)
 
 
 def check_acknowledgements(actor: Actor, client: BureauClient, engine: Engine | None = None) -> RunSummary:
+    """The page's "Check acknowledgements", under the job's lease like ``send_now``."""
     require(actor, Permission.BUREAU_MANAGE)
-    return poll_acknowledgements(client, None, engine)
+    with page_lease(engine, JOB_NAME, actor.username):
+        return poll_acknowledgements(client, None, engine)
+
+
+def resend_submission(actor: Actor, client: BureauClient, submission_id: int, engine: Engine | None = None) -> bool:
+    """ "Upload again" for a file that needs attention: the same file with the same idempotency
+    key, so the gateway keeps one copy whatever it already has; True when it got a receipt."""
+    require(actor, Permission.BUREAU_MANAGE)
+    with page_lease(engine, JOB_NAME, actor.username):
+        with session_scope(engine) as session:
+            moved = session.execute(
+                update(BureauSubmission)
+                .where(BureauSubmission.id == submission_id, BureauSubmission.status == ATTENTION)
+                .values(status=PREPARED, receipt_id=None, received_at=None, ack_failures=0)
+                .returning(BureauSubmission.id)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if moved is None:
+                raise ValidationFailed(_("Only a file that needs attention can be uploaded again."))
+            record_audit(session, actor, "bureau.submission_resend", "bureau_submission", submission_id, {})
+        return deliver(client, submission_id, engine)
+
+
+def mark_submission_failed(session: Session, actor: Actor, submission_id: int, reason: str = "") -> int:
+    """ "Mark failed" for a file that needs attention: the file is given up and its records that
+    are still awaiting an answer go back to the queue, to be sent in the next file (the bureau
+    keys records by their uid, so a record it did get is only confirmed again). Returns how many
+    events went back."""
+    require(actor, Permission.BUREAU_MANAGE)
+    moved = session.execute(
+        update(BureauSubmission)
+        .where(BureauSubmission.id == submission_id, BureauSubmission.status == ATTENTION)
+        .values(
+            status=FAILED,
+            last_error=_("Marked failed by {user}: {reason}").format(
+                user=actor.username, reason=reason.strip() or _("no reason given")
+            ),
+        )
+        .returning(BureauSubmission.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if moved is None:
+        raise ValidationFailed(_("Only a file that needs attention can be marked failed."))
+    returned = list(
+        session.scalars(
+            update(BureauEvent)
+            .where(BureauEvent.submission_id == submission_id, BureauEvent.status == SENDING)
+            .values(status=PENDING, submission_id=None)
+            .returning(BureauEvent.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    record_audit(
+        session,
+        actor,
+        "bureau.submission_failed",
+        "bureau_submission",
+        submission_id,
+        {"reason": reason.strip(), "events_returned": len(returned)},
+    )
+    session.expire_all()
+    return len(returned)
 
 
 # ---------------------------------------------------------------- the correction queue
@@ -683,6 +864,14 @@ def send_again(
     ids = list(dict.fromkeys(int(i) for i in event_ids))
     events = {e.id: e for e in session.scalars(select(BureauEvent).where(BureauEvent.id.in_(ids)))}
     problems = record_problems(session, [i for i in ids if i in events], today)
+    stuck_subs = set(
+        session.scalars(
+            select(BureauSubmission.id).where(
+                BureauSubmission.id.in_({e.submission_id for e in events.values() if e.submission_id} or {-1}),
+                BureauSubmission.status == ATTENTION,
+            )
+        )
+    )
     outcomes: list[ResendOutcome] = []
     queued: list[BureauEvent] = []
     for event_id in ids:
@@ -691,6 +880,10 @@ def send_again(
             outcomes.append(ResendOutcome(event_id, False, "no such bureau event"))
         elif event.status == ACCEPTED:
             outcomes.append(ResendOutcome(event_id, False, "already accepted by the bureau; it is never sent twice"))
+        elif event.status == SENDING and event.submission_id in stuck_subs and not problems.get(event_id):
+            # its file needs attention (no answer can be had): take the event out of it
+            queued.append(event)
+            outcomes.append(ResendOutcome(event_id, True))
         elif event.status == SENDING:
             outcomes.append(ResendOutcome(event_id, False, "is in a submission awaiting the bureau's answer"))
         elif event.status == PENDING:
@@ -707,6 +900,20 @@ def send_again(
             .values(status=PENDING, hold_reason=None)
             .execution_options(synchronize_session=False)
         )
+        from_stuck = [e.id for e in queued if e.status == SENDING]
+        if from_stuck:
+            session.execute(
+                update(BureauEvent)
+                .where(
+                    BureauEvent.id.in_(from_stuck),
+                    BureauEvent.status == SENDING,
+                    BureauEvent.submission_id.in_(
+                        select(BureauSubmission.id).where(BureauSubmission.status == ATTENTION)
+                    ),
+                )
+                .values(status=PENDING, submission_id=None, hold_reason=None)
+                .execution_options(synchronize_session=False)
+            )
         record_audit_many(
             session,
             actor,
@@ -802,6 +1009,7 @@ class EventRow:
     accepted_on: dt.date | None
     overdue: bool
     past_statutory: bool
+    stuck: bool = False  # sending in a file that needs attention: "Send again" takes it out
 
 
 VIEWS = ("due_today", "overdue", "corrections", "waiting", "all")
@@ -830,9 +1038,10 @@ def list_events(
     require(actor, Permission.BUREAU_VIEW)
     today = today or local_date(utcnow())
     stmt = (
-        select(BureauEvent, Case.number, Debtor.full_name)
+        select(BureauEvent, Case.number, Debtor.full_name, BureauSubmission.status, BureauSubmission.last_error)
         .join(Case, Case.id == BureauEvent.case_id)
         .join(Debtor, Debtor.id == BureauEvent.debtor_id)
+        .outerjoin(BureauSubmission, BureauSubmission.id == BureauEvent.submission_id)
     )
     open_ = BureauEvent.status != ACCEPTED
     conditions = {
@@ -862,11 +1071,12 @@ def list_events(
         .offset(offset)
     ).all()
     out = []
-    for e, number, name in rows:
+    for e, number, name, sub_status, sub_error in rows:
+        stuck = e.status == SENDING and sub_status == ATTENTION
         problem = (
             e.hold_reason
             if e.status == HELD
-            else (f"{e.reject_code}: {e.reject_text}" if e.status == REJECTED else None)
+            else (f"{e.reject_code}: {e.reject_text}" if e.status == REJECTED else (sub_error if stuck else None))
         )
         done_on = e.accepted_on
         overdue = (done_on is None and e.due_date < today) or (done_on is not None and done_on > e.due_date)
@@ -891,6 +1101,7 @@ def list_events(
                 accepted_on=done_on,
                 overdue=overdue,
                 past_statutory=past_stat,
+                stuck=stuck,
             )
         )
     return out, int(total)

@@ -63,8 +63,11 @@ class Debtor(Base):
     email: Mapped[str | None] = mapped_column(String(120))
     region: Mapped[str | None] = mapped_column(String(120))
     time_zone: Mapped[str | None] = mapped_column(String(40))
+    # optimistic lock of debtor edits (ARCHITECTURE rule 6), like ``Case.version``
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     # (region, id) lets a region filter be answered from the index alone (joined by id to cases)
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_debtors_name_search", "name_search"), Index("ix_debtors_region_id", "region", "id"))
 
 

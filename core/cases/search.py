@@ -26,7 +26,7 @@ from core.cases.name_match import debtor_name_contains, like_contains_pattern
 from core.cases.sla import days_in_stage, is_over_sla, over_sla_condition
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.db import utcnow
-from core.text import name_search_key
+from core.text import escape_spreadsheet_cell, name_search_key
 
 EXPORT_CAP = 500_000
 
@@ -461,15 +461,6 @@ EXPORT_HEADERS = (
     "Opened",
     "Court case no.",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection (OWASP CSV injection): a text cell starting
-    with = + - @ (or tab/CR) is prefixed with an apostrophe so Excel shows it as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _export_values(row: CaseRow) -> list[Any]:
@@ -511,7 +502,7 @@ def export_cases(
         for r in result:
             values = _export_values(_to_row(r, now))
             values[11] = str(values[11]).replace(".", ",")
-            writer.writerow([escape_cell(v) for v in values])
+            writer.writerow([escape_spreadsheet_cell(v) for v in values])
             count += 1
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
@@ -521,7 +512,7 @@ def export_cases(
         ws = wb.create_sheet("Cases")
         ws.append(list(EXPORT_HEADERS))
         for r in result:
-            ws.append([escape_cell(v) for v in _export_values(_to_row(r, now))])
+            ws.append([escape_spreadsheet_cell(v) for v in _export_values(_to_row(r, now))])
             count += 1
         out = io.BytesIO()
         wb.save(out)

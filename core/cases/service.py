@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam, column, func, select, text, update
 from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit.service import record_audit, record_audit_many
 from core.auth.models import User
@@ -192,6 +193,7 @@ class MoveOutcome:
     from_stage: str = ""
     to_stage: str = ""
     responsible_id: int | None = None
+    conflict: bool = False  # refused because someone else changed the case first
 
 
 @dataclass
@@ -222,19 +224,27 @@ class TransitionReport:
 
 def _write_moves(
     session: Session, t: Transition, column_values: dict[str, Any], params: list[dict[str, Any]], postgres: bool
-) -> None:
-    """One UPDATE for the whole chunk.
+) -> set[int]:
+    """Write the chunk's moves; returns the ids actually moved.
 
-    PostgreSQL: the per-case values are COPYed into a temporary table and joined in one
-    ``UPDATE ... FROM`` (no per-row round trips, no giant statement to compile). SQLite: one
-    executemany, in-process, where a round trip costs nothing.
+    The version each case was read at is part of the write (``WHERE id = :id AND version =
+    :expected``), so a case that another user moved or edited in the meantime is not touched and
+    is reported as changed (ARCHITECTURE rule 6), on both databases. PostgreSQL: the per-case
+    values are COPYed into a temporary table and joined in one ``UPDATE ... FROM ... RETURNING``
+    (no per-row round trips). SQLite: one statement per case, in-process, where a round trip
+    costs microseconds and the row count of each statement says whether that case moved.
     """
     table = Case.__table__
     if not postgres:
-        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(**column_values), params)
-        return
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(**column_values)
+        )
+        conn = session.connection()
+        return {p["b_id"] for p in params if conn.execute(stmt, p).rowcount == 1}
     dialect = session.get_bind().dialect
-    source = {"b_id": "id", "b_resp": "responsible_id", "b_closed": "closed_at"}
+    source = {"b_id": "id", "b_version": "version", "b_resp": "responsible_id", "b_closed": "closed_at"}
     for f in t.fields:
         if f.column:
             source[f"c_{f.column}"] = f.column
@@ -248,7 +258,13 @@ def _write_moves(
         name: (moves.c[value.key] if isinstance(value, BindParameter) else value)
         for name, value in column_values.items()
     }
-    session.execute(update(table).where(table.c.id == moves.c.b_id).values(**resolved))
+    moved = session.execute(
+        update(table)
+        .where(table.c.id == moves.c.b_id, table.c.version == moves.c.b_version)
+        .values(**resolved)
+        .returning(table.c.id)
+    )
+    return {int(r[0]) for r in moved}
 
 
 def _check_actor(actor: Actor, t: Transition, bulk: bool) -> None:
@@ -267,6 +283,22 @@ def _changed_by(session: Session, case_id: int) -> tuple[str | None, str | None]
     if row is None:
         return None, None
     return row[1], format_local(row[0], empty="") or None
+
+
+def _conflict(session: Session, case_id: int, number: str, from_stage: str) -> MoveOutcome:
+    who, when = _changed_by(session, case_id)
+    return MoveOutcome(
+        case_id,
+        number,
+        False,
+        (
+            _("changed by {who} at {when} since you loaded it").format(who=who or _("someone else"), when=when)
+            if when
+            else _("changed by {who} since you loaded it").format(who=who or _("someone else"))
+        ),
+        from_stage,
+        conflict=True,
+    )
 
 
 def transition_cases(
@@ -324,16 +356,7 @@ def transition_cases(
                 report.outcomes.append(MoveOutcome(case_id, format_case_number(case_id), False, "no such case"))
                 continue
             if expected_versions and case_id in expected_versions and expected_versions[case_id] != row.version:
-                who, when = _changed_by(session, case_id)
-                report.outcomes.append(
-                    MoveOutcome(
-                        case_id,
-                        row.number,
-                        False,
-                        f"changed by {who or 'someone else'}{' at ' + when if when else ''} since you loaded it",
-                        row.stage,
-                    )
-                )
+                report.outcomes.append(_conflict(session, case_id, row.number, row.stage))
                 continue
             if row.stage not in t.sources:
                 allowed = ", ".join(STAGE_BY_CODE[s].label for s in t.sources)
@@ -359,6 +382,7 @@ def transition_cases(
         moved_cases: list[hooks.MovedCase] = []
         events: list[dict[str, Any]] = []
         audits: list[tuple[object, dict[str, Any]]] = []
+        pending: list[MoveOutcome] = []
         for case_id in candidates:
             row = rows[case_id]
             if case_id in vetoes:
@@ -373,6 +397,7 @@ def transition_cases(
             values = cleaned[case_id]
             param: dict[str, Any] = {
                 "b_id": case_id,
+                "b_version": row.version,
                 "b_resp": new_resp,
                 "b_closed": now if target.closed else None,
             }
@@ -397,7 +422,7 @@ def transition_cases(
             audits.append(
                 (case_id, {"transition": t.name, "from": row.stage, "to": t.target, "source": source, **values})
             )
-            report.outcomes.append(MoveOutcome(case_id, row.number, True, "", row.stage, t.target, new_resp))
+            pending.append(MoveOutcome(case_id, row.number, True, "", row.stage, t.target, new_resp))
         if params:
             column_values: dict[str, Any] = {
                 "stage": t.target,
@@ -412,10 +437,19 @@ def transition_cases(
             for f in t.fields:
                 if f.column:
                     column_values[f.column] = bindparam(f"c_{f.column}")
-            _write_moves(session, t, column_values, params, postgres)
-            add_case_events(session, events)
-            record_audit_many(session, actor, "case.transition", "case", audits)
-            hooks.run_after(session, actor if actor.id is not None else None, moved_cases)
+            written = _write_moves(session, t, column_values, params, postgres)
+            for outcome in pending:
+                if outcome.case_id in written:
+                    report.outcomes.append(outcome)
+                else:
+                    report.outcomes.append(_conflict(session, outcome.case_id, outcome.number, outcome.from_stage))
+            events = [e for e in events if e["case_id"] in written]
+            audits = [a for a in audits if a[0] in written]
+            moved_cases = [m for m in moved_cases if m.case_id in written]
+            if events:
+                add_case_events(session, events)
+                record_audit_many(session, actor, "case.transition", "case", audits)
+                hooks.run_after(session, actor if actor.id is not None else None, moved_cases)
         done += len(chunk)
         if progress:
             progress(done, total)
@@ -456,7 +490,7 @@ def transition_case(
     )
     outcome = report.outcomes[0]
     if not outcome.moved:
-        if outcome.reason.startswith("changed by"):
+        if outcome.conflict:
             who, when = _changed_by(session, case_id)
             raise ConcurrentChange(_("Case {number}").format(number=outcome.number), who, when)
         raise ValidationFailed(
@@ -643,16 +677,27 @@ DEBTOR_EDITABLE = (
 CASE_EDITABLE = ("court_name", "court_address", "court_case_number")
 
 
-def update_debtor(session: Session, actor: Actor, debtor_id: int, changes: dict[str, Any]) -> list[str]:
+def update_debtor(
+    session: Session, actor: Actor, debtor_id: int, changes: dict[str, Any], *, expected_version: int
+) -> list[str]:
     """Change a debtor's data; returns the fields that changed.
+
+    ``expected_version`` is the debtor's version the user saw: a debtor changed since (by another
+    user, the importer, a bureau correction) is refused with ``ConcurrentChange``, and the check
+    is part of the write (``UPDATE ... WHERE id = :id AND version = :expected``), so two editors
+    racing each other cannot both win (ARCHITECTURE rule 6). The name obeys the same rule as in
+    the importer (``core.text.person_name_problem``).
 
     A change of the subject's data must reach the credit bureau (event 1.9), so
     ``debtor.changed`` is published in the same transaction.
     """
     require(actor, Permission.CASE_EDIT)
-    debtor = session.get(Debtor, debtor_id)
+    debtor = session.get(Debtor, debtor_id, populate_existing=True)
     if debtor is None:
         raise NotFound(_("Debtor #{debtor_id} does not exist.").format(debtor_id=debtor_id))
+    label = _("Debtor {name}").format(name=debtor.full_name)
+    if debtor.version != expected_version:
+        raise ConcurrentChange(label, None, None)
     unknown = set(changes) - set(DEBTOR_EDITABLE)
     if unknown:
         raise ValidationFailed(
@@ -665,7 +710,11 @@ def update_debtor(session: Session, actor: Actor, debtor_id: int, changes: dict[
         if name == "full_name":
             if not value:
                 raise ValidationFailed(_("The debtor's full name cannot be empty."), {"full_name": "required"})
-            from core.text import name_search_key, normalize_person_name
+            from core.text import name_search_key, normalize_person_name, person_name_problem
+
+            problem = person_name_problem(value)
+            if problem:
+                raise ValidationFailed(problem, {"full_name": problem})
 
             value = normalize_person_name(value)
             parts = value.split(" ")
@@ -678,6 +727,10 @@ def update_debtor(session: Session, actor: Actor, debtor_id: int, changes: dict[
             setattr(debtor, name, value)
     if not changed:
         return []
+    try:
+        session.flush()  # the ORM writes ``WHERE id = :id AND version = :expected`` (version_id_col)
+    except StaleDataError:
+        raise ConcurrentChange(label, None, None) from None
     case_ids = list(session.scalars(select(Case.id).where(Case.debtor_id == debtor_id)))
     for case_id in case_ids:
         add_case_event(
@@ -720,5 +773,8 @@ def update_case_details(
         case.updated_by_id = actor.id
         add_case_event(session, case_id, "note", "manual", actor, comment="Court details changed", data=diff)
         record_audit(session, actor, "case.update", "case", case_id, diff)
-        session.flush()
+        try:
+            session.flush()  # ``WHERE id = :id AND version = :expected`` (the mapper's version_id_col)
+        except StaleDataError:
+            raise ConcurrentChange(_("Case {number}").format(number=format_case_number(case_id)), None, None) from None
     return case

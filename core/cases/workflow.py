@@ -74,6 +74,16 @@ OPEN_STAGES: tuple[str, ...] = tuple(s.code for s in STAGES if not s.closed)
 CLOSED_STAGES: tuple[str, ...] = tuple(s.code for s in STAGES if s.closed)
 
 
+def local_today() -> dt.date:
+    """Today in the installation's timezone (a court in Vladivostok dates its acts by its day;
+    the department's clock is ``Settings.timezone``)."""
+    from zoneinfo import ZoneInfo
+
+    from core.config import get_settings
+
+    return dt.datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
 class GuardProblem(ValueError):
     """A field a transition needs is missing or malformed."""
 
@@ -129,6 +139,8 @@ class Field:
     kind: str  # text | date | amount | tracking
     required: bool = True
     column: str | None = None
+    # a date of something that has happened (a court act, a delivery): never after today
+    not_future: bool = False
 
     @property
     def label(self) -> str:
@@ -143,7 +155,14 @@ class Field:
             "amount": _amount,
             "tracking": _tracking,
         }[self.kind]
-        return parse(value, self.label)
+        cleaned = parse(value, self.label)
+        if self.not_future and cleaned > local_today():
+            raise GuardProblem(
+                _("{label}: {date} is in the future; a court act or a delivery is dated when it happened").format(
+                    label=self.label, date=cleaned.strftime("%d.%m.%Y")
+                )
+            )
+        return cleaned
 
 
 STAFF = frozenset({Role.CLERK, Role.LAWYER, Role.HEAD, Role.ADMIN})
@@ -179,6 +198,11 @@ class Transition:
             except GuardProblem as exc:
                 problems.append(str(exc))
                 continue
+            except (ValueError, TypeError, ArithmeticError):
+                # whatever was pasted (a superscript digit, an odd object): one clear refusal of
+                # this case, never an exception that aborts a whole bulk move
+                problems.append(_("{label}: the value cannot be read").format(label=f.label))
+                continue
             if value is not None:
                 cleaned[f.name] = value
         if problems:
@@ -190,7 +214,9 @@ class Transition:
 
 _ACT_FIELDS = (
     Field("act_number", Names("Court case number", "Номер дела"), "text", column="court_case_number"),
-    Field("act_date", Names("Date of the act", "Дата судебного акта"), "date", column="court_act_date"),
+    Field(
+        "act_date", Names("Date of the act", "Дата судебного акта"), "date", column="court_act_date", not_future=True
+    ),
     Field("awarded_amount", Names("Amount awarded", "Взысканная сумма"), "amount", column="awarded_amount"),
 )
 
@@ -210,7 +236,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("claim_mailed",),
         "claim_delivered",
         STAFF,
-        (Field("delivered_on", Names("Delivery date", "Дата вручения"), "date"),),
+        (Field("delivered_on", Names("Delivery date", "Дата вручения"), "date", not_future=True),),
     ),
     Transition(
         "issue_order",
@@ -228,7 +254,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         "order_refused",
         STAFF,
         (
-            Field("act_date", Names("Date of the refusal", "Дата отказа"), "date", column="court_act_date"),
+            Field(
+                "act_date",
+                Names("Date of the refusal", "Дата отказа"),
+                "date",
+                column="court_act_date",
+                not_future=True,
+            ),
             Field("reason", Names("Reason for refusal", "Причина отказа"), "text", required=False),
         ),
         document_type="refusal",
@@ -239,7 +271,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("order_issued",),
         "order_in_force",
         STAFF,
-        (Field("in_force_date", Names("Date it came into force", "Дата вступления в силу"), "date"),),
+        (Field("in_force_date", Names("Date it came into force", "Дата вступления в силу"), "date", not_future=True),),
     ),
     Transition(
         "cancel_order",
@@ -247,7 +279,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("order_issued", "order_in_force", "enforcement"),
         "order_cancelled",
         STAFF,
-        (Field("act_date", Names("Date of the cancellation", "Дата отмены"), "date", column="court_act_date"),),
+        (
+            Field(
+                "act_date",
+                Names("Date of the cancellation", "Дата отмены"),
+                "date",
+                column="court_act_date",
+                not_future=True,
+            ),
+        ),
         document_type="cancellation",
     ),
     # A claim over 500,000 rubles cannot take the order route (CPC art. 121; the ledger's guard

@@ -21,6 +21,7 @@ from core.auth.permissions import Actor, Permission, require
 from core.cases.models import Case
 from core.db import session_scope, utcnow
 from core.errors import NotFound, ValidationFailed
+from core.files import journal
 from core.files.checks import PDF, PDFIUM_LOCK, check_upload
 from core.files.models import StoredFile
 from core.files.store import get_store, sha256_hex
@@ -78,6 +79,7 @@ def store_upload(
     )
     if existing is not None:
         return existing
+    journal.note(digest)  # work that rolls back sweeps what it wrote (core.files.journal)
     get_store().put(digest, data)
     row = StoredFile(
         sha256=digest,
@@ -135,6 +137,7 @@ def store_generated_many(session: Session, actor: Actor | None, blobs: Sequence[
     rows: list[dict[str, Any]] = []
     for blob in blobs:
         digest = sha256_hex(blob.data)
+        journal.note(digest)
         store.put(digest, blob.data)
         rows.append(
             {

@@ -16,7 +16,7 @@ from typing import Any
 from core.i18n import _
 from core.money import MoneyParseError, parse_amount, to_kopecks
 from core.postal.tracking import normalize_tracking, tracking_problem
-from core.text import normalize_person_name
+from core.text import PERSON_NAME_CHARS, normalize_person_name
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's 1900 date system (with its 1900 leap-year bug)
 MIN_SERIAL, MAX_SERIAL = 1, 73050  # 1900-01-01 .. 2099-12-31
@@ -26,7 +26,7 @@ _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY2 = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2})$")
 # "45 300,50 руб.", "30000", "1 200.5 р." — the usual shapes, parsed without the general parser
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d{1,2}))?(?:\s*(?:руб\.?|р\.|₽))?$")
-_NAME_CHARS = re.compile(r"^[A-Za-zА-Яа-яЁё\-' ]+$")
+_NAME_CHARS = PERSON_NAME_CHARS  # the one rule of a person's name, shared with the debtor edit
 
 
 class ValueProblem(ValueError):

@@ -21,6 +21,7 @@ from core.kpi import service
 from core.kpi.display import export_frame, stats_line
 from core.kpi.filters import KpiFilters
 from core.kpi.periods import GRANULARITY_LABELS
+from core.text import escape_spreadsheet_cell
 
 SHEET_NAME_MAX = 31
 
@@ -35,6 +36,12 @@ def _sheet_name(key: str, used: set[str]) -> str:
     return name
 
 
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell escaped against formula injection (names of creditors,
+    users and regions come from people and imports)."""
+    return frame.map(escape_spreadsheet_cell)
+
+
 def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | None = None) -> bytes:
     """The workbook of one computed dashboard (no database access), in the user's language:
     the filters, the headline figures, then one sheet per chart with its title, its summary
@@ -46,13 +53,15 @@ def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | 
         about += board.filters.describe(names)
         about.append((_("Charts by"), _(GRANULARITY_LABELS[granularity])))
         filters_sheet = _("Filters")[:SHEET_NAME_MAX]
-        pd.DataFrame(about, columns=[_("Filter"), _("Value")]).to_excel(writer, sheet_name=filters_sheet, index=False)
+        _escaped(pd.DataFrame(about, columns=[_("Filter"), _("Value")])).to_excel(
+            writer, sheet_name=filters_sheet, index=False
+        )
         tiles = pd.DataFrame(
             [(_(t.label), t.value, t.previous, t.delta) for t in board.tiles],
             columns=[_("Figure"), _("This period"), _("Previous period"), _("Change")],
         )
         headline_sheet = _("Headline")[:SHEET_NAME_MAX]
-        tiles.to_excel(writer, sheet_name=headline_sheet, index=False)
+        _escaped(tiles).to_excel(writer, sheet_name=headline_sheet, index=False)
         used = {filters_sheet, headline_sheet}
         for result in board.kpis.values():
             sheet = _sheet_name(_sheet_safe(_(result.title)), used)
@@ -62,13 +71,13 @@ def dashboard_xlsx(board: service.Dashboard, names: dict[str, dict[Any, str]] | 
                 frame = pd.DataFrame([(_(result.message),)], columns=[title])
             else:
                 frame = export_frame(result, granularity, board.filters.date_from, board.filters.date_to)
-            frame.to_excel(writer, sheet_name=sheet, index=False, startrow=2 if not result.empty else 0)
+            _escaped(frame).to_excel(writer, sheet_name=sheet, index=False, startrow=2 if not result.empty else 0)
             if not result.empty:
                 ws = writer.sheets[sheet]
-                ws.cell(row=1, column=1, value=title)
+                ws.cell(row=1, column=1, value=escape_spreadsheet_cell(title))
                 line = "; ".join(f"{label}: {value}" for label, value in stats_line(result))
                 if line:
-                    ws.cell(row=2, column=1, value=line)
+                    ws.cell(row=2, column=1, value=escape_spreadsheet_cell(line))
     return buffer.getvalue()
 
 

@@ -398,6 +398,8 @@ def _post(
         may_lower = internal or (actor is not None and has_permission(actor, Permission.LEDGER_ADJUST))
         if value < 0 and not may_lower:
             problems["amount"] = _("a charge is positive; reduce a debt with an adjustment or a reversal")
+        if effective_date > today():
+            problems["effective_date"] = _("a charge cannot be dated in the future")
         component = None
         if kind == EntryKind.STATE_FEE:
             fee_act = fee_act or ("claim" if case.stage in CLAIM_FEE_STAGES else "court_order")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from core.config import get_settings
 from core.db import is_postgres, session_scope, utcnow
 from core.i18n import _
+from core.jobstate.service import check_lease
 from core.postal import soap
 from core.postal.client import PostalClient, PostalError, PostalUnavailable
 from core.postal.models import (
@@ -122,6 +123,7 @@ def create_due_tickets(
             session.execute(
                 update(Shipment).where(Shipment.id.in_([r.id for r in rows])).values(ticket_id=ticket_id, asked_at=now)
             )
+            check_lease()  # a run that lost its lease rolls this batch back (ARCHITECTURE rule 7)
             report.tickets_created += 1
             report.items_asked += len(rows)
     return report
@@ -192,6 +194,7 @@ def fetch_ready_answers(
                 report.errors.append(f"getResponseByTicket: error {answer.error_code} {answer.error_name}")
                 continue
             applied = apply_results(session, list(answer.items), now)
+            check_lease()
             report.applied.add(applied)
             report.answers_fetched += 1
             ticket.status, ticket.finished_at, ticket.last_error = TICKET_DONE, now, None

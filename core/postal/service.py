@@ -27,7 +27,7 @@ from core.calendar import local_tz
 from core.cases.models import Case, CaseFlag
 from core.cases.service import add_case_events, format_case_number, transition_cases
 from core.config import get_settings
-from core.db import UTCDateTime, bulk_insert, utcnow
+from core.db import UTCDateTime, bulk_insert, is_postgres, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.jobstate.models import JobState
@@ -430,13 +430,22 @@ def apply_results(session: Session, results: Sequence[ItemResult], now: dt.datet
     report = ApplyReport(items=len(results))
     if not results:
         return report
-    barcodes = list({normalize_tracking(r.barcode) for r in results})
+    barcodes = sorted({normalize_tracking(r.barcode) for r in results})
     known: dict[str, Any] = {}
     for start in range(0, len(barcodes), CHUNK):
         part = barcodes[start : start + CHUNK]
-        for row in session.execute(
-            select(Shipment.id, Shipment.tracking_number, Shipment.status).where(Shipment.tracking_number.in_(part))
-        ):
+        stmt = (
+            select(Shipment.id, Shipment.tracking_number, Shipment.status)
+            .where(Shipment.tracking_number.in_(part))
+            .order_by(Shipment.tracking_number)
+        )
+        if is_postgres(session):
+            # The job and a clerk's "Refresh this letter now" may apply the same delivery at
+            # once: the row lock makes the second wait and then read the status the first wrote,
+            # so only one of them sees the letter as newly delivered and moves the case, notes
+            # the timeline and audits the change. Locked in tracking-number order (no deadlock).
+            stmt = stmt.with_for_update(of=Shipment)
+        for row in session.execute(stmt):
             known[row.tracking_number] = row
     existing: set[tuple[int, int, int, str, str]] = set()
     ids = [r.id for r in known.values()]
@@ -496,6 +505,7 @@ def apply_results(session: Session, results: Sequence[ItemResult], now: dt.datet
         param = {
             **base,
             "b_error": None,
+            "b_from": row.status,
             "b_status": status,
             "b_keep": False,
             "b_last_op": latest.name[:200] if latest else None,
@@ -540,9 +550,11 @@ def _write_updates(session: Session, updates: list[dict[str, Any]]) -> None:
             [{"b_id": u["b_id"], "b_error": u["b_error"], "b_checked": u["b_checked"]} for u in errors],
         )
     if full:
+        # conditional on the status read (under the row lock on PostgreSQL): a write based on a
+        # status someone else has changed since is skipped, never applied over theirs
         session.execute(
             update(table)
-            .where(table.c.id == bindparam("b_id"))
+            .where(table.c.id == bindparam("b_id"), table.c.status == bindparam("b_from"))
             .values(
                 status=bindparam("b_status"),
                 last_error=None,

@@ -12,11 +12,21 @@ import re
 from core.i18n import _
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-_S10 = re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$")
+_S10 = re.compile(r"^[A-Z]{2}[0-9]{9}[A-Z]{2}$")
+_DOMESTIC = re.compile(r"^[0-9]{14}$")
+# spaces (any Unicode space), hyphens and dashes a clerk or a spreadsheet puts between the groups
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
+def _fold_full_width(value: str) -> str:
+    """Full-width Latin letters and digits (U+FF10-FF5A, typed on an East Asian keyboard
+    layout or pasted from a PDF) as their ASCII selves. Nothing else is folded: a superscript
+    ``²`` is not a digit of a tracking number, and is refused rather than silently read as 2."""
+    return "".join(chr(ord(c) - 0xFEE0) if "\uff10" <= c <= "\uff5a" and c.isalnum() else c for c in value)
 
 
 def normalize_tracking(value: str) -> str:
-    return re.sub(r"[\s\-]", "", value or "").upper()
+    return _SEPARATORS.sub("", _fold_full_width(value or "")).upper()
 
 
 def s10_check_digit(serial: str) -> int:
@@ -38,13 +48,28 @@ def domestic_check_digit(first13: str) -> int:
 
 
 def tracking_problem(value: str) -> str | None:
-    """None when valid; otherwise which rule failed, in words a clerk understands."""
+    """None when valid; otherwise which rule failed, in words a clerk understands.
+
+    Never raises: whatever the clerk pasted (a superscript, a Cyrillic letter, an emoji) gets a
+    message, so one bad number refuses one case and never aborts a bulk move.
+    """
     s = normalize_tracking(value)
     if not s:
         return _("the tracking number is empty")
+    foreign = sorted({c for c in s if not ("0" <= c <= "9" or "A" <= c <= "Z")})
+    if foreign:
+        return _("a tracking number has only Latin letters and digits; “{chars}” is not allowed").format(
+            chars=" ".join(foreign)
+        )
     if s.isdigit():
-        if len(s) != 14:
+        if not _DOMESTIC.match(s):
             return _("a domestic tracking number has 14 digits, this one has {n}").format(n=len(s))
+        if s[0] == "0":
+            # the first six digits are the index of the sending post office; Russian indexes
+            # run from 101000 upwards, so 000000... is a placeholder, never a real letter
+            return _(
+                "the first six digits of a domestic tracking number are a post office index, and {index} is none"
+            ).format(index=s[:6])
         expected = domestic_check_digit(s[:13])
         if int(s[13]) != expected:
             return _("the check digit of the 14-digit number is wrong: {digit} where {expected} is expected").format(

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, update
 
 from core.config import get_settings
 from core.db import utcnow
+from core.jobstate.service import LeaseKeeper
 from core.tasks.models import QueuedTask
 
 WRITE_EVERY_SECONDS = 0.5
@@ -39,7 +40,10 @@ def read_progress_file(task_id: int) -> tuple[float, str] | None:
 class ProgressWriter:
     """The ``progress(share, label)`` a task kind is given; writes at most twice a second."""
 
-    def __init__(self, engine: Engine, task_id: int, owner: str, lease_seconds: int) -> None:
+    def __init__(
+        self, engine: Engine, task_id: int, owner: str, lease_seconds: int, keeper: LeaseKeeper | None = None
+    ) -> None:
+        self.keeper = keeper
         self.engine = engine
         self.task_id = task_id
         self.owner = owner
@@ -48,6 +52,8 @@ class ProgressWriter:
         self._last_write = 0.0
 
     def __call__(self, share: float, label: str) -> None:
+        if self.keeper is not None:
+            self.keeper.check()  # another runner took the task over: stop, the work rolls back
         share = min(max(float(share), 0.0), 1.0)
         now = time.monotonic()
         if now - self._last_write < WRITE_EVERY_SECONDS and share < 1.0:

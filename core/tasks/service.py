@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,9 @@ from core.auth.permissions import Actor, Permission, Role, require
 from core.config import get_settings
 from core.db import is_postgres, json_safe, session_scope, utcnow
 from core.errors import CessioError, NotFound, ValidationFailed
+from core.files import journal
 from core.i18n import _, set_language
+from core.jobstate.service import LeaseKeeper, LeaseLost, heartbeat_seconds
 from core.tasks.models import DONE, FAILED, FINISHED, QUEUED, RUNNING, QueuedTask
 from core.tasks.progress import ProgressWriter, read_progress_file
 from core.tasks.registry import task_kinds
@@ -85,6 +88,20 @@ def enqueue_task(session: Session, actor: Actor, kind: str, title: str, params: 
     session.flush()
     record_audit(session, actor, "task.queued", "queued_task", row.id, {"kind": kind, "title": row.title})
     return row.id
+
+
+def requeue_task(session: Session, actor: Actor, task_id: int) -> int:
+    """ "Queue again" for work that failed (given up after interrupted attempts, or stopped by an
+    error): the same work with the same parameters as a new task, done as ``actor``; returns the
+    new task's id. The failed task stays as it was, with its reason."""
+    row = session.get(QueuedTask, task_id)
+    if row is None or (row.created_by_id != actor.id and not _sees_everyones(actor)):
+        raise NotFound(_("Queued work № {task_id} does not exist or is not yours.").format(task_id=task_id))
+    if row.status != FAILED:
+        raise ValidationFailed(_("Only failed work can be queued again; № {id} is not failed.").format(id=task_id))
+    new_id = enqueue_task(session, actor, row.kind, row.title, dict(row.params or {}))
+    record_audit(session, actor, "task.requeued", "queued_task", new_id, {"from": task_id})
+    return new_id
 
 
 def _queued_ids(session: Session) -> list[int]:
@@ -180,8 +197,14 @@ def _claimable(now: dt.datetime) -> Any:
     return or_(QueuedTask.status == QUEUED, and_(QueuedTask.status == RUNNING, QueuedTask.lease_until < now))
 
 
-def claim_next_task(engine: Engine, owner: str, now: dt.datetime | None = None) -> int | None:
-    """Take the oldest queued task (or one whose runner died) under a lease; None if none."""
+def claim_next_task(
+    engine: Engine, owner: str, now: dt.datetime | None = None, gave_up: list[int] | None = None
+) -> int | None:
+    """Take the oldest queued task (or one whose runner died) under a lease; None if none.
+
+    A task that already stopped ``MAX_ATTEMPTS`` times is failed instead, with the reason, and
+    its id is added to ``gave_up`` (so the pass can say so); the files its attempts left in the
+    store are swept."""
     lease = get_settings().jobs_lease_seconds
     while True:
         moment = now or utcnow()
@@ -193,7 +216,7 @@ def claim_next_task(engine: Engine, owner: str, now: dt.datetime | None = None) 
             if found is None:
                 return None
             if found.attempts >= MAX_ATTEMPTS:
-                s.execute(
+                failed = s.execute(
                     update(QueuedTask)
                     .where(QueuedTask.id == found.id, _claimable(moment))
                     .values(
@@ -207,23 +230,29 @@ def claim_next_task(engine: Engine, owner: str, now: dt.datetime | None = None) 
                             "stops again, ask an administrator to look at the jobs log."
                         ),
                     )
-                )
-                continue
-            taken = s.execute(
-                update(QueuedTask)
-                .where(QueuedTask.id == found.id, _claimable(moment))
-                .values(
-                    status=RUNNING,
-                    attempts=QueuedTask.attempts + 1,
-                    lease_owner=owner,
-                    lease_until=moment + dt.timedelta(seconds=lease),
-                    started_at=moment,
-                    progress_share=0.0,
-                    progress_label="Starting…",
-                )
-            ).rowcount
-            if taken:
-                return int(found.id)
+                ).rowcount
+                if failed and gave_up is not None:
+                    gave_up.append(int(found.id))
+                given_up = int(found.id) if failed else None
+            else:
+                given_up = None
+                taken = s.execute(
+                    update(QueuedTask)
+                    .where(QueuedTask.id == found.id, _claimable(moment))
+                    .values(
+                        status=RUNNING,
+                        attempts=QueuedTask.attempts + 1,
+                        lease_owner=owner,
+                        lease_until=moment + dt.timedelta(seconds=lease),
+                        started_at=moment,
+                        progress_share=0.0,
+                        progress_label="Starting…",
+                    )
+                ).rowcount
+                if taken:
+                    return int(found.id)
+        if given_up is not None:
+            journal.sweep(journal.journals_of(f"task-{given_up}-"), engine)
 
 
 def _fail(engine: Engine, task_id: int, owner: str, message: str) -> None:
@@ -235,13 +264,34 @@ def _fail(engine: Engine, task_id: int, owner: str, message: str) -> None:
         )
 
 
-class LeaseLost(Exception):
-    """Another runner took the task over while this one worked: this one's work is rolled back."""
+def _renew_task_lease(engine: Engine, task_id: int, owner: str, lease_seconds: int) -> bool:
+    with session_scope(engine) as s:
+        return bool(
+            s.execute(
+                update(QueuedTask)
+                .where(QueuedTask.id == task_id, QueuedTask.lease_owner == owner, QueuedTask.status == RUNNING)
+                .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+            ).rowcount
+        )
 
 
 def run_task(engine: Engine, task_id: int, owner: str) -> str:
-    """Do one claimed task as the user who queued it; returns its final status."""
-    progress = ProgressWriter(engine, task_id, owner, get_settings().jobs_lease_seconds)
+    """Do one claimed task as the user who queued it; returns its final status.
+
+    While it runs, a heartbeat renews the task's lease (on PostgreSQL; SQLite has one writer,
+    the task's own transaction, so nobody can take the task over there anyway). The blobs it
+    stores are journaled: when the work rolls back they are swept from the store, and the first
+    thing a new attempt does is sweep what a crashed attempt left (core.files.journal)."""
+    lease = get_settings().jobs_lease_seconds
+    keeper: LeaseKeeper | None = None
+    if is_postgres(engine):
+        keeper = LeaseKeeper(
+            lambda: _renew_task_lease(engine, task_id, owner, lease), heartbeat_seconds(lease), f"task {task_id}"
+        ).start()
+    progress = ProgressWriter(engine, task_id, owner, lease, keeper)
+    journal.sweep(journal.journals_of(f"task-{task_id}-"), engine)  # what crashed attempts left
+    journal_file = None
+    committed = False
     try:
         with session_scope(engine) as s:
             task = s.get(QueuedTask, task_id)
@@ -256,7 +306,10 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
             if user is None or not user.is_active:
                 raise ValidationFailed(_("The user who queued this work is no longer active, so it was not done."))
             set_language(user.language)  # its progress, messages and result speak the user's language
-            result = spec.run(s, user, dict(task.params or {}), progress)
+            with journal.recording(f"task-{task_id}-{task.attempts}-{uuid.uuid4().hex[:6]}") as journal_file:
+                result = spec.run(s, user, dict(task.params or {}), progress)
+            if keeper is not None:
+                keeper.check()
             done = s.execute(
                 update(QueuedTask)
                 .where(QueuedTask.id == task_id, QueuedTask.lease_owner == owner, QueuedTask.status == RUNNING)
@@ -273,6 +326,7 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
             ).rowcount
             if not done:
                 raise LeaseLost(task_id)
+        committed = True
         return DONE
     except LeaseLost:
         log.warning("queued task %s was taken over by another runner; this run was rolled back", task_id)
@@ -293,8 +347,15 @@ def run_task(engine: Engine, task_id: int, owner: str) -> str:
         )
         return FAILED
     finally:
+        if keeper is not None:
+            keeper.stop()
         set_language(None)
         progress.close()
+        if journal_file is not None:
+            if committed:
+                journal.discard(journal_file)
+            else:
+                journal.sweep([journal_file], engine)
 
 
 def run_queued_tasks(engine: Engine, owner: str, budget_seconds: float = 60.0) -> str:
@@ -302,13 +363,22 @@ def run_queued_tasks(engine: Engine, owner: str, budget_seconds: float = 60.0) -
     spent (other jobs get their turn; the next pass goes on). Returns a one-line summary."""
     started = time.monotonic()
     counts = {DONE: 0, FAILED: 0, RUNNING: 0}
+    gave_up: list[int] = []
     while time.monotonic() - started < budget_seconds:
-        task_id = claim_next_task(engine, owner)
+        task_id = claim_next_task(engine, owner, gave_up=gave_up)
         if task_id is None:
             break
         counts[run_task(engine, task_id, owner)] += 1
-    if not any(counts.values()):
+    if not any(counts.values()) and not gave_up:
         return "nothing queued"
-    return f"{counts[DONE]} done, {counts[FAILED]} failed" + (
+    text = f"{counts[DONE]} done, {counts[FAILED]} failed" + (
         f", {counts[RUNNING]} taken over by another runner" if counts[RUNNING] else ""
     )
+    parts = [text]
+    if gave_up:
+        parts.append(
+            _("{n} given up after {attempts} interrupted attempts (№ {ids})").format(
+                n=len(gave_up), attempts=MAX_ATTEMPTS, ids=", ".join(str(i) for i in gave_up)
+            )
+        )
+    return "; ".join(parts)

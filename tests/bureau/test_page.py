@@ -64,3 +64,33 @@ def test_case_card_lists_the_cases_bureau_reports(app_db: Session) -> None:  # n
     bureau = next(f for f in frames if "Event" in f.columns and "Due" in f.columns)
     assert bureau.iloc[0]["Event"].startswith("2.3 Payment") and bool(bureau.iloc[0]["Late"])
     assert any("1 report late" in m.value for m in at.markdown)
+
+
+def test_a_file_that_needs_attention_shows_its_reason_on_both_tabs(app_db: Session) -> None:  # noqa: F811
+    from core.bureau.models import ATTENTION, SENDING, BureauSubmission
+
+    head, _, _ = _overdue_and_held(app_db)
+    sub = BureauSubmission(
+        idempotency_key="k-stuck",
+        report_date=app_db.query(BureauEvent).one().due_date,
+        file_name="RUTDF_7700000000_20261130_000001.txt",
+        file_sha256="0" * 64,
+        content=b"x",
+        record_count=1,
+        status=ATTENTION,
+        receipt_id="R-lost",
+        last_error="The bureau's answer could not be had 5 times running; last problem: HTTP 404 unknown receipt.",
+    )
+    app_db.add(sub)
+    app_db.flush()
+    event = app_db.query(BureauEvent).one()
+    event.status, event.submission_id, event.hold_reason = SENDING, sub.id, None
+    app_db.commit()
+    at = signed_in(head).run()
+    at.switch_page("pages/bureau.py").run()
+    assert not at.exception
+    events = at.dataframe[0].value
+    row = (events.data if hasattr(events, "data") else events).iloc[0]
+    assert "unknown receipt" in row["Problem"]
+    subs = at.dataframe[1].value
+    assert list((subs.data if hasattr(subs, "data") else subs)["Status"]) == ["needs attention"]

@@ -125,7 +125,13 @@ def test_partial_rejection_correction_and_resend(
     gateway.set_scenario(Scenario())
     lawyer = make_user(session, "lawyer")
     session.commit()
-    assert update_debtor(session, lawyer, bad.debtor_id, {"full_name": "Сидорова Анна Ивановна"}) == ["full_name"]
+    assert update_debtor(
+        session,
+        lawyer,
+        bad.debtor_id,
+        {"full_name": "Сидорова Анна Ивановна"},
+        expected_version=session.get(Debtor, bad.debtor_id).version,
+    ) == ["full_name"]
     [outcome] = send_again(session, HEAD, [rejected.id])
     session.commit()
     assert outcome.queued
@@ -167,7 +173,13 @@ def test_invalid_record_is_held_and_the_rest_are_sent(
 
     lawyer = make_user(session, "lawyer")
     session.commit()
-    update_debtor(session, lawyer, bad.debtor_id, {"passport": "4510 654321"})
+    update_debtor(
+        session,
+        lawyer,
+        bad.debtor_id,
+        {"passport": "4510 654321"},
+        expected_version=session.get(Debtor, bad.debtor_id).version,
+    )
     session.commit()
     again = run_submissions(client, engine=engine)
     assert again.held == 0 and again.accepted == 1
@@ -184,7 +196,8 @@ def test_crash_between_upload_and_receipt_does_not_send_twice(
     gateway.set_scenario(Scenario(hang_uploads=1, hang_seconds=1.5))
     impatient = BureauClient(gateway.url, "bureau-user", "s3cret-pass", timeout=0.3, attempts=1, backoff=0)
     first = run_submissions(impatient, engine=engine)
-    assert first.files == 1 and first.errors
+    # no receipt came back, so the summary does not claim the record was sent
+    assert first.files == 0 and first.records == 0 and first.not_sent == 1 and first.errors
     [sub] = _submissions(session)
     assert sub.status == PREPARED and sub.last_error and "s3cret" not in sub.last_error
     assert _events(session)[0].status == SENDING

@@ -22,13 +22,14 @@ from playwright.sync_api import Browser, Page, Playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import db as core_db
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, reset_settings_cache
 from core.migrate import upgrade
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+E2E_SECRET_KEY = "e2e-secret-of-at-least-thirty-two-characters"
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
@@ -76,17 +77,22 @@ def serve_app(
         pytest.skip("Debian's chromium is not installed (make chromium)")
     url = f"sqlite:///{workdir / 'cessio.db'}"
     engine = core_db.make_engine(url)
-    upgrade(engine)
-    with sessionmaker(bind=engine, expire_on_commit=False)() as s:
-        seed(s)
-        s.commit()
+    with pytest.MonkeyPatch.context() as mp:
+        # seeded TOTP secrets are sealed with the key the app will open them with
+        mp.setenv("CESSIO_SECRET_KEY", E2E_SECRET_KEY)
+        reset_settings_cache()
+        upgrade(engine)
+        with sessionmaker(bind=engine, expire_on_commit=False)() as s:
+            seed(s)
+            s.commit()
+    reset_settings_cache()
     engine.dispose()
     port = _free_port()
     env = {
         **os.environ,
         "CESSIO_DATABASE_URL": url,
         "CESSIO_FILE_STORE_DIR": str(workdir / "files"),
-        "CESSIO_SECRET_KEY": "e2e-secret",
+        "CESSIO_SECRET_KEY": E2E_SECRET_KEY,
         "CESSIO_JOBS_TICK_SECONDS": "1",
         **({"CESSIO_LANGUAGE": language} if language else {}),
         **(_frozen_clock(workdir, clock_at) if clock_at else {}),
@@ -97,7 +103,7 @@ def serve_app(
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",  # the app with the routes of the HttpOnly session cookie
             "--server.port",
             str(port),
             "--server.address",
@@ -180,6 +186,22 @@ def browser_page(failure_shot: str, **context: Any) -> Iterator[Page]:
             browser.close()
 
 
+_last_step: list[int] = []
+
+
+def next_code(secret: str = TOTP_SECRET) -> str:
+    """A code the server has not accepted yet: each code works once (no replay), so a second
+    sign-in within the same 30 seconds uses the next step's code (accepted one step early) and a
+    third waits for the clock."""
+    totp = pyotp.TOTP(secret)
+    now = int(time.time()) // 30
+    step = max(now, _last_step[-1] + 1) if _last_step else now
+    while step > int(time.time()) // 30 + 1:
+        time.sleep(1)
+    _last_step.append(step)
+    return totp.at(step * 30)
+
+
 SIGN_IN_WORDS = {
     "en": {"username": "Username", "password": "Password", "sign_in": "Sign in", "code": "Code", "verify": "Verify"},
     "ru": {
@@ -199,6 +221,6 @@ def sign_in(page: Page, username: str, language: str = "en") -> None:
     page.get_by_label(words["password"], exact=True).fill(PASSWORD)
     page.get_by_role("button", name=words["sign_in"]).click()
     settle(page)
-    page.get_by_label(words["code"]).fill(pyotp.TOTP(TOTP_SECRET).now())
+    page.get_by_label(words["code"]).fill(next_code())
     page.get_by_role("button", name=words["verify"]).click()
     settle(page)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import pyotp
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.e2e.conftest import TOTP_SECRET, browser_page, serve_app, settle, shot, sign_in
+from tests.e2e.conftest import TOTP_SECRET, browser_page, next_code, serve_app, settle, shot, sign_in
 from tests.factories import PASSWORD, make_case, make_user
 
 pytestmark = pytest.mark.browser
@@ -69,7 +68,7 @@ def test_clerk_journey_sign_in_search_open_move_timeline(server: dict[str, str])
         page.get_by_role("button", name="Вход").click()
         settle(page)
         expect(page.get_by_text("Двухэтапная проверка")).to_be_visible()
-        page.get_by_label("Код").fill(pyotp.TOTP(TOTP_SECRET).now())
+        page.get_by_label("Код").fill(next_code())
         shot(page, "journey-02-code")
         page.get_by_role("button", name="Проверить").click()
         settle(page)

@@ -198,7 +198,7 @@ def test_filter_options_list_what_heads_can_pick(session: Session, dept: Departm
 
 
 def test_bad_filters_are_explained_in_the_users_language() -> None:
-    with pytest.raises(ValidationFailed) as err:
+    with use_language("ru"), pytest.raises(ValidationFailed) as err:
         KpiFilters(dt.date(2026, 6, 10), dt.date(2026, 6, 1), stages=("nowhere",), granularity="hourly")
     problems = str(err.value.problems)
     assert "поменяйте даты местами" in problems and "nowhere" in problems and "hourly" in problems

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.audit.models import AuditLog
 from core.cases.search import CaseFilter
 from core.errors import PermissionDenied
+from core.i18n import use_language
 from core.kpi import export
 from core.kpi.cache import TtlCache
 from core.kpi.display import COLUMN_LABELS
@@ -26,7 +27,8 @@ def test_export_has_filters_headline_and_a_sheet_per_kpi(session: Session, dept:
     """The workbook a head takes to the director: in Russian, every sheet titled, every column
     named in words (no field names such as ``within_sla``), periods named, amounts exact."""
     f = KpiFilters(PERIOD.date_from, PERIOD.date_to, creditor_ids=(dept.c1.id,), granularity="week")
-    content = export.export_dashboard(session, dept.head, f, NOW)
+    with use_language("ru"):  # the head's language
+        content = export.export_dashboard(session, dept.head, f, NOW)
     session.commit()
     book = openpyxl.load_workbook(io.BytesIO(content))
     assert book.sheetnames[:4] == [

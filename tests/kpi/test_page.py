@@ -26,6 +26,7 @@ from tests.kpi.conftest import staff
 def _head_with_cases(app_db: Session) -> User:  # noqa: F811 - the fixture is passed in
     service.clear_cache()
     head = staff(app_db, "head", "Helen Head")
+    head.language = "ru"  # a Russian head, as the department's are
     now = utcnow()
     make_case(
         app_db,

@@ -46,6 +46,7 @@ def render(case_id: int, user: SignedInUser) -> None:
         birth = debtor.birth_date
         court = {name: getattr(case, name) or "" for name, _ in COURT_FIELDS}
         version = case.version
+        debtor_version = debtor.version
     editable = has_permission(user, Permission.CASE_EDIT)
     key = f"details.{case_id}"
     left, right = st.columns(2)
@@ -79,7 +80,7 @@ def render(case_id: int, user: SignedInUser) -> None:
             changes["birth_date"] = new_birth
         _save(
             changes,
-            lambda session: update_debtor(session, user, card.debtor.id, changes),
+            lambda session: update_debtor(session, user, card.debtor.id, changes, expected_version=debtor_version),
             _("Nothing changed in the debtor's data."),
             _("The debtor's data saved."),
         )
