@@ -19,7 +19,7 @@ from ui import login
 from ui import session as ui_session
 from ui.context import OPEN_PAGE_PARAM, SignedInUser, db
 from ui.markup import safe_markdown
-from ui.nav import SECTIONS, all_pages
+from ui.nav import SECTIONS, START_URL, all_pages
 from ui.nav.core_pages import CASE
 
 st.set_page_config(page_title="Cessio", page_icon=":material/gavel:", layout="wide")
@@ -36,11 +36,10 @@ def _idle_watch() -> None:
 def _signed_out() -> None:
     # Every known address shows the sign-in screen, so a deep link (e.g. /case?case=C-000123)
     # keeps its address and query while the user signs in, and opens once they have.
-    specs = sorted(all_pages(), key=lambda s: not s.default)
-    pages = [
-        st.Page(login.render, title=_("Sign in"), url_path=spec.url_path, default=i == 0)
-        for i, spec in enumerate(specs)
-    ]
+    # "/" is the start page's root address (START_URL); every page's own address, the start
+    # page's documented /search included, is a sign-in page too.
+    pages = [st.Page(login.render, title=_("Sign in"), url_path=START_URL, default=True)]
+    pages += [st.Page(login.render, title=_("Sign in"), url_path=spec.url_path) for spec in all_pages()]
     page = st.navigation(pages, position="hidden")
     ui_session.write_cookie()
     page.run()
@@ -77,12 +76,25 @@ def _signed_in(user: SignedInUser) -> None:
             spec.path,
             title=_(spec.title),
             icon=spec.icon,
-            url_path=spec.url_path,
+            url_path=START_URL if spec is start else spec.url_path,
             default=spec is start,
         )
         pages_by_url[spec.url_path] = page
         sections.setdefault(spec.section, []).append(page)
     ordered = {_(name): sections[name] for name in SECTIONS if name in sections}
+    # The start page is served at "/"; its own address (/search, in the docs and in bookmarks)
+    # is a hidden page that hands over to it with the address's query (the search filters).
+    start_page = pages_by_url[start.url_path]
+    first_section = _(start.section)
+    ordered[first_section] = [
+        *ordered.get(first_section, []),
+        st.Page(
+            lambda: st.switch_page(start_page, query_params=st.query_params.to_dict()),
+            title=_(start.title),
+            url_path=start.url_path,
+            visibility="hidden",
+        ),
+    ]
     current = st.navigation(ordered, position="sidebar", expanded=True)
 
     with st.sidebar:
@@ -90,7 +102,8 @@ def _signed_in(user: SignedInUser) -> None:
         _language_choice(user)
         if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
             ui_session.sign_out(_("You signed out."))
-            st.rerun()
+            # the next person at this browser starts on the start page, not on this user's page
+            st.switch_page(start_page)
         ui_session.write_cookie()
     _idle_watch()
 

@@ -54,6 +54,13 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(local_tz()).date()
 
 
+def local_today() -> dt.date:
+    """Today as the department's calendar says it (Europe/Moscow by default), not the server's
+    or UTC's: between 00:00 and 03:00 Moscow time the UTC day is still yesterday. Every date a
+    screen proposes (mailed on, paid on, as of) starts from this one."""
+    return local_date(dt.datetime.now(dt.UTC))
+
+
 def to_local(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(local_tz()) if moment else None
 

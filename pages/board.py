@@ -9,7 +9,7 @@ import streamlit as st
 from core.calendar import to_local
 from core.cases.search import CaseFilter, CaseRow, matching_ids, search_cases, stage_board
 from core.errors import CessioError
-from core.money import format_amount
+from core.i18n import _, format_date, format_money, format_number, ngettext
 from ui import bulk
 from ui.context import actor, db
 from ui.stage_style import badge_html
@@ -27,9 +27,9 @@ def _frame(rows: list[CaseRow]) -> pd.DataFrame:
                 "Case": f"case?case={r.number}",
                 "Debtor": r.debtor_name,
                 "Days in stage": r.days_in_stage,
-                "SLA": "over" if r.over_sla else "",
+                "SLA": _("over") if r.over_sla else "",
                 "Responsible": r.responsible or "—",
-                "Claim, ₽": format_amount(r.claim_amount, currency=False),
+                "Claim, ₽": format_money(r.claim_amount, currency=False),
                 "Creditor": r.creditor,
                 "Region": r.region or "",
             }
@@ -39,9 +39,23 @@ def _frame(rows: list[CaseRow]) -> pd.DataFrame:
     )
 
 
+def _column_config() -> dict[str, object]:
+    cc = st.column_config
+    return {
+        "Case": cc.LinkColumn(_("Case"), display_text=r"case=(C-\d+)", width=84),
+        "Debtor": cc.TextColumn(_("Debtor"), width=230),
+        "Days in stage": cc.NumberColumn(_("Days"), width=56, help=_("Days in the current stage")),
+        "SLA": cc.TextColumn(_("SLA"), width=56),
+        "Responsible": cc.TextColumn(_("Responsible"), width=150),
+        "Claim, ₽": cc.TextColumn(_("Claim, ₽"), width=100),
+        "Creditor": cc.TextColumn(_("Creditor"), width=130),
+        "Region": cc.TextColumn(_("Region"), width=110),
+    }
+
+
 def main() -> None:
     user = actor()
-    st.header("Stage board")
+    st.header(_("Stage board"))
     try:
         with db() as session:
             board = stage_board(session, user)
@@ -54,12 +68,20 @@ def main() -> None:
         for col, s in zip(cols, board[start : start + PER_ROW], strict=False):
             with col.container(border=True):
                 st.markdown(badge_html(s.stage), unsafe_allow_html=True)
-                st.metric("Cases", f"{s.count:,}", label_visibility="collapsed")
+                st.metric(_("Cases"), format_number(s.count), label_visibility="collapsed")
                 oldest = to_local(s.oldest_entered_at)
-                over = f":red[**{s.over_sla:,} over SLA**]" if s.over_sla else "none over SLA"
-                st.caption(f"{over}  \noldest since {oldest:%d.%m.%Y}" if oldest else "empty")
+                over = (
+                    ":red[**" + _("{n} over SLA").format(n=format_number(s.over_sla)) + "**]"
+                    if s.over_sla
+                    else _("none over SLA")
+                )
+                st.caption(
+                    over + "  \n" + _("oldest since {date}").format(date=format_date(oldest.date()))
+                    if oldest
+                    else _("empty")
+                )
                 if st.button(
-                    "Show cases",
+                    _("Show cases"),
                     key=f"{KEY}.pick.{s.stage}",
                     disabled=s.count == 0,
                     type="primary" if chosen == s.stage else "secondary",
@@ -71,18 +93,24 @@ def main() -> None:
     bulk.show_report(KEY)
     summary = next((s for s in board if s.stage == chosen), None)
     if summary is None:
-        st.caption("Pick a stage to see its cases and move them on.")
+        st.caption(_("Pick a stage to see its cases and move them on."))
         return
 
-    st.subheader(f"{summary.label}: {summary.count:,} cases", divider="gray")
-    only_over = st.toggle("Only cases over the SLA", key=f"{KEY}.over")
+    stage_name = _(summary.label)
+    st.subheader(
+        ngettext("{stage}: {n} case", "{stage}: {n} cases", summary.count).format(
+            stage=stage_name, n=format_number(summary.count)
+        ),
+        divider="gray",
+    )
+    only_over = st.toggle(_("Only cases over the SLA"), key=f"{KEY}.over")
     f = CaseFilter(stages=[summary.stage], over_sla=only_over)
     with db() as session:
         # oldest first: sorting by days in stage ascending by entry date puts the longest-waiting on top
         page = search_cases(session, user, f, sort="days_in_stage", descending=False, limit=SHOWN)
     total = page.total or 0
     if total == 0:
-        st.info("No cases here with these conditions.")
+        st.info(_("No cases here with these conditions."))
         return
     event = st.dataframe(
         _frame(page.rows),
@@ -92,41 +120,43 @@ def main() -> None:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * len(page.rows), 38 + 35 * 15),
-        column_config={"Case": st.column_config.LinkColumn("Case", display_text=r"case=(C-\d+)", width="small")},
+        column_config=_column_config(),
     )
     if total > len(page.rows):
-        st.caption(f"The {len(page.rows)} cases waiting longest are listed; “all” below takes all {total:,}.")
+        st.caption(
+            _("The {shown} cases waiting longest are listed; “all” below takes all {total}.").format(
+                shown=format_number(len(page.rows)), total=format_number(total)
+            )
+        )
     selected = [page.rows[i] for i in event.selection.rows if i < len(page.rows)]
-    options = ["selected", "all"] if selected else ["all"]
-    scope = st.radio(
-        "Apply to",
-        options,
-        format_func=lambda v: (
-            (f"the {len(selected):,} selected" if v == "selected" else f"all {total:,} cases in “{summary.label}”")
-            + (" (over the SLA)" if v == "all" and only_over else "")
-        ),
-        horizontal=True,
-        key=f"{KEY}.scope.{len(options)}",
+    everything = ngettext("the {n} case in “{stage}”", "all {n} cases in “{stage}”", min(total, ALL_CAP)).format(
+        n=format_number(min(total, ALL_CAP)), stage=stage_name
     )
+    if only_over:
+        everything = _("{cases} (over the SLA)").format(cases=everything)
+    scope = bulk.choose_scope(KEY, len(selected), everything)
     if scope == "selected":
         target = bulk.BulkTarget(
             count=len(selected),
-            description=f"{len(selected):,} selected case" + ("s" if len(selected) != 1 else ""),
+            description=ngettext("{n} selected case", "{n} selected cases", len(selected)).format(
+                n=format_number(len(selected))
+            ),
             stages={summary.stage},
             resolve=lambda _s: [r.id for r in selected],
             numbers={r.id: r.number for r in selected},
             versions={r.id: r.version for r in selected},
             fingerprint="sel:" + ",".join(str(r.id) for r in selected),
         )
-    else:
+    elif scope == "all":
         target = bulk.BulkTarget(
             count=min(total, ALL_CAP),
-            description=f"all {min(total, ALL_CAP):,} cases in “{summary.label}”"
-            + (" over the SLA" if only_over else ""),
+            description=everything,
             stages={summary.stage},
             resolve=lambda session: matching_ids(session, user, f, cap=ALL_CAP),
             fingerprint=f"all:{summary.stage}:{only_over}",
         )
+    else:
+        return
     bulk.bulk_actions(user, target, KEY)
 
 

@@ -404,12 +404,20 @@ def _import_steps(user: SignedInUser) -> None:
     data = upload.getvalue()
     file_key = hashlib.sha256(data).hexdigest()[:16]
     sheet, header_line = _requested_place(file_key)
-    try:
-        with db() as session:
-            info = inspect_file(session, user, data, upload.name, sheet=sheet, header_line=header_line)
-    except CessioError as exc:
-        st.error(str(exc))
-        return
+    # Reading the sheets is bounded (core.importer.read) but takes seconds for a large register:
+    # done once per file and choice of sheet and header line, not on every rerun.
+    info_key = f"{KEY}.info"
+    cached = st.session_state.get(info_key)
+    if cached is not None and cached[0] == (file_key, sheet, header_line):
+        info = cached[1]
+    else:
+        try:
+            with db() as session:
+                info = inspect_file(session, user, data, upload.name, sheet=sheet, header_line=header_line)
+        except CessioError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[info_key] = ((file_key, sheet, header_line), info)
     if info.encoding:
         details = _("{name}: {rows} rows, encoding {encoding}, separator “{delimiter}”.").format(
             name=upload.name, rows=_number(info.row_count), encoding=info.encoding, delimiter=info.delimiter

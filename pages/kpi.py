@@ -88,7 +88,11 @@ with st.container(border=True):
             return _("Automatic ({bucket})").format(bucket=_(GRANULARITY_LABELS[chosen]).lower())
         return _(GRANULARITY_LABELS[g])
 
-    granularity = row1[1].selectbox(_("Charts by"), GRANULARITIES, format_func=_granularity_name, key="kpi_granularity")
+    # labels worked out in this run (a dict's lookup, not a call of ``_`` later outside it)
+    granularity_names = {g: _granularity_name(g) for g in GRANULARITIES}
+    granularity = row1[1].selectbox(
+        _("Charts by"), GRANULARITIES, format_func=granularity_names.__getitem__, key="kpi_granularity"
+    )
     everyone = _("All")
     creditor_ids = row1[2].multiselect(
         _("Creditor"),
@@ -113,8 +117,13 @@ with st.container(border=True):
         placeholder=everyone,
         key="kpi_responsible",
     )
+    stage_names = {code: stage_label(code) for code in options.stages}
     stage_codes = row2[3].multiselect(
-        _("Current stage"), list(options.stages), format_func=stage_label, placeholder=everyone, key="kpi_stages"
+        _("Current stage"),
+        list(options.stages),
+        format_func=stage_names.__getitem__,
+        placeholder=everyone,
+        key="kpi_stages",
     )
 
 if not isinstance(period, tuple) or len(period) != 2:

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.calendar import to_local
+from core.calendar import local_today, to_local
 from core.cases.workflow import stage
 from core.config import get_settings
 from core.errors import CessioError, ValidationFailed
@@ -214,7 +214,7 @@ def _add_one(user: SignedInUser) -> None:
         addressee = c1.text_input(_("Addressee (court)"), help=_("Empty: the court of the first case"))
         address = c2.text_input(_("Address"), help=_("Empty: the court address of the first case"))
         contents = c1.text_input(_("Contents"), placeholder=_("Application for a court order, calculation, extract"))
-        mailed_on = c2.date_input(_("Mailed on"), value=dt.date.today(), format="DD.MM.YYYY")
+        mailed_on = c2.date_input(_("Mailed on"), value=local_today(), format="DD.MM.YYYY")
         postage = c1.text_input(_("Postage, ₽"), placeholder="98,40")
         submitted = st.form_submit_button(_("Save shipment"), type="primary")
     if not submitted:
@@ -255,7 +255,7 @@ def _paste(user: SignedInUser) -> None:
     c1, c2 = st.columns(2)
     case_text = c1.text_area(_("Case numbers"), height=220, key=f"{KEY}.paste.cases")
     numbers_text = c2.text_area(_("Tracking numbers"), height=220, key=f"{KEY}.paste.numbers")
-    mailed_on = st.date_input(_("Mailed on"), value=dt.date.today(), format="DD.MM.YYYY", key=f"{KEY}.paste.date")
+    mailed_on = st.date_input(_("Mailed on"), value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.paste.date")
     if not case_text.strip() or not numbers_text.strip():
         return
     with db() as session:

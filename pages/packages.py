@@ -8,12 +8,12 @@ Other pages hand a selection over by putting case ids into
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+from core.calendar import local_today
 from core.cases.search import CaseFilter, filter_options, matching_ids, search_cases
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.documents.catalog import CASE_DOC_TYPES, DOC_TYPE_BY_CODE
@@ -322,7 +322,7 @@ def _packages(user: SignedInUser) -> None:
         key=f"{KEY}.scanned_{package_id}_{nonce}",
         height=100,
     )
-    mailed_on = st.date_input(_("Mailed on"), value=dt.date.today(), format="DD.MM.YYYY", key=f"{KEY}.mailed_on")
+    mailed_on = st.date_input(_("Mailed on"), value=local_today(), format="DD.MM.YYYY", key=f"{KEY}.mailed_on")
     if st.button(_("Record as mailed"), type="primary", key=f"{KEY}.mail"):
         edited = (st.session_state.get(editor_key) or {}).get("edited_rows", {})
         tracking = {

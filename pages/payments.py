@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.auth.permissions import Permission, has_permission
+from core.calendar import local_today
 from core.errors import CessioError
 from core.i18n import N_, _, format_date, format_datetime_local, format_money, format_number, ngettext
 from core.ledger.payments_import import (
@@ -244,7 +245,7 @@ def _queue_tab(user: SignedInUser) -> None:
         )
         c1, c2, c3 = st.columns(3)
         case_ref = c1.text_input(_("Case number"), placeholder="C-000123")
-        on = c2.date_input(_("Payment date"), value=row.pay_date or dt.date.today(), format="DD.MM.YYYY")
+        on = c2.date_input(_("Payment date"), value=row.pay_date or local_today(), format="DD.MM.YYYY")
         amount_text = c3.text_input(
             _("Amount, ₽"), value=format_money(row.amount, currency=False) if row.amount is not None else ""
         )

@@ -18,10 +18,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core.auth.permissions import Permission, has_permission
+from core.auth.permissions import Permission, has_permission, role_name
 from core.cases.service import TransitionReport, list_staff, reassign, transition_cases
-from core.cases.workflow import STAGES, Transition, stage, transition, transitions_for_stages
+from core.cases.workflow import STAGES, GuardProblem, Transition, stage, transition, transitions_for_stages
 from core.errors import CessioError
+from core.i18n import _, format_number, ngettext
 from ui.context import SignedInUser, db
 from ui.guard_fields import guard_inputs
 
@@ -47,11 +48,55 @@ class BulkTarget:
 
 
 def _plural(n: int) -> str:
-    return f"{n:,} case" + ("" if n == 1 else "s")
+    return ngettext("{n} case", "{n} cases", n).format(n=format_number(n))
+
+
+def stage_label(code: str) -> str:
+    return _(stage(code).label)
 
 
 def transition_option_label(t: Transition) -> str:
-    return f"{t.label} → {stage(t.target).label}"
+    """The menu entry of a move: the action and where it takes the cases, the stage once when
+    the action is named after the stage it reaches ("Claim prepared")."""
+    target = stage_label(t.target)
+    if _(t.label) == target:
+        return _("To “{stage}”").format(stage=target)
+    return _("{action} → “{stage}”").format(action=_(t.label), stage=target)
+
+
+def move_question(description: str, t: Transition) -> str:
+    """The confirmation of a move, naming the target stage once."""
+    target = stage_label(t.target)
+    if _(t.label) == target:
+        return _("Move {cases} to “{stage}”?").format(cases=description, stage=target)
+    return _("Move {cases} to “{stage}” ({action})?").format(cases=description, stage=target, action=_(t.label))
+
+
+def choose_scope(key: str, selected: int, all_label: str) -> str | None:
+    """Which cases an action applies to: the ticked rows or all matching. Nothing is chosen
+    until the user chooses (the safe default, the same on the search and the stage board)."""
+    options = ["selected", "all"] if selected else ["all"]
+    scope = st.radio(
+        _("Apply to"),
+        options,
+        format_func=lambda v: (
+            ngettext("the {n} selected case", "the {n} selected cases", selected).format(n=format_number(selected))
+            if v == "selected"
+            else all_label
+        ),
+        index=None,
+        horizontal=True,
+        key=f"{key}.scope.{len(options)}",
+    )
+    if scope is None:
+        st.caption(
+            _(
+                "Choose which cases to act on — the rows you ticked in the table or all matching cases — to see the moves."
+            )
+            if selected
+            else _("Tick rows in the table, or choose all matching cases, to see the moves.")
+        )
+    return scope
 
 
 def _report_csv(report: TransitionReport) -> bytes:
@@ -73,19 +118,19 @@ def show_report(key: str) -> None:
             report: TransitionReport = payload
             t = transition(report.transition)
             moved, refused = len(report.moved), len(report.refused)
-            target = stage(t.target).label
+            target = stage_label(t.target)
             if moved:
-                st.success(f"Moved {_plural(moved)} to “{target}”.")
+                st.success(_("Moved {cases} to “{stage}”.").format(cases=_plural(moved), stage=target))
             if refused:
-                st.warning(f"{_plural(refused)} not moved — the reasons are in the report below.")
+                st.warning(_("{cases} not moved — the reasons are in the report below.").format(cases=_plural(refused)))
             if not moved and not refused:
-                st.info("No cases matched any more; nothing was moved.")
+                st.info(_("No cases matched any more; nothing was moved."))
             rows = sorted(report.as_rows(), key=lambda r: r["result"] != "refused")
             frame = pd.DataFrame(rows, columns=["case", "result", "from", "to", "reason"])
-            frame.columns = ["Case", "Result", "From", "To", "Reason"]
+            frame.columns = [_("Case"), _("Result"), _("From"), _("To"), _("Reason")]
             st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 320))
             st.download_button(
-                "Download the report (CSV)",
+                _("Download the report (CSV)"),
                 _report_csv(report),
                 file_name=f"move-report-{report.transition}.csv",
                 mime="text/csv",
@@ -94,7 +139,7 @@ def show_report(key: str) -> None:
             )
         else:
             st.success(payload)
-        if st.button("Dismiss", key=f"{key}.dismiss", type="tertiary"):
+        if st.button(_("Dismiss"), key=f"{key}.dismiss", type="tertiary"):
             st.session_state.pop(f"{key}.result", None)
             st.rerun()
 
@@ -105,31 +150,37 @@ def _per_case_editor(target: BulkTarget, t: Transition, key: str) -> dict[int, d
         return {}
     if not target.numbers or len(target.numbers) > PER_CASE_LIMIT:
         st.info(
-            f"“{t.label}” needs a {per_case[0].label.lower()} for each case. Select up to {PER_CASE_LIMIT} cases "
-            "in the table to enter them here."
+            _(
+                "“{action}” needs a {field} for each case. Select up to {n} cases in the table to enter them here."
+            ).format(action=_(t.label), field=_(per_case[0].label).lower(), n=PER_CASE_LIMIT)
         )
         return None
-    st.caption(f"Enter the {per_case[0].label.lower()} of each case:")
-    frame = pd.DataFrame({"Case": list(target.numbers.values()), **{f.label: "" for f in per_case}})
+    st.caption(_("Enter the {field} of each case:").format(field=_(per_case[0].label).lower()))
+    case_col = _("Case")
+    frame = pd.DataFrame({case_col: list(target.numbers.values()), **{f.label: "" for f in per_case}})
     edited = st.data_editor(
         frame,
         key=f"{key}.per_case.{target.fingerprint}.{t.name}",
         hide_index=True,
-        disabled=["Case"],
+        disabled=[case_col],
+        column_config={f.label: st.column_config.TextColumn(_(f.label)) for f in per_case},
         width="stretch",
         height=min(38 + 35 * len(frame), 320),
     )
     out: dict[int, dict[str, Any]] = {}
-    for case_id, (_, row) in zip(target.numbers, edited.iterrows(), strict=True):
+    for case_id, (_index, row) in zip(target.numbers, edited.iterrows(), strict=True):
         out[case_id] = {f.name: str(row[f.label] or "").strip() for f in per_case}
     return out
 
 
 def _run_move(user: SignedInUser, target: BulkTarget, pending: dict[str, Any], key: str) -> None:
-    bar = st.progress(0.0, text="Moving cases…")
+    bar = st.progress(0.0, text=_("Moving cases…"))
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Moved {done:,} of {total:,}…")
+        bar.progress(
+            done / total if total else 1.0,
+            text=_("Moved {done} of {total}…").format(done=format_number(done), total=format_number(total)),
+        )
 
     try:
         with db() as session:
@@ -148,16 +199,19 @@ def _run_move(user: SignedInUser, target: BulkTarget, pending: dict[str, Any], k
         bar.empty()
         st.error(str(exc))
         return
-    bar.progress(1.0, text="Done.")
+    bar.progress(1.0, text=_("Done."))
     st.session_state[f"{key}.result"] = ("move", report)
     _after_action(key)
 
 
 def _run_reassign(user: SignedInUser, target: BulkTarget, pending: dict[str, Any], key: str) -> None:
-    bar = st.progress(0.0, text="Reassigning…")
+    bar = st.progress(0.0, text=_("Reassigning…"))
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Reassigned {done:,} of {total:,}…")
+        bar.progress(
+            done / total if total else 1.0,
+            text=_("Reassigned {done} of {total}…").format(done=format_number(done), total=format_number(total)),
+        )
 
     try:
         with db() as session:
@@ -169,14 +223,20 @@ def _run_reassign(user: SignedInUser, target: BulkTarget, pending: dict[str, Any
         return
     st.session_state[f"{key}.result"] = (
         "reassign",
-        f"{_plural(changed)} reassigned to {pending['user_name']}"
-        + (f" ({len(ids) - changed:,} already were)." if len(ids) > changed else "."),
+        (
+            _("{cases} reassigned to {person} ({n} already were).").format(
+                cases=_plural(changed), person=pending["user_name"], n=format_number(len(ids) - changed)
+            )
+            if len(ids) > changed
+            else _("{cases} reassigned to {person}.").format(cases=_plural(changed), person=pending["user_name"])
+        ),
     )
     _after_action(key)
 
 
 def _after_action(key: str) -> None:
     st.session_state.pop(f"{key}.pending", None)
+    st.session_state.pop(f"{key}.total", None)  # the cases moved: count again
     # a new table key drops the old row selection: the rows under it have changed
     st.session_state[f"{key}.nonce"] = st.session_state.get(f"{key}.nonce", 0) + 1
     st.rerun()
@@ -197,13 +257,13 @@ def _confirm(user: SignedInUser, target: BulkTarget, key: str) -> bool:
         return False
     with st.container(border=True):
         st.warning(pending["question"], icon=":material/help:")
-        yes, no, _ = st.columns([2, 1, 3])
+        yes, no, _spacer = st.columns([2, 1, 3])
         if yes.button(pending["button"], type="primary", key=f"{key}.yes"):
             if pending["action"] == "move":
                 _run_move(user, target, pending, key)
             else:
                 _run_reassign(user, target, pending, key)
-        if no.button("Cancel", key=f"{key}.no"):
+        if no.button(_("Cancel"), key=f"{key}.no"):
             st.session_state.pop(f"{key}.pending", None)
             st.rerun()
     return True
@@ -218,19 +278,16 @@ def bulk_actions(user: SignedInUser, target: BulkTarget, key: str) -> None:
     can_move = has_permission(user, Permission.CASE_BULK_TRANSITION)
     can_reassign = has_permission(user, Permission.CASE_REASSIGN)
     can_print = has_permission(user, Permission.DOCUMENT_GENERATE)
-    tabs = [
-        name
-        for name, ok in (("Move to a stage", can_move), ("Reassign", can_reassign), ("Print package", can_print))
-        if ok
-    ]
+    tabs = [name for name, ok in (("move", can_move), ("reassign", can_reassign), ("print", can_print)) if ok]
     if not tabs:
         return
+    titles = {"move": _("Move to a stage"), "reassign": _("Reassign"), "print": _("Print package")}
     ids_now = list(target.numbers) if target.numbers else None
-    for name, tab in zip(tabs, st.tabs(tabs), strict=True):
+    for name, tab in zip(tabs, st.tabs([titles[t] for t in tabs]), strict=True):
         with tab:
-            if name == "Move to a stage":
+            if name == "move":
                 _move_controls(user, target, key, ids_now)
-            elif name == "Reassign":
+            elif name == "reassign":
                 _reassign_controls(user, target, key, ids_now)
             else:
                 _print_controls(target, key)
@@ -242,14 +299,18 @@ PACKAGE_MAX_CASES = 3000
 def _print_controls(target: BulkTarget, key: str) -> None:
     """Hand the cases over to the print-package page (a package holds cases at one stage)."""
     if len(target.stages) != 1 or stage(next(iter(target.stages))).closed:
-        st.caption("A print package holds cases at one open stage: filter or select cases of a single stage.")
+        st.caption(_("A print package holds cases at one open stage: filter or select cases of a single stage."))
         return
     if target.count > PACKAGE_MAX_CASES:
-        st.caption(f"A package holds at most {PACKAGE_MAX_CASES:,} cases; narrow the filters.")
+        st.caption(
+            _("A package holds at most {n} cases; narrow the filters.").format(n=format_number(PACKAGE_MAX_CASES))
+        )
         return
     stage_code = next(iter(target.stages))
-    st.caption(f"Generate the documents of {target.description} and glue them into one PDF to print.")
-    if st.button("Open in Print packages", icon=":material/print:", key=f"{key}.print"):
+    st.caption(
+        _("Generate the documents of {cases} and glue them into one PDF to print.").format(cases=target.description)
+    )
+    if st.button(_("Open in Print packages"), icon=":material/print:", key=f"{key}.print"):
         with db() as session:
             ids = target.resolve(session)
         st.session_state["documents.preselected"] = ids
@@ -258,17 +319,29 @@ def _print_controls(target: BulkTarget, key: str) -> None:
         st.switch_page("pages/packages.py")
 
 
+def _per_case_problems(target: BulkTarget, t: Transition, per_case: dict[int, dict[str, Any]]) -> list[str]:
+    """What is wrong with the per-case inputs (e.g. a tracking number), case by case."""
+    problems: list[str] = []
+    for case_id, values in per_case.items():
+        for f in (f for f in t.fields if f.kind == "tracking"):
+            try:
+                f.clean(values.get(f.name))
+            except GuardProblem as exc:
+                problems.append(f"{target.numbers.get(case_id, case_id)}: {exc}")
+    return problems
+
+
 def _move_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: list[int] | None) -> None:
     options = transitions_for_stages(target.stages or {s.code for s in STAGES}, user.role)
     if not options:
-        st.caption("Your role cannot move cases from the stages of these cases.")
+        st.caption(_("Your role cannot move cases from the stages of these cases."))
         return
     chosen = st.selectbox(
-        "Move to",
+        _("Move to"),
         options,
         format_func=transition_option_label,
         index=None,
-        placeholder="Choose where the cases go…",
+        placeholder=_("Choose where the cases go…"),
         key=f"{key}.transition",
     )
     if chosen is None:
@@ -276,15 +349,29 @@ def _move_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: li
     wrong = target.stages - set(chosen.sources) if target.stages else set()
     if wrong:
         st.caption(
-            "Cases now at "
-            + ", ".join(f"“{stage(s).label}”" for s in sorted(wrong))
-            + f" cannot take “{chosen.label}” and will be reported as not moved."
+            _("Cases now at {stages} cannot take “{action}” and will be reported as not moved.").format(
+                stages=", ".join(f"“{stage_label(s)}”" for s in sorted(wrong)), action=_(chosen.label)
+            )
         )
     data = guard_inputs(chosen, f"{key}.field.{chosen.name}", skip_kinds=frozenset({"tracking"}))
     per_case = _per_case_editor(target, chosen, key)
     if per_case is None:
         return
-    if st.button(f"Move {_plural(target.count)}…", type="primary", key=f"{key}.move"):
+    if st.button(_("Move {cases}…").format(cases=_plural(target.count)), type="primary", key=f"{key}.move"):
+        # what the move needs is checked now, before the confirmation: one clear message here
+        # instead of the same refusal for every case after it
+        problems: list[str] = []
+        for f in chosen.fields:
+            if f.kind == "tracking":
+                continue
+            try:
+                f.clean(data.get(f.name))
+            except GuardProblem as exc:
+                problems.append(str(exc))
+        problems += _per_case_problems(target, chosen, per_case)
+        if problems:
+            st.error(_("Before moving, fill in what the move needs:") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+            return
         st.session_state[f"{key}.pending"] = {
             "action": "move",
             "transition": chosen.name,
@@ -293,33 +380,33 @@ def _move_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: li
             "versions": dict(target.versions),
             "ids": ids_now,
             "fingerprint": target.fingerprint,
-            "question": f"Move {target.description} to “{stage(chosen.target).label}” ({chosen.label})?",
-            "button": f"Yes, move {_plural(target.count)}",
+            "question": move_question(target.description, chosen),
+            "button": _("Yes, move {cases}").format(cases=_plural(target.count)),
         }
         st.rerun()
 
 
 def _reassign_controls(user: SignedInUser, target: BulkTarget, key: str, ids_now: list[int] | None) -> None:
     with db() as session:
-        staff = [(u.id, f"{u.full_name} ({u.role})") for u in list_staff(session)]
+        staff = [(u.id, f"{u.full_name} ({role_name(u.role)})") for u in list_staff(session)]
     chosen = st.selectbox(
-        "New responsible",
+        _("New responsible"),
         staff,
         format_func=lambda pair: pair[1],
         index=None,
-        placeholder="Choose a person…",
+        placeholder=_("Choose a person…"),
         key=f"{key}.assignee",
     )
     if chosen is None:
         return
-    if st.button(f"Reassign {_plural(target.count)}…", type="primary", key=f"{key}.reassign"):
+    if st.button(_("Reassign {cases}…").format(cases=_plural(target.count)), type="primary", key=f"{key}.reassign"):
         st.session_state[f"{key}.pending"] = {
             "action": "reassign",
             "user_id": chosen[0],
             "user_name": chosen[1],
             "ids": ids_now,
             "fingerprint": target.fingerprint,
-            "question": f"Make {chosen[1]} responsible for {target.description}?",
-            "button": f"Yes, reassign {_plural(target.count)}",
+            "question": _("Make {person} responsible for {cases}?").format(person=chosen[1], cases=target.description),
+            "button": _("Yes, reassign {cases}").format(cases=_plural(target.count)),
         }
         st.rerun()

@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.calendar import local_today
 from core.cases.workflow import Field, Transition
 from core.i18n import N_, _
 
@@ -30,7 +31,7 @@ def field_input(f: Field, key: str) -> Any:
             key=key,
             format="DD.MM.YYYY",
             min_value=dt.date(2000, 1, 1),
-            max_value=dt.date.today() + dt.timedelta(days=400),
+            max_value=local_today() + dt.timedelta(days=400),
         )
     return st.text_input(label, key=key, help=_(_HELP[f.kind]) if f.kind in _HELP else None)
 

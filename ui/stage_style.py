@@ -41,6 +41,14 @@ def cell_style(label: Any) -> str:
     return f"background-color: {s.color}; color: {_text_colour(s.color)}; font-weight: 600"
 
 
+def stage_cell_style(stage_code: str) -> str:
+    """CSS for a table cell of the stage ``stage_code`` (whatever language its label is in)."""
+    s = STAGE_BY_CODE.get(stage_code)
+    if s is None:
+        return ""
+    return f"background-color: {s.color}; color: {_text_colour(s.color)}; font-weight: 600"
+
+
 def style_stage_column(frame: pd.DataFrame, column: str | None = None) -> Any:
     """A Styler colouring ``column`` (default: the translated "Stage") by stage; st.dataframe renders the colours."""
     column = column or _("Stage")

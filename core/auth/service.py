@@ -268,7 +268,8 @@ def _login_succeeded(session: Session, user: User, now: dt.datetime, source: str
     session.execute(delete(AuthThrottle).where(AuthThrottle.key.in_([keys["pair"], keys["source"]])))
     user.failed_logins = 0
     user.last_login_at = now
-    record_audit(session, None, "auth.login", "user", user.id, {"username": user.username, "source": source})
+    # the person signing in did it (the audit log names them, not "system")
+    record_audit(session, user, "auth.login", "user", user.id, {"username": user.username, "source": source})
     session.flush()
 
 
@@ -352,7 +353,7 @@ def finish_enrolment(
     if not _accept_code(session, user, code, now):
         _register_failure(session, user.username, source, user, now, "enrolment")
     user.mfa_enrolled = True
-    record_audit(session, None, "auth.mfa_enrolled", "user", user.id, {"username": user.username})
+    record_audit(session, user, "auth.mfa_enrolled", "user", user.id, {"username": user.username})
     _login_succeeded(session, user, now, source)
     return user
 

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -22,11 +22,11 @@ from core.audit.service import record_audit
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, require
 from core.cases.models import AssignmentAgreement, Case, CaseFlag, Contract, Creditor, Debtor
-from core.cases.name_match import debtor_name_contains
+from core.cases.name_match import debtor_name_contains, like_contains_pattern
 from core.cases.sla import days_in_stage, is_over_sla, over_sla_condition
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.db import utcnow
-from core.text import escape_spreadsheet_cell
+from core.text import escape_spreadsheet_cell, name_search_key
 
 EXPORT_CAP = 500_000
 
@@ -327,6 +327,10 @@ def search_cases(
     # A name search finds its matches through the name index, not in the order of any sort, so
     # the page query visits every match anyway: it counts them in the same pass (one read of the
     # matches instead of two). Other filters page from an index and count separately.
+    if not with_total and sort == "debtor" and not descending:
+        walked = _name_walk_page(session, f, now, limit, after)
+        if walked is not None:
+            return _page_from_keys(session, walked, limit, now)
     counted_in_page = with_total and after is None and bool(f.debtor_name and f.debtor_name.strip())
     columns = [Case.id, key.label("sort_key")]
     if counted_in_page:
@@ -338,6 +342,17 @@ def search_cases(
         stmt = stmt.where(pair < bound if descending else pair > bound)
     order = (key.desc(), Case.id.desc()) if descending else (key.asc(), Case.id.asc())
     keys = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    page = _page_from_keys(session, keys, limit, now)
+    total: int | None = None
+    if counted_in_page:
+        total = int(keys[0].total) if keys else 0
+    elif with_total:
+        total = int(session.scalar(_count_stmt(f, now)) or 0)
+    return SearchPage(page.rows, total, page.next_cursor)
+
+
+def _page_from_keys(session: Session, keys: Sequence[Any], limit: int, now: dt.datetime) -> SearchPage:
+    """The page's rows for up to ``limit + 1`` (id, sort_key) pairs; the extra one says "more"."""
     has_more = len(keys) > limit
     keys = keys[:limit]
     details = {
@@ -346,12 +361,79 @@ def search_cases(
     }
     rows = [_to_row(details[k.id], now) for k in keys if k.id in details]
     next_cursor = Cursor(keys[-1].sort_key, keys[-1].id) if has_more and keys else None
-    total: int | None = None
-    if counted_in_page:
-        total = int(keys[0].total) if keys else 0
-    elif with_total:
-        total = int(session.scalar(_count_stmt(f, now)) or 0)
-    return SearchPage(rows, total, next_cursor)
+    return SearchPage(rows, None, next_cursor)
+
+
+# How many distinct names, in order, the first page of a name search reads before it falls back
+# to the name-fragment index (``_name_walk_page``); an index-only walk of 20,000 names costs a few
+# milliseconds.
+NAME_WALK_BUDGET = 20_000
+_NAME_WALK_FILTERS = {
+    "number",
+    "debtor_name",
+    "stages",
+    "creditor_ids",
+    "agreement_ids",
+    "responsible_ids",
+    "court_case_number",
+    "opened_from",
+    "opened_to",
+    "claim_min",
+    "claim_max",
+    "min_days_in_stage",
+    "over_sla",
+    "flags",
+}
+
+
+def _name_walk_page(
+    session: Session, f: CaseFilter, now: dt.datetime, limit: int, after: Cursor | None
+) -> Sequence[Any] | None:
+    """The first page of a partial-name search in name order, read in the order the name index
+    keeps: walk the distinct names alphabetically (from the cursor), keep those that contain the
+    text, stop at ``limit + 1`` cases. A common fragment ("ов", "иванов") fills the page within
+    the first few thousand names, whatever the number of matches; a rare one ("кондрат") does
+    not fill it within ``NAME_WALK_BUDGET`` names and returns None: the name-fragment index then
+    finds its few matches (a cost that grows with the matches, which are few). The page is the
+    same either way: the ``limit`` first matching cases by (name, case id)."""
+    key = name_search_key(f.debtor_name or "")
+    if not key or any(
+        getattr(f, name) != getattr(CaseFilter(), name)
+        for name in set(CaseFilter.__dataclass_fields__) - _NAME_WALK_FILTERS
+    ):
+        return None
+    # distinct names, read from the name index alone (an index-only scan): many debtors share a
+    # name, and the budget counts names, not debtors
+    walk = select(Debtor.name_search).distinct()
+    if after is not None:
+        walk = walk.where(Debtor.name_search >= after.value)
+    walk_sub = walk.order_by(Debtor.name_search).limit(NAME_WALK_BUDGET).subquery("walk")
+    stmt = (
+        select(Case.id, walk_sub.c.name_search.label("sort_key"))
+        .select_from(walk_sub)
+        .join(Debtor, Debtor.name_search == walk_sub.c.name_search)
+        .join(Case, Case.debtor_id == Debtor.id)
+        .where(walk_sub.c.name_search.like(like_contains_pattern(key), escape="/"))
+    )
+    for cond in filter_conditions(replace(f, debtor_name=None), now):
+        stmt = stmt.where(cond)
+    if after is not None:
+        stmt = stmt.where(
+            tuple_(walk_sub.c.name_search, Case.id)
+            > tuple_(literal(after.value, Debtor.name_search.type), literal(after.id))
+        )
+    keys = session.execute(stmt.order_by(walk_sub.c.name_search, Case.id).limit(limit + 1)).all()
+    return keys if len(keys) > limit else None
+
+
+def count_cases(session: Session, actor: Actor, f: CaseFilter, now: dt.datetime | None = None) -> int:
+    """How many cases match ``f`` (exactly).
+
+    The search page shows the first page before it asks this (``search_cases(with_total=False)``):
+    on a million cases a partial name that matches thousands costs more to count than to page.
+    """
+    require(actor, Permission.CASE_VIEW)
+    return int(session.scalar(_count_stmt(f, now or utcnow())) or 0)
 
 
 def matching_ids(session: Session, actor: Actor, f: CaseFilter, cap: int = 100_000) -> list[int]:

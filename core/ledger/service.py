@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core.audit.service import record_audit
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, has_permission, require
-from core.calendar import local_date
+from core.calendar import local_today
 from core.cases.models import Case, Contract, Creditor
 from core.cases.service import add_case_event, format_case_number, raise_flag, resolve_flags
 from core.cases.workflow import CLOSED_STAGES, STAGE_BY_CODE
@@ -147,8 +147,8 @@ def _make_balance(values: dict[str, Decimal], overpayment: Decimal, as_of: dt.da
 
 
 def today() -> dt.date:
-    """Today in the department's time zone."""
-    return local_date(utcnow())
+    """Today in the department's time zone (``core.calendar.local_today``)."""
+    return local_today()
 
 
 # ---------------------------------------------------------------- balances

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from core.audit.service import record_audit
 from core.auth.models import User
 from core.auth.permissions import Actor, Permission, SystemActor, require
+from core.calendar import local_today
 from core.cases.models import Case, Contract, Debtor
 from core.cases.service import add_case_event, find_case_id, format_case_number, transition_case
 from core.cases.workflow import STAGE_BY_CODE, Transition, transitions_from
@@ -227,6 +228,12 @@ def process_next(engine: OcrEngine | None = None, worker: str | None = None) -> 
         if doc is None:
             return None
         doc_id, attempts = doc.id, doc.attempts
+        # an act split from a file holding several, or a file already split: read again, it keeps
+        # to its own act and makes no second set of parts
+        own_first_page = doc.first_page if doc.source_document_id is not None else None
+        already_split = own_first_page is None and (
+            session.scalar(select(func.count()).where(m.OcrDocument.source_document_id == doc.id)) or 0
+        )
         session.expunge(doc)
     started = time.perf_counter()
     try:
@@ -266,6 +273,10 @@ def process_next(engine: OcrEngine | None = None, worker: str | None = None) -> 
         ).format(pages=reading.pages)
         return _fail(doc_id, worker, reason, retry=False)
     acts = split_acts(reading)
+    if own_first_page is not None:
+        acts = [a for a in acts if a[0] == own_first_page] or acts[:1]
+    elif already_split:
+        acts = acts[:1]
     first_fields = extract_fields(acts[0][1])
     if _unreadable_language(reading, first_fields):
         languages = ", ".join(_(LANGUAGE_LABELS.get(c, c)) for c in getattr(engine, "languages", ()))
@@ -810,7 +821,7 @@ def confirm_document(
         from core.ledger.service import post_entry
 
         fee_booked = Decimal(final["state_fee"])
-        act_date = dt.date.fromisoformat(final["act_date"]) if final.get("act_date") else utcnow().date()
+        act_date = dt.date.fromisoformat(final["act_date"]) if final.get("act_date") else local_today()
         post_entry(
             session,
             actor,

@@ -37,8 +37,13 @@ def test_board_counts_and_moves_a_whole_stage(app_db: Session) -> None:
     at.toggle(key="board.over").set_value(True)
     at = at.run()
     assert len(at.dataframe[0].value) == 2
+    # the same safe default as the search: nothing chosen until the user chooses
+    assert at.radio(key="board.scope.1").value is None
+    assert not [b for b in at.selectbox if b.key == "board.transition"]
+    at.radio(key="board.scope.1").set_value("all")
+    at = at.run()
     # only the moves a clerk may make from this stage are offered (no write-off: lawyers and heads)
-    assert at.selectbox(key="board.transition").options == ["Mail the claim → Claim mailed", "Repaid → Repaid"]
+    assert at.selectbox(key="board.transition").options == ["Mail the claim → “Claim mailed”", "To “Repaid”"]
 
 
 def test_board_bulk_move_with_confirmation_and_report(app_db: Session) -> None:
@@ -49,6 +54,8 @@ def test_board_bulk_move_with_confirmation_and_report(app_db: Session) -> None:
     at = signed_in(lawyer).run()
     at.switch_page("pages/board.py").run()
     at.button(key="board.pick.order_refused").click()
+    at = at.run()
+    at.radio(key="board.scope.1").set_value("all")
     at = at.run()
     at.selectbox(key="board.transition").set_value(next(t for t in TRANSITIONS if t.name == "file_lawsuit"))
     at = at.run()

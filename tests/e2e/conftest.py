@@ -4,6 +4,7 @@ Debian's headless Chromium through Playwright."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -46,12 +47,32 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+def _frozen_clock(workdir: Path, at: dt.datetime) -> dict[str, str]:
+    """Environment that starts the app's clock at ``at`` (it then runs on): a ``sitecustomize``
+    module, which Python imports at start-up, travels with ``time_machine``. Only the wall clock
+    moves; the event loop's monotonic clock is untouched."""
+    site = workdir / "clock"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import datetime as dt\n"
+        "import time_machine\n"
+        f"time_machine.travel(dt.datetime.fromisoformat({at.isoformat()!r}), tick=True).start()\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(site), str(PROJECT_ROOT)])}
+
+
 @contextmanager
 def serve_app(
-    workdir: Path, seed: Callable[[Session], None], with_jobs: bool = False, language: str | None = None
+    workdir: Path,
+    seed: Callable[[Session], None],
+    with_jobs: bool = False,
+    language: str | None = None,
+    clock_at: dt.datetime | None = None,
 ) -> Iterator[str]:
     """Migrate and seed a database in ``workdir``, start the app (and the jobs process), yield the
-    app's base URL; stop everything afterwards. ``language``: the installation's (``CESSIO_LANGUAGE``)."""
+    app's base URL; stop everything afterwards. ``language``: the installation's
+    (``CESSIO_LANGUAGE``). ``clock_at`` starts the app's clock at that moment (e.g. just after
+    midnight in Moscow)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make chromium)")
     url = f"sqlite:///{workdir / 'cessio.db'}"
@@ -74,6 +95,7 @@ def serve_app(
         "CESSIO_SECRET_KEY": E2E_SECRET_KEY,
         "CESSIO_JOBS_TICK_SECONDS": "1",
         **({"CESSIO_LANGUAGE": language} if language else {}),
+        **(_frozen_clock(workdir, clock_at) if clock_at else {}),
     }
     app = subprocess.Popen(
         [

@@ -55,6 +55,8 @@ ALLOWED = {
     "KPI",
     "SLA",
     "OCR",
+    "Tesseract",  # the OCR engine's name in the court mail inbox
+    "EasyOCR",
     "QR",
     "dpi",
     "Tesseract",

@@ -54,6 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         head = make_user(s, "head", username="hanna", full_name="Ганна Руководитель")
         head.totp_secret = TOTP_SECRET
         head.mfa_enrolled = True
+        head.language = "ru"
         now = utcnow()
         # amounts as large as a real portfolio's, so the headline reads "999,9 млн ₽", and cases
         # over SLA in the snapshot

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.cases.models import Case, CaseEvent
@@ -358,6 +358,15 @@ def test_a_pdf_with_two_acts_becomes_two_documents_and_nothing_is_lost(session: 
     assert fields["case_number"] == truth_values(cancel.truth)["case_number"]
     # the review shows the second act's own page, not the file's first
     assert service.page_image(session, clerk, second.id) != service.page_image(session, clerk, first.id)
+    # the second act rejected and read again keeps to its own pages and makes no new documents
+    service.reject_document(session, clerk, second.id, "смазан")
+    service.retry_document(session, clerk, second.id)
+    session.commit()
+    again = service.process_next(PagedEngine([order.lines, cancel.lines]), worker="w2")
+    assert again is not None and again.document_id == second.id and again.status == m.NEEDS_REVIEW
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(m.OcrDocument)) == 2
+    assert session.get(m.OcrDocument, second.id).document_type == "cancellation"  # type: ignore[union-attr]
 
 
 def test_a_scan_in_no_language_the_engine_reads_fails_with_the_reason(session: Session) -> None:

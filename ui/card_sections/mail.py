@@ -20,7 +20,7 @@ def render(case_id: int, user: SignedInUser) -> None:
         st.info(_("No court mail for this case yet. It appears here when the claim is marked mailed."))
         return
     for s in shipments:
-        title = f"{s.tracking_number} · {s.status_label}"
+        title = f"{s.tracking_number} · {_(s.status_label)}"
         if s.delivered_on:
             title = _("{shipment} on {date}").format(shipment=title, date=format_date(s.delivered_on))
         with st.expander(title, expanded=len(shipments) == 1):

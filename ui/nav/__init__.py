@@ -13,6 +13,9 @@ from core.auth.permissions import Permission
 from core.i18n import N_
 
 SECTIONS = (N_("Work"), N_("Mail & bureau"), N_("Analytics"), N_("Admin"))
+# The internal address of the start page, which Streamlit serves at "/". It differs from the
+# start page's own address (``/search``) so that address can exist too (app.py hands it over).
+START_URL = "start"
 
 
 @dataclass(frozen=True)
