@@ -59,8 +59,6 @@ ALLOWED = {
     "EasyOCR",
     "QR",
     "dpi",
-    "Tesseract",
-    "EasyOCR",
     "easyocr",
     "Enter",  # the key's name
     "English",  # the language's own name in the language choice
