@@ -14,6 +14,7 @@ from typing import Any
 
 from core.auth.permissions import role_name
 from core.i18n import N_, _
+from core.ledger.service import KIND_LABELS
 
 # actions whose entity is a case (entity_id is the case's internal id)
 _CASE_ENTITIES = {"case"}
@@ -142,18 +143,40 @@ SENTENCES: dict[str, tuple[str, _Fill]] = {
 
 def _fallback(action: str, entity: str, entity_id: Any, details: Mapping[str, Any]) -> str:
     """Words for an action without its own sentence: "ocr confirm · ocr document 12 · name: value"."""
-    parts = [action.replace(".", " ").replace("_", " ")]
+    parts = [action_name(action)]
     if entity_id is not None:
-        subject = case_number(entity_id) if entity in _CASE_ENTITIES else f"{entity.replace('_', ' ')} {entity_id}"
+        if entity in _CASE_ENTITIES:
+            subject = case_number(entity_id)
+        else:
+            subject = f"{_(ENTITY_NAMES[entity]) if entity in ENTITY_NAMES else entity.replace('_', ' ')} {entity_id}"
         parts.append(subject)
     shown = [
-        f"{k.replace('_', ' ')}: {_cases(v) if k in {'cases', 'case_ids'} else v}"
+        f"{_(DETAIL_NAMES[k]) if k in DETAIL_NAMES else k.replace('_', ' ')}: "
+        f"{_cases(v) if k in {'cases', 'case_ids'} else v}"
         for k, v in details.items()
         if v not in (None, "", [], {})
     ]
     if shown:
         parts.append("; ".join(str(s) for s in shown[:8]))
     return " · ".join(parts)
+
+
+# every ledger entry is audited as ``ledger.<kind>`` (core/ledger/service.py post_entry)
+_LEDGER_ENTRY: tuple[str, _Fill] = (
+    N_("booked {kind} of {amount} ₽ on {case}"),
+    lambda d, i, p: {
+        "kind": _(KIND_LABELS.get(str(d.get("kind", "")), str(d.get("kind", "")))).lower(),
+        "amount": str(d.get("amount", "?")),
+        "case": str(d.get("case", "")),
+    },
+)
+
+
+def _sentence(action: str) -> tuple[str, _Fill] | None:
+    known = SENTENCES.get(action)
+    if known is None and action.startswith("ledger.") and action.removeprefix("ledger.") in KIND_LABELS:
+        return _LEDGER_ENTRY
+    return known
 
 
 def describe(
@@ -176,7 +199,7 @@ def describe(
         who = _("Cessio (automatic)")
     else:
         who = people.of_username(actor_name)
-    known = SENTENCES.get(action)
+    known = _sentence(action)
     if known is not None:
         template, fill = known
         try:
@@ -217,6 +240,80 @@ ACTION_NAMES: dict[str, str] = {
     "document.generate": N_("Documents generated"),
     "file.download": N_("File downloaded"),
     "ledger.payment": N_("Payment booked"),
+    "auth.signout": N_("Sign-out"),
+    "user.language": N_("Interface language changed"),
+    "bureau.acknowledged": N_("Bureau acknowledgement applied"),
+    "bureau.correct": N_("Bureau record corrected"),
+    "bureau.file_download": N_("Bureau file downloaded"),
+    "bureau.send_again": N_("Bureau events sent again"),
+    "bureau.send_now": N_("Bureau events sent now"),
+    "bureau.submission_attention": N_("Bureau file needs attention"),
+    "bureau.submission_failed": N_("Bureau file marked failed"),
+    "bureau.submission_prepared": N_("Bureau file prepared"),
+    "bureau.submission_refused": N_("Bureau file refused by the gateway"),
+    "bureau.submission_resend": N_("Bureau file uploaded again"),
+    "bureau.submission_uploaded": N_("Bureau file uploaded"),
+    "file.upload": N_("File uploaded"),
+    "import.decisions_saved": N_("Import decisions saved"),
+    "import.mapping_saved": N_("Import mapping saved"),
+    "import.run": N_("Spreadsheet imported"),
+    "import.stage_words_saved": N_("Stage words saved"),
+    "kpi.export": N_("KPIs exported"),
+    "ledger.accrual": N_("Nightly accrual"),
+    "ledger.allocation_order": N_("Payment order of a creditor set"),
+    "ledger.bank_row_dismissed": N_("Bank line dismissed"),
+    "ledger.bank_row_matched": N_("Bank line matched to a case"),
+    "ledger.fee_paid": N_("State fee paid by the creditor"),
+    "ledger.key_rate": N_("Key-rate decision recorded"),
+    "ledger.offset": N_("Overpayment offset"),
+    "ledger.payment_import": N_("Bank file imported"),
+    "ledger.plan_saved": N_("Payment plan saved"),
+    "ledger.reverse": N_("Ledger entry reversed"),
+    "ocr.confirm": N_("Court act confirmed"),
+    "ocr.fail": N_("Court mail reading failed"),
+    "ocr.read": N_("Court mail read"),
+    "ocr.reject": N_("Court act rejected"),
+    "ocr.retry": N_("Court mail read again"),
+    "ocr.upload": N_("Court mail uploaded"),
+    "package.build": N_("Print package built"),
+    "package.mail": N_("Print package mailed"),
+    "shipment.refresh": N_("Envelope status refreshed"),
+    "shipment.status": N_("Envelope status changed"),
+    "task.queued": N_("Work queued"),
+    "task.requeued": N_("Work queued again"),
+    "template.save": N_("Template saved"),
+    **{f"ledger.{kind}": label for kind, label in KIND_LABELS.items()},
+}
+
+# the words for the kinds of record and the detail fields that the fallback sentence shows
+ENTITY_NAMES: dict[str, str] = {
+    "user": N_("user"),
+    "debtor": N_("debtor"),
+    "ledger_entry": N_("ledger entry"),
+    "shipment": N_("envelope"),
+    "document": N_("document"),
+    "ocr_document": N_("court mail document"),
+    "file": N_("file"),
+    "task": N_("queued work"),
+    "template": N_("template"),
+    "bureau_submission": N_("bureau file"),
+    "package": N_("print package"),
+}
+DETAIL_NAMES: dict[str, str] = {
+    "case": N_("case"),
+    "kind": N_("kind"),
+    "amount": N_("amount"),
+    "effective_date": N_("date"),
+    "source": N_("source"),
+    "reference": N_("reference"),
+    "component": N_("component"),
+    "count": N_("count"),
+    "rows": N_("rows"),
+    "status": N_("status"),
+    "reason": N_("reason"),
+    "name": N_("name"),
+    "file": N_("file"),
+    "cases": N_("cases"),
 }
 
 

@@ -26,6 +26,7 @@ from core.cases.name_match import debtor_name_contains, like_contains_pattern
 from core.cases.sla import days_in_stage, is_over_sla, over_sla_condition
 from core.cases.workflow import STAGE_BY_CODE, STAGES
 from core.db import utcnow
+from core.i18n import N_
 from core.text import escape_spreadsheet_cell, name_search_key
 
 EXPORT_CAP = 500_000
@@ -103,18 +104,18 @@ class CaseFilter:
 Responsible = aliased(User)
 
 SORTABLE: dict[str, str] = {
-    "opened_at": "Opened",
-    "number": "Case",
-    "debtor": "Debtor",
-    "birth_date": "Birth date",
-    "contract": "Contract",
-    "creditor": "Creditor",
-    "stage": "Stage",
-    "days_in_stage": "Days in stage",
-    "responsible": "Responsible",
-    "region": "Region",
-    "claim_amount": "Claim amount",
-    "court_case_number": "Court case no.",
+    "opened_at": N_("Opened"),
+    "number": N_("Case"),
+    "debtor": N_("Debtor"),
+    "birth_date": N_("Birth date"),
+    "contract": N_("Contract"),
+    "creditor": N_("Creditor"),
+    "stage": N_("Stage"),
+    "days_in_stage": N_("Days in stage"),
+    "responsible": N_("Responsible"),
+    "region": N_("Region"),
+    "claim_amount": N_("Claim amount"),
+    "court_case_number": N_("Court case no."),
 }
 
 

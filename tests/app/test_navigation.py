@@ -100,7 +100,7 @@ def test_a_deep_link_handed_over_by_its_page_opens_that_page(app_db: Session) ->
     at.query_params["open"] = "kpi"
     at.run()
     assert not at.exception
-    assert [t.value for t in at.title] == ["Department KPIs"]  # the KPI page (tests run in English)
+    assert [t.value for t in at.title] == ["Показатели отдела"]  # the KPI page, in the head's own language
     assert "open" not in at.query_params
 
     at = signed_in(clerk)
