@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     postal_retries: int = 3
     postal_ticket_expiry_hours: int = 32
     postal_stale_days: int = 7
+    # daily polls the post may fail to answer for one letter before it "needs attention"
+    postal_max_failed_polls: int = 7
 
     # Uploaded files (core/files/checks.py): limits against oversized files and decompression bombs
     upload_max_bytes: int = 25 * 1024 * 1024

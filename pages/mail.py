@@ -19,7 +19,9 @@ from core.i18n import N_, _, format_date, format_number, ngettext
 from core.money import MoneyParseError, parse_amount
 from core.postal.client import PostalError, PostalUnavailable
 from core.postal.service import (
+    ShipmentRow,
     apply_tracking_column,
+    attention_count,
     create_shipment,
     job_state,
     list_shipments,
@@ -28,6 +30,7 @@ from core.postal.service import (
     resolve_case_numbers,
     shipment_history,
 )
+from ui import stuck_letters
 from ui.context import SignedInUser, actor, db
 
 KEY = "mail"
@@ -43,6 +46,7 @@ OPERATION_MEANINGS = {
 }
 FILTER_LABELS = {
     "in_transit": N_("In transit"),
+    "attention": N_("Needs attention"),
     "stale": N_("No movement"),
     "delivered": N_("Delivered"),
     "returned": N_("Returned / refused"),
@@ -85,13 +89,31 @@ def _job_state(user: SignedInUser) -> None:
         st.error(_("The postal job's last run failed: {last_error}").format(last_error=state.last_error))
 
 
+def _filter_label(key: str, stuck: int) -> str:
+    label = _(FILTER_LABELS[key])
+    return f"{label} ({format_number(stuck)})" if key == "attention" and stuck else label
+
+
 def _shipments(user: SignedInUser) -> None:
+    with db() as session:
+        stuck = attention_count(session, user)
+    if stuck:
+        st.warning(
+            ngettext(
+                "{n} letter needs attention: the post could not answer for it {polls} daily checks running. "
+                "Show “Needs attention” to resume or stop its tracking.",
+                "{n} letters need attention: the post could not answer for them {polls} daily checks running. "
+                "Show “Needs attention” to resume or stop their tracking.",
+                stuck,
+            ).format(n=format_number(stuck), polls=get_settings().postal_max_failed_polls),
+            icon=":material/report:",
+        )
     left, mid, right = st.columns([3, 1, 2])
     kind = (
         left.segmented_control(
             _("Show"),
             list(FILTER_LABELS),
-            format_func=lambda k: _(FILTER_LABELS[k]),
+            format_func=lambda k: _filter_label(k, stuck),
             default="in_transit",
             key=f"{KEY}.filter",
         )
@@ -129,7 +151,10 @@ def _shipments(user: SignedInUser) -> None:
                 _("Delivered on"): format_date(r.delivered_on, empty=""),
                 _("Mailed"): _when(r.mailed_at),
                 _("Court"): r.addressee or "",
-                _("Note"): r.last_error or (_("waiting for the post's answer") if r.waiting_for_ticket else ""),
+                _("Note"): r.stopped_reason
+                or r.attention_reason
+                or r.last_error
+                or (_("waiting for the post's answer") if r.waiting_for_ticket else ""),
             }
             for r in rows
         ]
@@ -150,13 +175,26 @@ def _shipments(user: SignedInUser) -> None:
             n=format_number(total), page=page + 1, pages=pages
         )
     )
+    if kind == "attention":
+        _attention(user, rows)
     selected = event.selection.rows if event and event.selection else []
     if selected:
-        _detail(user, rows[selected[0]].id, rows[selected[0]].tracking_number)
+        _detail(user, rows[selected[0]])
 
 
-def _detail(user: SignedInUser, shipment_id: int, number: str) -> None:
+def _attention(user: SignedInUser, rows: list[ShipmentRow]) -> None:
+    """Each letter that needs attention with its reason and the way out (no selection needed)."""
+    for r in rows:
+        with st.expander(f"{r.tracking_number} · {r.cases or '—'}", expanded=len(rows) == 1):
+            stuck_letters.explain(r)
+            stuck_letters.actions(user, r, f"{KEY}.attention")
+
+
+def _detail(user: SignedInUser, row: ShipmentRow) -> None:
+    shipment_id, number = row.id, row.tracking_number
     st.subheader(_("History of {number}").format(number=number))
+    stuck_letters.explain(row)
+    stuck_letters.actions(user, row, f"{KEY}.detail")
     if st.button(_("Refresh this letter now"), icon=":material/refresh:", key=f"{KEY}.refresh"):
         try:
             with db() as session:

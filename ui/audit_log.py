@@ -126,6 +126,18 @@ SENTENCES: dict[str, tuple[str, _Fill]] = {
         N_("registered the envelope {tracking} for {cases}"),
         lambda d, i, p: {"tracking": str(d.get("tracking_number", i)), "cases": _cases(d.get("cases", []))},
     ),
+    "shipment.attention": (
+        N_("the envelope {tracking} needs attention: {problem}"),
+        lambda d, i, p: {"tracking": str(d.get("tracking_number", i)), "problem": str(d.get("problem") or "—")},
+    ),
+    "shipment.resume": (
+        N_("resumed tracking of the envelope {tracking}"),
+        lambda d, i, p: {"tracking": str(d.get("tracking_number", i))},
+    ),
+    "shipment.stop": (
+        N_("stopped tracking of the envelope {tracking}: {reason}"),
+        lambda d, i, p: {"tracking": str(d.get("tracking_number", i)), "reason": str(d.get("reason", ""))},
+    ),
     "document.generate": (
         N_("generated {documents} for {case}"),
         lambda d, i, p: {"case": case_number(i), "documents": ", ".join(_(str(x)) for x in d.get("documents", []))},
@@ -237,6 +249,9 @@ ACTION_NAMES: dict[str, str] = {
     "case.export": N_("Cases exported"),
     "audit.export": N_("Audit log exported"),
     "shipment.create": N_("Envelope registered"),
+    "shipment.attention": N_("Envelope needs attention"),
+    "shipment.resume": N_("Envelope tracking resumed"),
+    "shipment.stop": N_("Envelope tracking stopped"),
     "document.generate": N_("Documents generated"),
     "file.download": N_("File downloaded"),
     "ledger.payment": N_("Payment booked"),

@@ -33,6 +33,8 @@ STATUS_LABELS: dict[str, str] = {
     "returned": N_("Returned"),
     "refused": N_("Refused by the addressee"),
     "lost": N_("Lost"),
+    "attention": N_("Needs attention"),
+    "stopped": N_("Tracking stopped"),
 }
 NOT_SET_UP = N_("No data yet: postal tracking is not set up")
 

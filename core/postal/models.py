@@ -23,6 +23,10 @@ DELIVERED = "delivered"
 RETURNED = "returned"
 REFUSED = "refused"
 LOST = "lost"
+# Not polled, not final: the post failed to answer for the letter ``postal_max_failed_polls``
+# daily cycles running (issue #20); a clerk resumes tracking or stops it with a reason.
+ATTENTION = "attention"
+STOPPED = "stopped"  # a clerk gave the letter up ("lost by the post"); final
 POLLED_STATUSES = (REGISTERED, IN_TRANSIT)
 STATUS_LABELS = {
     REGISTERED: N_("Registered (no movement yet)"),
@@ -31,6 +35,8 @@ STATUS_LABELS = {
     RETURNED: N_("Returned"),
     REFUSED: N_("Refused by the addressee"),
     LOST: N_("Not delivered (lost)"),
+    ATTENTION: N_("Needs attention"),
+    STOPPED: N_("Tracking stopped"),
 }
 
 # Ticket states.
@@ -77,6 +83,10 @@ class Shipment(Base):
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    failed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attention_reason: Mapped[str | None] = mapped_column(Text)
+    attention_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    stopped_reason: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("postal_tickets.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(16), default="manual")

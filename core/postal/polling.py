@@ -67,6 +67,8 @@ class CycleReport:
             parts.append(_("{n} not ready yet").format(n=self.not_ready))
         if self.expired:
             parts.append(_("{n} expired, asked again").format(n=self.expired))
+        if a.attention:
+            parts.append(_("{n} letter(s) need attention on the Court mail page").format(n=a.attention))
         if a.moves_refused:
             parts.append(_("{n} deliveries did not move their case").format(n=len(a.moves_refused)))
         if self.errors:

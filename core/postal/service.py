@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import Date, String, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Date, Integer, String, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from core.i18n import _
 from core.jobstate.models import JobState
 from core.postal import operations as ops_meaning
 from core.postal.models import (
+    ATTENTION,
     DELIVERED,
     IN_TRANSIT,
     LOST,
@@ -41,6 +43,7 @@ from core.postal.models import (
     REGISTERED,
     RETURNED,
     STATUS_LABELS,
+    STOPPED,
     TICKET_WAITING,
     PostalTicket,
     Shipment,
@@ -371,6 +374,7 @@ class ApplyReport:
     cases_moved: int = 0
     moves_refused: list[tuple[str, str]] = field(default_factory=list)
     cases_flagged: int = 0
+    attention: int = 0  # letters moved to "needs attention" by this answer
 
     def add(self, other: ApplyReport) -> None:
         self.items += other.items
@@ -381,6 +385,7 @@ class ApplyReport:
         self.cases_moved += other.cases_moved
         self.moves_refused.extend(other.moves_refused)
         self.cases_flagged += other.cases_flagged
+        self.attention += other.attention
 
 
 def _utc_of_local(local: dt.datetime) -> dt.datetime:
@@ -424,8 +429,16 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
         session.execute(stmt, rows[start : start + CHUNK])
 
 
-def apply_results(session: Session, results: Sequence[ItemResult], now: dt.datetime | None = None) -> ApplyReport:
-    """Store what the post reported for these items and act on deliveries and returns."""
+def apply_results(
+    session: Session, results: Sequence[ItemResult], now: dt.datetime | None = None, *, count_failures: bool = True
+) -> ApplyReport:
+    """Store what the post reported for these items and act on deliveries and returns.
+
+    An item the post answers with an error (e.g. 12, "item not found") counts one failed poll of
+    the letter when ``count_failures`` (the daily cycle; a clerk's refresh does not count); a
+    letter that reaches ``postal_max_failed_polls`` goes to "needs attention" and is no longer
+    polled. A good answer sets the count back to zero.
+    """
     now = now or utcnow()
     report = ApplyReport(items=len(results))
     if not results:
@@ -476,7 +489,13 @@ def apply_results(session: Session, results: Sequence[ItemResult], now: dt.datet
             report.unknown += 1
             reason = result.error_name or ERROR_NAMES.get(result.error_code, "")
             updates.append(
-                {**base, "b_error": f"{result.error_code}: {reason}".strip(), "b_status": row.status, "b_keep": True}
+                {
+                    **base,
+                    "b_error": f"{result.error_code}: {reason}".strip(),
+                    "b_status": row.status,
+                    "b_keep": True,
+                    "b_inc": 1 if count_failures and row.status in POLLED_STATUSES else 0,
+                }
             )
             continue
         for op in result.operations:
@@ -529,6 +548,9 @@ def apply_results(session: Session, results: Sequence[ItemResult], now: dt.datet
     actor = postal_actor()
     if audits:
         record_audit_many(session, actor, "shipment.status", "shipment", audits)
+    failed = [u["b_id"] for u in updates if u["b_keep"] and u["b_inc"]]
+    if failed:
+        report.attention = _to_attention(session, actor, failed, now)
     report.delivered = len(newly_delivered)
     report.returned = len(newly_returned)
     if newly_delivered:
@@ -546,8 +568,15 @@ def _write_updates(session: Session, updates: list[dict[str, Any]]) -> None:
         session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values(last_error=bindparam("b_error"), last_checked_at=bindparam("b_checked")),
-            [{"b_id": u["b_id"], "b_error": u["b_error"], "b_checked": u["b_checked"]} for u in errors],
+            .values(
+                last_error=bindparam("b_error"),
+                last_checked_at=bindparam("b_checked"),
+                failed_polls=table.c.failed_polls + bindparam("b_inc", type_=Integer()),
+            ),
+            [
+                {"b_id": u["b_id"], "b_error": u["b_error"], "b_checked": u["b_checked"], "b_inc": u["b_inc"]}
+                for u in errors
+            ],
         )
     if full:
         # conditional on the status read (under the row lock on PostgreSQL): a write based on a
@@ -558,6 +587,7 @@ def _write_updates(session: Session, updates: list[dict[str, Any]]) -> None:
             .values(
                 status=bindparam("b_status"),
                 last_error=None,
+                failed_polls=0,
                 last_checked_at=bindparam("b_checked"),
                 last_operation=func.coalesce(bindparam("b_last_op", type_=String()), table.c.last_operation),
                 last_operation_at=func.coalesce(
@@ -575,6 +605,50 @@ def _write_updates(session: Session, updates: list[dict[str, Any]]) -> None:
             ),
             [{k: v for k, v in u.items() if k != "b_keep"} for u in full],
         )
+
+
+def _to_attention(session: Session, actor: SystemActor, shipment_ids: Sequence[int], now: dt.datetime) -> int:
+    """Move the letters whose failed polls reached the bound to "needs attention"; how many moved.
+
+    A conditional write (issue #20): only rows still polled and over the bound change, and the
+    audit rows follow from the rows the UPDATE returned, so a concurrent run cannot audit twice.
+    """
+    limit = max(1, get_settings().postal_max_failed_polls)
+    table = Shipment.__table__
+    moved: list[tuple[int, str, str | None]] = []
+    ids = list(shipment_ids)
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        moved.extend(
+            (int(r.id), r.tracking_number, r.last_error)
+            for r in session.execute(
+                update(table)
+                .where(
+                    table.c.id.in_(part),
+                    table.c.status.in_(POLLED_STATUSES),
+                    table.c.failed_polls >= limit,
+                )
+                .values(
+                    status=ATTENTION,
+                    attention_at=now,
+                    attention_reason=table.c.last_error,
+                    ticket_id=None,
+                )
+                .returning(table.c.id, table.c.tracking_number, table.c.last_error)
+            )
+        )
+    if moved:
+        record_audit_many(
+            session,
+            actor,
+            "shipment.attention",
+            "shipment",
+            [
+                (sid, {"tracking_number": number, "failed_polls": limit, "problem": error})
+                for sid, number, error in moved
+            ],
+        )
+    return len(moved)
 
 
 def _cases_of(session: Session, shipment_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -699,7 +773,7 @@ def refresh_shipment(session: Session, actor: Actor, shipment_id: int, client: A
             result = own.get_history(shipment.tracking_number)
     else:
         result = client.get_history(shipment.tracking_number)
-    report = apply_results(session, [result], utcnow())
+    report = apply_results(session, [result], utcnow(), count_failures=False)
     record_audit(session, actor, "shipment.refresh", "shipment", shipment_id, {"new_operations": report.new_operations})
     return report
 
@@ -707,7 +781,7 @@ def refresh_shipment(session: Session, actor: Actor, shipment_id: int, client: A
 # ---------------------------------------------------------------- reading
 
 
-FILTERS = ("all", "in_transit", "delivered", "returned", "stale")
+FILTERS = ("all", "in_transit", "attention", "delivered", "returned", "stale")
 
 
 @dataclass(frozen=True)
@@ -724,6 +798,9 @@ class ShipmentRow:
     delivered_on: dt.date | None
     last_error: str | None
     waiting_for_ticket: bool
+    failed_polls: int = 0
+    attention_reason: str | None = None
+    stopped_reason: str | None = None
 
 
 def _filtered(kind: str, stale_days: int, search: str, now: dt.datetime) -> Any:
@@ -732,8 +809,10 @@ def _filtered(kind: str, stale_days: int, search: str, now: dt.datetime) -> Any:
         stmt = stmt.where(Shipment.status.in_(POLLED_STATUSES))
     elif kind == "delivered":
         stmt = stmt.where(Shipment.status == DELIVERED)
+    elif kind == "attention":
+        stmt = stmt.where(Shipment.status == ATTENTION)
     elif kind == "returned":
-        stmt = stmt.where(Shipment.status.in_((RETURNED, REFUSED, LOST)))
+        stmt = stmt.where(Shipment.status.in_((RETURNED, REFUSED, LOST, STOPPED)))
     elif kind == "stale":
         cutoff = now - dt.timedelta(days=stale_days)
         stmt = stmt.where(
@@ -810,6 +889,9 @@ def _row(s: Shipment, case_numbers: list[str]) -> ShipmentRow:
         s.delivered_on,
         s.last_error,
         s.ticket_id is not None,
+        s.failed_polls or 0,
+        s.attention_reason,
+        s.stopped_reason,
     )
 
 
@@ -857,6 +939,7 @@ class PostalJobState:
     tickets_waiting: int
     items_waiting: int
     items_in_transit: int
+    items_attention: int = 0
 
 
 def next_poll_moment(now: dt.datetime, poll_time: str | None = None) -> dt.datetime:
@@ -897,4 +980,130 @@ def job_state(session: Session, actor: Actor, now: dt.datetime | None = None) ->
         int(tickets),
         int(waiting),
         int(transit),
+        attention_count(session, actor),
     )
+
+
+# ---------------------------------------------------------------- the way out for a stuck letter
+
+
+def attention_count(session: Session, actor: Actor) -> int:
+    """How many letters need attention (the page's and the Mail tab's count)."""
+    require(actor, Permission.CASE_VIEW)
+    return int(session.scalar(select(func.count()).select_from(Shipment).where(Shipment.status == ATTENTION)) or 0)
+
+
+def resume_tracking(session: Session, actor: Actor, shipment_id: int, tracking_number: str | None = None) -> str:
+    """ "Resume tracking" of a letter that needs attention or was stopped; returns its number.
+
+    ``tracking_number`` corrects a mistyped number first (checked like any new one). The letter
+    goes back to the daily poll at the next ticket time with its failed polls set to zero. A
+    conditional write (issue #20): of two clerks pressing at once, one resumes and the other is
+    told it is no longer waiting; the audit row follows from the row actually changed.
+    """
+    require(actor, Permission.MAIL_MANAGE)
+    values: dict[str, Any] = {}
+    number: str | None = None
+    if tracking_number is not None and tracking_number.strip():
+        problem = tracking_problem(tracking_number)
+        if problem:
+            raise ValidationFailed(
+                _("Tracking was not resumed."), [_("Tracking number: {problem}").format(problem=problem)]
+            )
+        number = normalize_tracking(tracking_number)
+        taken = session.scalar(
+            select(Shipment.id).where(Shipment.tracking_number == number, Shipment.id != shipment_id)
+        )
+        if taken is not None:
+            raise ValidationFailed(
+                _("Tracking was not resumed."),
+                [_("Tracking number {number} belongs to another shipment.").format(number=number)],
+            )
+        values["tracking_number"] = number
+    table = Shipment.__table__
+    row = session.execute(
+        update(table)
+        .where(table.c.id == shipment_id, table.c.status.in_((ATTENTION, STOPPED)))
+        .values(
+            status=sql_case((table.c.last_operation_at.is_not(None), IN_TRANSIT), else_=REGISTERED),
+            failed_polls=0,
+            last_error=None,
+            asked_at=None,
+            ticket_id=None,
+            attention_reason=None,
+            attention_at=None,
+            stopped_reason=None,
+            **values,
+        )
+        .returning(table.c.tracking_number, table.c.status)
+    ).first()
+    if row is None:
+        _explain_not_waiting(session, shipment_id, _("Tracking was not resumed."))
+    session.expire_all()
+    record_audit(
+        session,
+        actor,
+        "shipment.resume",
+        "shipment",
+        shipment_id,
+        {"tracking_number": row.tracking_number, "corrected": number is not None, "status": row.status},
+    )
+    return str(row.tracking_number)
+
+
+def stop_tracking(session: Session, actor: Actor, shipment_id: int, reason: str) -> bool:
+    """ "Stop tracking" of a letter that needs attention (or is still polled), with a reason.
+
+    The letter is no longer asked about; each case it carries gets one timeline note and the
+    action one audit row. A conditional write (issue #20): when two calls race, or the button is
+    pressed twice, only the call whose UPDATE changed the row writes them; the other returns False.
+    """
+    require(actor, Permission.MAIL_MANAGE)
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(_("Tracking was not stopped."), [_("Give the reason, e.g. “lost by the post”.")])
+    if len(text) > 500:
+        raise ValidationFailed(_("Tracking was not stopped."), [_("The reason is longer than 500 characters.")])
+    table = Shipment.__table__
+    now = utcnow()
+    row = session.execute(
+        update(table)
+        .where(table.c.id == shipment_id, table.c.status.in_((ATTENTION, *POLLED_STATUSES)))
+        .values(status=STOPPED, stopped_reason=text, ticket_id=None)
+        .returning(table.c.tracking_number)
+    ).first()
+    if row is None:
+        status = session.scalar(select(Shipment.status).where(Shipment.id == shipment_id))
+        if status == STOPPED:
+            return False  # someone (or an earlier press) already stopped it: nothing more to write
+        _explain_not_waiting(session, shipment_id, _("Tracking was not stopped."))
+    session.expire_all()
+    number = str(row.tracking_number)
+    case_ids = _cases_of(session, [shipment_id]).get(shipment_id, [])
+    user_id = getattr(actor, "id", None)
+    add_case_events(
+        session,
+        [
+            {
+                "case_id": c,
+                "at": now,
+                "kind": "mail",
+                "source": "manual",
+                "user_id": user_id,
+                "comment": _("Tracking of letter {number} stopped: {reason}").format(number=number, reason=text),
+                "data": {"tracking_number": number, "status": STOPPED},
+            }
+            for c in case_ids
+        ],
+    )
+    record_audit(session, actor, "shipment.stop", "shipment", shipment_id, {"tracking_number": number, "reason": text})
+    return True
+
+
+def _explain_not_waiting(session: Session, shipment_id: int, headline: str) -> NoReturn:
+    """Raise the reason an action on a stuck letter did not apply: gone, or in another state."""
+    status = session.scalar(select(Shipment.status).where(Shipment.id == shipment_id))
+    if status is None:
+        raise NotFound(_("Shipment {shipment_id} does not exist.").format(shipment_id=shipment_id))
+    label = _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    raise ValidationFailed(headline, [_("The letter is “{status}” now.").format(status=label)])

@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from core.auth.permissions import Permission
-from core.i18n import N_, _, format_date, format_datetime_local
+from core.i18n import N_, _, format_date, format_datetime_local, ngettext
+from core.postal.models import ATTENTION
 from core.postal.service import shipment_history, shipments_for_case
+from ui import stuck_letters
 from ui.card_sections import CardSection
 from ui.context import SignedInUser, db
 
@@ -19,11 +21,20 @@ def render(case_id: int, user: SignedInUser) -> None:
     if not shipments:
         st.info(_("No court mail for this case yet. It appears here when the claim is marked mailed."))
         return
+    stuck = sum(1 for s in shipments if s.status == ATTENTION)
+    if stuck:
+        st.warning(
+            ngettext(
+                "{n} letter of this case needs attention: the post could not answer for it.",
+                "{n} letters of this case need attention: the post could not answer for them.",
+                stuck,
+            ).format(n=stuck)
+        )
     for s in shipments:
         title = f"{s.tracking_number} · {_(s.status_label)}"
         if s.delivered_on:
             title = _("{shipment} on {date}").format(shipment=title, date=format_date(s.delivered_on))
-        with st.expander(title, expanded=len(shipments) == 1):
+        with st.expander(title, expanded=len(shipments) == 1 or s.status == ATTENTION):
             st.caption(
                 _("To {addressee} · mailed {mailed} · last operation: {operation} ({when})").format(
                     addressee=s.addressee or "—",
@@ -32,8 +43,10 @@ def render(case_id: int, user: SignedInUser) -> None:
                     when=format_datetime_local(s.last_operation_at),
                 )
             )
-            if s.last_error:
+            stuck_letters.explain(s)
+            if s.last_error and s.status != ATTENTION:
                 st.warning(_("The post says: {last_error}").format(last_error=s.last_error))
+            stuck_letters.actions(user, s, f"card.mail.{case_id}")
             ops = histories[s.id]
             if ops:
                 st.dataframe(
