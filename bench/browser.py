@@ -3,7 +3,7 @@
     python -m bench.browser [--cases 2000] [--database sqlite:////tmp/demo.db] [--rounds 5]
 
 Builds a demo database in a temporary directory (unless ``--database`` names one that holds
-demo data), starts ``streamlit run app.py`` on 127.0.0.1, signs in as the demo clerk in Debian's
+demo data), starts ``streamlit run serve.py`` (demo mode) on 127.0.0.1, signs in as the demo clerk in Debian's
 headless Chromium (Playwright) and times each click from the click until the app has finished
 the run it caused (Streamlit's script state back to "not running", no skeleton left): a filter
 applied, the next and previous page of the search, a case opened by its address, a tab of the
@@ -63,6 +63,7 @@ def _start_app(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "CESSIO_DATABASE_URL": url,
         "CESSIO_FILE_STORE_DIR": str(workdir / "files"),
         "CESSIO_SECRET_KEY": "bench-secret",
+        "CESSIO_MODE": "demo",  # a demo database: production mode refuses the demo accounts
         "PYTHONPATH": str(PROJECT_ROOT),
         # the clicks are found by their English names; the work per click is the same in Russian
         "CESSIO_LANGUAGE": "en",
@@ -73,7 +74,7 @@ def _start_app(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",  # the app with the routes of the HttpOnly session cookie, as make run serves it
             "--server.port",
             str(port),
             "--server.address",

@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         s.expunge(user)
 
     os.environ["CESSIO_DATABASE_URL"] = args.url
+    os.environ.setdefault("CESSIO_MODE", "demo")  # the demo database holds the demo accounts
     reset_settings_cache()
     # AppTest would run a pages/ file directly on reruns (old folder mode); a real server runs
     # the entry script, which builds st.navigation (see tests/app/conftest.py).
