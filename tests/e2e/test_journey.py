@@ -22,8 +22,10 @@ from tests.factories import PASSWORD, make_case, make_user
 pytestmark = pytest.mark.browser
 
 # the search's count of matching cases, whatever words surround it: "4 дела", "1 дело"
-FOUR_CASES = re.compile(r"(?<!\d)4\s+дела\b")
-ONE_CASE = re.compile(r"(?<!\d)1\s+дело\b")
+# the browser runs these as JavaScript regular expressions, where \b knows only Latin letters:
+# the end of the word is "no Cyrillic letter follows"
+FOUR_CASES = re.compile(r"(?<!\d)4\s+дела(?![а-яё])")
+ONE_CASE = re.compile(r"(?<!\d)1\s+дело(?![а-яё])")
 
 
 @pytest.fixture(scope="module")
