@@ -80,7 +80,7 @@ def test_two_jobs_processes_without_the_lease_and_a_poller(
         ("bureau-acks",),
         extra_env={"RELIABILITY_BUREAU_BATCH": "4", "RELIABILITY_ACK_WAIT": "6"},
     )
-    outcome = bureau_exactly_once(pg_session, bureau_gateway, EVENTS)
+    outcome = bureau_exactly_once(pg_session, bureau_gateway, EVENTS, same_key_uploads=True)
     assert outcome["rejected"] > 0
     assert sum(r["accepted"] for r in results) == outcome["accepted"]
     assert sum(r["rejected"] for r in results) == outcome["rejected"]
